@@ -1,0 +1,33 @@
+# aimi: `make demo` runs the product on its embedded defaults, `make test` runs the suite.
+PYTHON ?= python3.11
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PORT ?= 5000
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint install clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): $(PY) pyproject.toml
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(VENV)/bin/aimi db upgrade
+	$(VENV)/bin/aimi demo-data
+	@echo "aimi demo on http://127.0.0.1:$(PORT)/  (tenant portal: http://127.0.0.1:$(PORT)/t/demo/)"
+	$(VENV)/bin/aimi run --host 127.0.0.1 --port $(PORT)
+
+test: $(STAMP)
+	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache

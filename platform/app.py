@@ -1,0 +1,40 @@
+"""The application factory.
+
+``create_app`` returns the platform app (front page, probes, CLI). Its WSGI entry is a
+``RealmDispatcher`` that sends tenant traffic to the portal app and ``/admin`` to the
+console app, so each keeps its own routes, sessions and Flask-Security users. No
+migrations run here: start-up never touches the schema (``aimi db upgrade`` does).
+"""
+
+from __future__ import annotations
+
+from aimi.platform import config, db, logsetup
+from aimi.platform.health import bp as health_bp
+from aimi.tenants.resolution import RealmDispatcher
+from aimi.web.console import create_console_app
+from aimi.web.flaskbase import make_flask
+from aimi.web.portal import create_portal_app
+from flask import Flask
+
+
+def create_app(settings: config.Settings | None = None) -> Flask:
+    settings = (settings or config.from_env()).validate()
+    logsetup.configure(json_lines=settings.log_json)
+    db.configure(settings.effective_database_url, settings.db_servers)
+    app = make_flask("aimi.platform", settings, "platform")
+    app.register_blueprint(health_bp)
+
+    @app.context_processor
+    def _platform_context():
+        return {"brand": {"name": "aimi", "logo_url": "", "primary_color": "#4f46e5",
+                          "accent_color": "#0ea5e9"}, "nav": []}
+
+    portal = create_portal_app(settings)
+    console = create_console_app(settings)
+    app.extensions["aimi_portal"] = portal
+    app.extensions["aimi_console"] = console
+    app.wsgi_app = RealmDispatcher(  # type: ignore[method-assign]
+        app.wsgi_app, portal, console,
+        base_domain=settings.base_domain, platform_hosts=settings.platform_hosts,
+    )
+    return app

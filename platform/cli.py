@@ -1,0 +1,223 @@
+"""The ``aimi`` command: Flask's CLI plus database, tenant and account commands."""
+
+from __future__ import annotations
+
+import json
+import sys
+import uuid
+
+import click
+from aimi.platform import migrate
+from aimi.platform.db import platform_session
+from aimi.platform.models import PlatformRole, SuperAdmin, Tenant
+from aimi.platform.timeutil import utcnow
+from aimi.tenants import provisioning
+from aimi.tenants.accounts import AccountError, normalise_email
+from aimi.web.security import password_hasher
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+from sqlalchemy import select
+
+
+def _create_app():
+    from aimi.platform.app import create_app
+
+    return create_app()
+
+
+def _hasher():
+    return password_hasher(current_app.extensions["aimi_portal"])
+
+
+def _fail(message: str) -> None:
+    click.secho(f"Error: {message}", fg="red", err=True)
+    sys.exit(1)
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False,
+             load_dotenv=False)
+def main() -> None:
+    """aimi: AI mock interviews for colleges (multi-tenant)."""
+
+
+@main.group()
+def db() -> None:
+    """Database schemas and migrations."""
+
+
+@db.command("upgrade")
+@click.option("--parallel", default=4, show_default=True, type=click.IntRange(1, 32),
+              help="Tenant schemas migrated at once.")
+@with_appcontext
+def db_upgrade(parallel: int) -> None:
+    """Upgrade the platform schema, then every tenant schema, to head."""
+    migrate.upgrade_platform()
+    click.echo(f"platform: at {migrate.platform_revision()}")
+    results = migrate.upgrade_tenants(parallel=parallel)
+    for r in results:
+        line = f"tenant {r.slug}: {r.status} ({r.before or 'empty'} -> {r.after or '?'})"
+        if r.status == "failed":
+            click.secho(f"{line}: {r.error}", fg="red", err=True)
+        else:
+            click.echo(line)
+    failed = [r.slug for r in results if r.status == "failed"]
+    click.echo(f"{len(results) - len(failed)} tenant(s) at head, {len(failed)} failed")
+    if failed:
+        _fail(f"migration failed for: {', '.join(failed)}; the other tenants are upgraded")
+
+
+@db.command("status")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@with_appcontext
+def db_status(as_json: bool) -> None:
+    """Show the revision of the platform schema and of each tenant schema."""
+    heads = {"platform": migrate.head("platform"), "tenant": migrate.head("tenant")}
+    rows = [{"schema": "platform", "revision": migrate.platform_revision(),
+             "head": heads["platform"]}]
+    for tenant in migrate.migratable_tenants():
+        try:
+            revision = migrate.tenant_revision(tenant)
+        except Exception as exc:
+            revision = f"error: {type(exc).__name__}"
+        rows.append({"schema": tenant.schema_name, "tenant": tenant.slug, "revision": revision,
+                     "head": heads["tenant"]})
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    for row in rows:
+        mark = "ok" if row["revision"] == row["head"] else "BEHIND"
+        click.echo(f"{row['schema']:<40} {row['revision'] or 'empty':<12} {mark}")
+
+
+@main.group()
+def tenants() -> None:
+    """Create, list, suspend, resume and delete tenants."""
+
+
+@tenants.command("create")
+@click.argument("slug")
+@click.option("--name", required=True, help="The college's display name.")
+@click.option("--admin-email", required=True)
+@click.option("--admin-password", required=True, help="At least 8 characters.")
+@click.option("--admin-name", default="", help="The first admin's full name.")
+@click.option("--db-server", default="default", show_default=True,
+              help="Which database server (AIMI_DB_SERVERS) holds the tenant.")
+@with_appcontext
+def tenants_create(slug, name, admin_email, admin_password, admin_name, db_server) -> None:
+    """Provision a tenant: schema, migrations, roles, settings and its first admin."""
+    spec = provisioning.NewTenant(slug, name, admin_email, admin_password, admin_name, db_server)
+    try:
+        ref = provisioning.create_tenant(spec, _hasher())
+    except provisioning.ProvisioningError as exc:
+        _fail(str(exc))
+    click.echo(f"created tenant {ref.slug} ({ref.name}) in schema {ref.schema_name}")
+
+
+@tenants.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@with_appcontext
+def tenants_list(as_json: bool) -> None:
+    """List tenants with their status and schema."""
+    rows = platform_session.scalars(select(Tenant).order_by(Tenant.slug)).all()
+    data = [{"slug": t.slug, "name": t.name, "status": t.status, "schema": t.schema_name,
+             "db_server": t.db_server, "domains": [d.domain for d in t.domains],
+             "created_at": t.created_at.isoformat() + "Z"} for t in rows]
+    if as_json:
+        click.echo(json.dumps(data, indent=2))
+        return
+    if not data:
+        click.echo("no tenants yet; create one with `aimi tenants create SLUG --name ...`")
+    for t in data:
+        click.echo(f"{t['slug']:<24} {t['status']:<12} {t['schema']:<32} {t['name']}")
+
+
+def _status_command(status: str, verb: str):
+    @click.argument("slug")
+    @with_appcontext
+    def command(slug: str) -> None:
+        try:
+            provisioning.set_status(slug, status)
+        except provisioning.ProvisioningError as exc:
+            _fail(str(exc))
+        click.echo(f"tenant {slug} {verb}")
+
+    command.__doc__ = f"Mark a tenant {status}."
+    return command
+
+
+tenants.command("suspend")(_status_command("suspended", "suspended"))
+tenants.command("resume")(_status_command("active", "resumed"))
+
+
+@tenants.command("delete")
+@click.argument("slug")
+@click.option("--yes", is_flag=True, help="Confirm: the schema is dropped after export.")
+@with_appcontext
+def tenants_delete(slug: str, yes: bool) -> None:
+    """Export a tenant's data to an archive, then drop its schema and row."""
+    if not yes:
+        _fail("deleting drops all of the tenant's data; repeat with --yes to confirm")
+    settings = current_app.extensions["aimi_settings"]
+    try:
+        archive = provisioning.delete_tenant(slug, settings.effective_export_dir)
+    except provisioning.ProvisioningError as exc:
+        _fail(str(exc))
+    click.echo(f"tenant {slug} deleted; its data was exported to {archive}")
+
+
+@tenants.command("add-domain")
+@click.argument("slug")
+@click.argument("domain")
+@with_appcontext
+def tenants_add_domain(slug: str, domain: str) -> None:
+    """Serve a tenant on a custom domain too (point its DNS at aimi)."""
+    try:
+        provisioning.add_domain(slug, domain)
+    except provisioning.ProvisioningError as exc:
+        _fail(str(exc))
+    click.echo(f"{domain} now reaches tenant {slug}")
+
+
+@main.command("create-superadmin")
+@click.option("--email", required=True)
+@click.option("--password", required=True, help="At least 8 characters.")
+@click.option("--name", default="Platform admin")
+@with_appcontext
+def create_superadmin(email: str, password: str, name: str) -> None:
+    """Create a super-admin (platform schema) for the /admin console."""
+    try:
+        email = normalise_email(email)
+    except AccountError as exc:
+        _fail(str(exc))
+    if len(password) < 8:
+        _fail("the password must be at least 8 characters")
+    ensure_superadmin(email, password, name)
+    click.echo(f"super-admin {email} ready")
+
+
+def ensure_superadmin(email: str, password: str, name: str) -> SuperAdmin:
+    """Create the super-admin if missing (idempotent, for the demo and the CLI)."""
+    session = platform_session()
+    role = session.scalar(select(PlatformRole).where(PlatformRole.name == "superadmin"))
+    if role is None:
+        role = PlatformRole(name="superadmin", description="Runs the aimi platform")
+        session.add(role)
+    admin = session.scalar(select(SuperAdmin).where(SuperAdmin.email == email))
+    if admin is None:
+        admin = SuperAdmin(email=email, full_name=name, password=_hasher()(password),
+                           fs_uniquifier=uuid.uuid4().hex, confirmed_at=utcnow(), active=True,
+                           roles=[role])
+        session.add(admin)
+    session.commit()
+    return admin
+
+
+@main.command("demo-data")
+@with_appcontext
+def demo_data() -> None:
+    """Create the demo tenant, its users and a super-admin (safe to re-run)."""
+    from aimi.platform.demo import seed_demo
+
+    for line in seed_demo(_hasher()):
+        click.echo(line)
+

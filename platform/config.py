@@ -1,0 +1,132 @@
+"""Settings read from the environment, with safe development defaults.
+
+One frozen dataclass so every part of the app (web, CLI, workers) reads the same values
+and tests can build their own without touching ``os.environ``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+DEV_SECRET = "dev-only-secret-change-me"
+DEFAULT_INSTANCE = Path.cwd() / "instance"
+
+
+class ConfigError(RuntimeError):
+    """Raised when the configuration cannot be used; the message says how to fix it."""
+
+
+def _bool(value: str | None, default: bool = False) -> bool:
+    if value is None or value == "":
+        return default
+    lowered = value.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off"}:
+        return False
+    raise ConfigError(f"expected a boolean (1/0, true/false), got {value!r}")
+
+
+def _servers(value: str | None) -> dict[str, str]:
+    """Parse ``name=url,name2=url2`` into a mapping of extra tenant database servers."""
+    servers: dict[str, str] = {}
+    for item in filter(None, (part.strip() for part in (value or "").split(","))):
+        name, sep, url = item.partition("=")
+        if not sep or not name or not url:
+            raise ConfigError(f"AIMI_DB_SERVERS entries look like name=url, got {item!r}")
+        servers[name.strip()] = url.strip()
+    return servers
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything aimi reads from its environment."""
+
+    env: str = "development"
+    secret_key: str = DEV_SECRET
+    database_url: str = ""
+    db_servers: dict[str, str] = field(default_factory=dict)
+    redis_url: str = ""
+    base_domain: str = "localhost"
+    platform_hosts: tuple[str, ...] = ("localhost", "127.0.0.1")
+    instance_path: Path = DEFAULT_INSTANCE
+    export_dir: Path | None = None
+    mail_sender: str = "aimi <no-reply@aimi.example.com>"
+    smtp_url: str = ""
+    require_2fa: bool | None = None
+    login_rate_limit: int = 10
+    login_rate_window: int = 300
+    log_json: bool = True
+    testing: bool = False
+
+    @property
+    def production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def two_factor_required(self) -> bool:
+        """Admins must use TOTP in production unless explicitly relaxed."""
+        return self.production if self.require_2fa is None else self.require_2fa
+
+    @property
+    def effective_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.instance_path / 'aimi.db'}"
+
+    @property
+    def effective_export_dir(self) -> Path:
+        return self.export_dir or self.instance_path / "exports"
+
+    def with_(self, **changes) -> Settings:
+        return replace(self, **changes)
+
+    def validate(self) -> Settings:
+        if self.production and self.secret_key == DEV_SECRET:
+            raise ConfigError(
+                "AIMI_SECRET_KEY is the development default; set a long random value "
+                "(e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`) "
+                "before running with AIMI_ENV=production"
+            )
+        if self.production and len(self.secret_key) < 32:
+            raise ConfigError("AIMI_SECRET_KEY must be at least 32 characters in production")
+        if self.login_rate_limit < 1 or self.login_rate_window < 1:
+            raise ConfigError("AIMI_LOGIN_RATE_LIMIT and AIMI_LOGIN_RATE_WINDOW must be >= 1")
+        return self
+
+
+def from_env(environ: dict[str, str] | None = None) -> Settings:
+    """Build settings from ``AIMI_*`` variables; unknown values are a clear error."""
+    env = os.environ if environ is None else environ
+    instance = Path(env.get("AIMI_INSTANCE_PATH") or DEFAULT_INSTANCE)
+    hosts = tuple(
+        h.strip() for h in env.get("AIMI_PLATFORM_HOSTS", "localhost,127.0.0.1").split(",")
+        if h.strip()
+    )
+    try:
+        rate_limit = int(env.get("AIMI_LOGIN_RATE_LIMIT", "10"))
+        rate_window = int(env.get("AIMI_LOGIN_RATE_WINDOW", "300"))
+    except ValueError as exc:
+        raise ConfigError(f"AIMI_LOGIN_RATE_LIMIT/WINDOW must be integers: {exc}") from exc
+    mode = env.get("AIMI_ENV", "development")
+    if mode not in {"development", "production", "testing"}:
+        raise ConfigError(f"AIMI_ENV must be development, production or testing, not {mode!r}")
+    require_2fa = env.get("AIMI_REQUIRE_2FA")
+    return Settings(
+        env=mode,
+        secret_key=env.get("AIMI_SECRET_KEY", DEV_SECRET),
+        database_url=env.get("AIMI_DATABASE_URL", ""),
+        db_servers=_servers(env.get("AIMI_DB_SERVERS")),
+        redis_url=env.get("AIMI_REDIS_URL", ""),
+        base_domain=env.get("AIMI_BASE_DOMAIN", "localhost").lower(),
+        platform_hosts=hosts,
+        instance_path=instance,
+        export_dir=Path(env["AIMI_EXPORT_DIR"]) if env.get("AIMI_EXPORT_DIR") else None,
+        mail_sender=env.get("AIMI_MAIL_SENDER", "aimi <no-reply@aimi.example.com>"),
+        smtp_url=env.get("AIMI_SMTP_URL", ""),
+        require_2fa=None if require_2fa in (None, "") else _bool(require_2fa),
+        login_rate_limit=rate_limit,
+        login_rate_window=rate_window,
+        log_json=_bool(env.get("AIMI_LOG_JSON"), default=True),
+        testing=mode == "testing",
+    ).validate()

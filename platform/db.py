@@ -1,0 +1,227 @@
+"""Engines and sessions for the platform schema and the per-tenant schemas.
+
+Tenant tables are declared once under the placeholder schema ``tenant`` and mapped to
+the real schema of the tenant in context with ``schema_translate_map`` on the engine,
+never with ``USE`` on a pooled connection (which would leak into the next request).
+
+- MySQL/MariaDB: one engine per database server; a tenant's engine is that server's
+  engine with its translate map (``aimi_t_<slug>``), sharing the pool.
+- SQLite: one file per tenant beside the platform file, translate map to ``None``.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from aimi.tenants.context import (
+    TenantRef,
+    current_tenant,
+    reset_tenant,
+    set_tenant,
+    validate_schema_name,
+)
+from sqlalchemy import MetaData, create_engine, event, inspect, text
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
+
+TENANT_SCHEMA = "tenant"
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class PlatformBase(DeclarativeBase):
+    """Models of the shared platform schema."""
+
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class TenantBase(DeclarativeBase):
+    """Models that live once per tenant, under the placeholder schema ``tenant``."""
+
+    metadata = MetaData(schema=TENANT_SCHEMA, naming_convention=NAMING)
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
+
+
+def build_engine(url: str) -> Engine:
+    """An engine with the options aimi needs for its dialect."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    if parsed.get_backend_name() in {"mysql", "mariadb"} and "charset" not in parsed.query:
+        parsed = parsed.update_query_dict({"charset": "utf8mb4"})
+    return create_engine(parsed, pool_pre_ping=True, pool_recycle=1800)
+
+
+@dataclass
+class Database:
+    """The engines of one configuration; ``configure`` swaps them (tests do)."""
+
+    url: str = ""
+    servers: dict[str, str] = field(default_factory=dict)
+    _platform: Engine | None = None
+    _server_engines: dict[str, Engine] = field(default_factory=dict)
+    _tenant_engines: dict[tuple[str, str], Engine] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def platform_engine(self) -> Engine:
+        if self._platform is None:
+            raise RuntimeError("database not configured: call aimi.platform.db.configure()")
+        return self._platform
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.platform_engine.dialect.name == "sqlite"
+
+    @property
+    def platform_schema(self) -> str | None:
+        """The platform database's name on MySQL; ``None`` on SQLite."""
+        return None if self.is_sqlite else make_url(self.url).database
+
+    def schema_name_for(self, slug: str) -> str:
+        """The database (MySQL) or file stem (SQLite) that holds a tenant's data."""
+        prefix = "aimi" if self.is_sqlite else (self.platform_schema or "aimi")
+        return validate_schema_name(f"{prefix}_t_{slug.replace('-', '_')}")
+
+    def server_engine(self, name: str) -> Engine:
+        if name == "default":
+            return self.platform_engine
+        with self._lock:
+            if name not in self._server_engines:
+                if name not in self.servers:
+                    raise RuntimeError(f"unknown database server {name!r}; add it to AIMI_DB_SERVERS")
+                self._server_engines[name] = build_engine(self.servers[name])
+            return self._server_engines[name]
+
+    def tenant_file(self, schema_name: str) -> Path:
+        platform_file = Path(make_url(self.url).database or "aimi.db")
+        return platform_file.parent / "tenants" / f"{validate_schema_name(schema_name)}.db"
+
+    def tenant_engine(self, tenant: TenantRef) -> Engine:
+        key = (tenant.db_server, tenant.schema_name)
+        with self._lock:
+            engine = self._tenant_engines.get(key)
+        if engine is not None:
+            return engine
+        if self.is_sqlite:
+            file = self.tenant_file(tenant.schema_name)
+            engine = build_engine(f"sqlite:///{file}").execution_options(
+                schema_translate_map={TENANT_SCHEMA: None}
+            )
+        else:
+            engine = self.server_engine(tenant.db_server).execution_options(
+                schema_translate_map={TENANT_SCHEMA: validate_schema_name(tenant.schema_name)}
+            )
+        with self._lock:
+            return self._tenant_engines.setdefault(key, engine)
+
+    def schema_exists(self, tenant: TenantRef) -> bool:
+        if self.is_sqlite:
+            return self.tenant_file(tenant.schema_name).exists()
+        engine = self.server_engine(tenant.db_server)
+        return tenant.schema_name in inspect(engine).get_schema_names()
+
+    def create_schema(self, tenant: TenantRef) -> None:
+        """Create the tenant's empty schema; fails if it already exists."""
+        name = validate_schema_name(tenant.schema_name)
+        if self.is_sqlite:
+            file = self.tenant_file(name)
+            file.parent.mkdir(parents=True, exist_ok=True)
+            if file.exists():
+                raise FileExistsError(f"tenant database file {file} already exists")
+            file.touch()
+            return
+        with self.server_engine(tenant.db_server).begin() as conn:
+            conn.execute(
+                text(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
+            )
+
+    def drop_schema(self, tenant: TenantRef) -> None:
+        name = validate_schema_name(tenant.schema_name)
+        key = (tenant.db_server, name)
+        with self._lock:
+            engine = self._tenant_engines.pop(key, None)
+        if self.is_sqlite:
+            if engine is not None:
+                engine.dispose()
+            file = self.tenant_file(name)
+            for path in (file, Path(f"{file}-wal"), Path(f"{file}-shm")):
+                path.unlink(missing_ok=True)
+            return
+        with self.server_engine(tenant.db_server).begin() as conn:
+            conn.execute(text(f"DROP DATABASE IF EXISTS `{name}`"))
+
+    def dispose(self) -> None:
+        with self._lock:
+            engines = [*self._tenant_engines.values(), *self._server_engines.values()]
+            self._tenant_engines.clear()
+            self._server_engines.clear()
+        for engine in engines:
+            engine.dispose()
+        if self._platform is not None:
+            self._platform.dispose()
+            self._platform = None
+
+
+db = Database()
+
+
+def _tenant_scope_key() -> tuple[int, str, str]:
+    tenant = current_tenant()
+    return (threading.get_ident(), tenant.db_server, tenant.schema_name)
+
+
+def _new_tenant_session() -> Session:
+    return Session(bind=db.tenant_engine(current_tenant()))
+
+
+platform_session: scoped_session[Session] = scoped_session(sessionmaker())
+tenant_session: scoped_session[Session] = scoped_session(
+    _new_tenant_session, scopefunc=_tenant_scope_key
+)
+
+
+def configure(url: str, servers: dict[str, str] | None = None) -> Database:
+    """Point the process at a database server (and extra tenant servers)."""
+    platform_session.remove()
+    db.dispose()
+    db.url = url
+    db.servers = dict(servers or {})
+    db._platform = build_engine(url)
+    platform_session.configure(bind=db._platform)
+    return db
+
+
+@contextmanager
+def tenant_scope(tenant: TenantRef) -> Iterator[TenantRef]:
+    """Run a block with ``tenant`` in context; its session is closed and the context
+    restored when the block ends, whatever happens inside."""
+    token = set_tenant(tenant)
+    try:
+        yield tenant
+    finally:
+        try:
+            tenant_session.remove()
+        finally:
+            reset_tenant(token)

@@ -1,0 +1,123 @@
+"""Run the two Alembic trees: the platform schema, then every tenant schema.
+
+Tenants already at head are skipped with one cheap query each; the rest are upgraded in
+parallel with a bound. A tenant that fails is reported and does not stop the others
+(django-tenants #719 shows why both matter once there are hundreds of schemas).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from aimi.platform.db import db, platform_session
+from aimi.tenants.context import TenantRef
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import select
+
+
+def migrations_dir() -> Path:
+    spec = importlib.util.find_spec("aimi.migrations")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("aimi.migrations is not installed")
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+def _config(tree: str) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(migrations_dir() / tree))
+    return cfg
+
+
+def head(tree: str) -> str | None:
+    return ScriptDirectory.from_config(_config(tree)).get_current_head()
+
+
+def _version_schema(tenant: TenantRef) -> str | None:
+    return None if db.is_sqlite else tenant.schema_name
+
+
+def platform_revision() -> str | None:
+    with db.platform_engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def tenant_revision(tenant: TenantRef) -> str | None:
+    with db.tenant_engine(tenant).connect() as conn:
+        ctx = MigrationContext.configure(
+            conn, opts={"version_table_schema": _version_schema(tenant)}
+        )
+        return ctx.get_current_revision()
+
+
+def upgrade_platform(revision: str = "head") -> None:
+    cfg = _config("platform")
+    with db.platform_engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, revision)
+
+
+def _run_tenant(tenant: TenantRef, action: str, revision: str) -> None:
+    cfg = _config("tenant")
+    cfg.attributes["version_schema"] = _version_schema(tenant)
+    with db.tenant_engine(tenant).begin() as conn:
+        cfg.attributes["connection"] = conn
+        getattr(command, action)(cfg, revision)
+
+
+def upgrade_tenant(tenant: TenantRef, revision: str = "head") -> None:
+    _run_tenant(tenant, "upgrade", revision)
+
+
+def downgrade_tenant(tenant: TenantRef, revision: str) -> None:
+    _run_tenant(tenant, "downgrade", revision)
+
+
+@dataclass(frozen=True)
+class TenantMigration:
+    slug: str
+    before: str | None
+    after: str | None
+    status: str  # "upgraded", "current" or "failed"
+    error: str = ""
+
+
+def _migrate_one(tenant: TenantRef, target: str | None) -> TenantMigration:
+    before = None
+    try:
+        before = tenant_revision(tenant)
+        if before == target:
+            return TenantMigration(tenant.slug, before, before, "current")
+        upgrade_tenant(tenant)
+        return TenantMigration(tenant.slug, before, tenant_revision(tenant), "upgraded")
+    except Exception as exc:  # reported per tenant; the others go on
+        return TenantMigration(tenant.slug, before, None, "failed", f"{type(exc).__name__}: {exc}")
+
+
+def migratable_tenants() -> list[TenantRef]:
+    from aimi.platform.models import Tenant
+
+    rows = platform_session.scalars(
+        select(Tenant).where(Tenant.status != "provisioning").order_by(Tenant.slug)
+    ).all()
+    refs = [row.ref() for row in rows]
+    platform_session.remove()
+    return refs
+
+
+def upgrade_tenants(
+    tenants: Iterable[TenantRef] | None = None, parallel: int = 4
+) -> list[TenantMigration]:
+    """Upgrade each tenant schema to head; never raises for a single tenant's failure."""
+    targets = list(migratable_tenants() if tenants is None else tenants)
+    want = head("tenant")
+    if not targets:
+        return []
+    with ThreadPoolExecutor(max_workers=max(1, min(parallel, len(targets)))) as pool:
+        return list(pool.map(lambda t: _migrate_one(t, want), targets))

@@ -1,0 +1,32 @@
+"""Times are stored as naive UTC (what Flask-Security expects) and shown in the tenant's
+time zone; these helpers are the one place that conversion happens."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+
+def utcnow() -> datetime:
+    """Naive UTC now, the form every DateTime column stores."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def is_valid_timezone(name: str) -> bool:
+    return name in available_timezones()
+
+
+def to_local(value: datetime | None, tz_name: str) -> datetime | None:
+    """Convert a stored (naive UTC) time to the given zone."""
+    if value is None:
+        return None
+    aware = value if value.tzinfo else value.replace(tzinfo=UTC)
+    try:
+        return aware.astimezone(ZoneInfo(tz_name))
+    except ZoneInfoNotFoundError:
+        return aware
+
+
+def format_local(value: datetime | None, tz_name: str, fmt: str = "%d %b %Y, %H:%M %Z") -> str:
+    local = to_local(value, tz_name)
+    return local.strftime(fmt) if local else ""

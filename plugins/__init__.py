@@ -1,0 +1,1 @@
+"""aimi.plugins."""

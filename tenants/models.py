@@ -1,0 +1,119 @@
+"""Tables that exist once per tenant, declared under the placeholder schema ``tenant``.
+
+Flask-Security's own ``roles_users`` ignores schemas (its issue #738), so the
+association tables are declared here with the tenant metadata.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from aimi.platform.account_mixin import AccountMixin
+from aimi.platform.db import TenantBase
+from aimi.platform.timeutil import utcnow
+from flask_security import RoleMixin
+from sqlalchemy import JSON, Column, DateTime, ForeignKey, Integer, String, Table, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+ROLE_NAMES = ("admin", "mentor", "candidate")
+
+roles_users = Table(
+    "roles_users",
+    TenantBase.metadata,
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("role_id", ForeignKey("roles.id", ondelete="CASCADE"), primary_key=True),
+)
+
+cohort_candidates = Table(
+    "cohort_candidates",
+    TenantBase.metadata,
+    Column("cohort_id", ForeignKey("cohorts.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+)
+
+cohort_mentors = Table(
+    "cohort_mentors",
+    TenantBase.metadata,
+    Column("cohort_id", ForeignKey("cohorts.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Role(TenantBase, RoleMixin):
+    __tablename__ = "roles"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    description: Mapped[str | None] = mapped_column(String(255))
+
+
+class User(TenantBase, AccountMixin):
+    __tablename__ = "users"
+
+    roles: Mapped[list[Role]] = relationship(secondary=roles_users, lazy="selectin")
+
+    def requires_two_factor(self) -> bool:
+        """Tenant admins must use TOTP where the configuration demands it."""
+        return "admin" in self.role_names
+
+    def augment_auth_token(self, tdata: dict) -> None:
+        """Bind API tokens to the tenant that issued them."""
+        from aimi.tenants.context import current_tenant
+
+        tdata["tenant"] = current_tenant().slug
+
+    def verify_auth_token(self, data: dict) -> bool:
+        from aimi.tenants.context import maybe_current_tenant
+
+        tenant = maybe_current_tenant()
+        return tenant is not None and data.get("tenant") == tenant.slug and super().verify_auth_token(data)
+
+
+class Cohort(TenantBase):
+    __tablename__ = "cohorts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    batch: Mapped[str] = mapped_column(String(40), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    candidates: Mapped[list[User]] = relationship(secondary=cohort_candidates, lazy="selectin")
+    mentors: Mapped[list[User]] = relationship(secondary=cohort_mentors, lazy="selectin")
+
+
+class Setting(TenantBase):
+    """One tenant setting; ``aimi.tenants.settings`` types and validates the values."""
+
+    __tablename__ = "settings"
+
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    value: Mapped[object] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+
+class AuditLog(TenantBase):
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(Integer)
+    actor_email: Mapped[str] = mapped_column(String(255), default="system")
+    action: Mapped[str] = mapped_column(String(80))
+    target_type: Mapped[str] = mapped_column(String(40), default="")
+    target_id: Mapped[str] = mapped_column(String(64), default="")
+    details: Mapped[dict] = mapped_column(JSON, default=dict)
+    ip: Mapped[str | None] = mapped_column(String(64))
+
+
+class Invitation(TenantBase):
+    __tablename__ = "invitations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(255), index=True)
+    role: Mapped[str] = mapped_column(String(20))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    invited_by: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    accepted_at: Mapped[datetime | None] = mapped_column(DateTime)

@@ -1,0 +1,53 @@
+"""The super-admin console at /admin: its own app, users from the platform schema."""
+
+from __future__ import annotations
+
+from aimi.platform.config import Settings
+from aimi.platform.db import platform_session
+from aimi.platform.models import PlatformRole, SuperAdmin, Tenant
+from aimi.web import guards
+from aimi.web.flaskbase import make_flask
+from aimi.web.security import init_security, security_config
+from flask import Blueprint, Flask, render_template, url_for
+from flask_security import SQLAlchemySessionUserDatastore, current_user, roles_required
+from sqlalchemy import select
+
+bp = Blueprint("console", __name__)
+
+
+@bp.get("/")
+@roles_required("superadmin")
+def tenants():
+    rows = platform_session.scalars(select(Tenant).order_by(Tenant.slug)).all()
+    return render_template("console/tenants.html", tenants=rows)
+
+
+def create_console_app(settings: Settings) -> Flask:
+    app = make_flask("aimi.web.console", settings, "console")
+    app.config.update(security_config(settings, issuer="aimi console"))
+    app.config.update(SESSION_COOKIE_NAME="aimi_console", SESSION_COOKIE_PATH="/admin/",
+                      SECURITY_POST_LOGIN_VIEW="/admin/", SECURITY_POST_LOGOUT_VIEW="/admin/login")
+    datastore = SQLAlchemySessionUserDatastore(platform_session, SuperAdmin, PlatformRole)
+    init_security(app, datastore)
+    guards.init_app(app, settings, realm_of=lambda: "console")
+    app.register_blueprint(bp)
+
+    @app.context_processor
+    def _console_context():
+        signed_in = current_user.is_authenticated
+        return {
+            "brand": {"name": "aimi console", "logo_url": "", "primary_color": "#111827",
+                      "accent_color": "#4f46e5"},
+            "nav": [{"label": "Tenants", "url": url_for("console.tenants"), "active": True}]
+            if signed_in else [],
+            "logout_url": url_for("security.logout") if signed_in else None,
+            "account_links": [
+                {"label": "Change password", "url": url_for("security.change_password")},
+                {"label": "Two-factor sign-in", "url": url_for("security.two_factor_setup")},
+            ] if signed_in else [],
+            "demo_notice": None if settings.two_factor_required else (
+                "Demo configuration: two-factor sign-in is optional here; production "
+                "requires it for super-admins."),
+        }
+
+    return app

@@ -1,0 +1,125 @@
+"""What every aimi Flask app shares: settings, request ids, sessions torn down, errors
+rendered as pages (or JSON under /api), templates and static files."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from pathlib import Path
+
+from aimi.platform.config import Settings
+from aimi.platform.db import platform_session
+from aimi.platform.logsetup import request_id
+from aimi.platform.timeutil import format_local
+from flask import Flask, Response, g, jsonify, make_response, render_template, request
+from werkzeug.exceptions import HTTPException
+
+WEB_DIR = Path(__file__).parent
+log = logging.getLogger("aimi.web")
+
+ERROR_TITLES = {
+    400: "Bad request",
+    401: "Please sign in",
+    403: "Not allowed",
+    404: "Not found",
+    405: "Method not allowed",
+    413: "Too large",
+    422: "Check your input",
+    429: "Too many attempts",
+    500: "Something went wrong",
+}
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/") or (
+        request.accept_mimetypes.best == "application/json"
+    )
+
+
+def error_response(code: int, message: str, errors: dict | None = None) -> Response:
+    """One shape for every error: a page for people, JSON for API clients."""
+    title = ERROR_TITLES.get(code, "Error")
+    if wants_json():
+        body = {"code": code, "status": title, "message": message}
+        if errors:
+            body["errors"] = errors
+        response = jsonify(body)
+        response.status_code = code
+        return response
+    page = render_template("errors/error.html", code=code, title=title, message=message,
+                           home_url=request.script_root + "/")
+    return make_response(page, code)
+
+
+def _handle_http(exc: HTTPException):
+    if exc.code and exc.code < 400:
+        return exc
+    message = exc.description or ERROR_TITLES.get(exc.code or 500, "Error")
+    data = getattr(exc, "data", None) or {}
+    errors = data.get("messages") if isinstance(data, dict) else None
+    response = error_response(exc.code or 500, message, errors)
+    retry = getattr(exc, "retry_after", None)
+    if retry:
+        response.headers["Retry-After"] = str(retry)
+    return response
+
+
+def _handle_unexpected(exc: Exception):
+    log.exception("unhandled error on %s", request.path)
+    return error_response(500, "An unexpected error happened; it was logged. Please try again.")
+
+
+def make_flask(name: str, settings: Settings, portal: str) -> Flask:
+    app = Flask(
+        name,
+        root_path=str(WEB_DIR),
+        template_folder=str(WEB_DIR / "templates"),
+        static_folder=str(WEB_DIR / "static"),
+        instance_path=str(settings.instance_path.resolve()),
+    )
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        TESTING=settings.testing,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.production,
+        MAX_CONTENT_LENGTH=5 * 1024 * 1024,
+        AIMI_PORTAL=portal,
+    )
+    app.extensions["aimi_settings"] = settings
+
+    @app.before_request
+    def _request_id():
+        rid = request.headers.get("X-Request-ID", "")[:64] or uuid.uuid4().hex
+        g.request_id = rid
+        g._rid_token = request_id.set(rid)
+
+    @app.after_request
+    def _headers(response):
+        response.headers["X-Request-ID"] = g.get("request_id", "-")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
+    @app.teardown_request
+    def _cleanup(_exc):
+        platform_session.remove()
+        token = g.pop("_rid_token", None)
+        if token is not None:
+            request_id.reset(token)
+
+    app.register_error_handler(HTTPException, _handle_http)
+    if not settings.testing:
+        app.register_error_handler(Exception, _handle_unexpected)
+
+    @app.template_filter("localtime")
+    def _localtime(value, fmt: str = "%d %b %Y, %H:%M %Z"):
+        tz = g.get("timezone", "UTC")
+        return format_local(value, tz, fmt)
+
+    @app.context_processor
+    def _defaults():
+        return {"portal": portal}
+
+    return app

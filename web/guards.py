@@ -1,0 +1,61 @@
+"""Portal-wide checks that run after the tenant is known: login rate limiting and
+mandatory two-factor for tenant admins."""
+
+from __future__ import annotations
+
+from aimi.platform import ratelimit
+from aimi.platform.config import Settings
+from flask import Flask, redirect, request, url_for
+from flask_security import current_user
+from flask_security.signals import user_authenticated
+from werkzeug.exceptions import TooManyRequests
+
+LOGIN_ENDPOINTS = {"security.login", "security.two_factor_token_validation",
+                   "security.forgot_password"}
+TWO_FACTOR_FREE = {"security.logout", "security.two_factor_setup", "static",
+                   "security.two_factor_token_validation", "security.verify"}
+
+
+def client_ip() -> str:
+    return request.remote_addr or "unknown"
+
+
+def _login_key(realm: str) -> str:
+    return ratelimit.key(realm, "login", client_ip())
+
+
+def init_app(app: Flask, settings: Settings, realm_of) -> None:
+    """``realm_of()`` names the realm (tenant slug or "console") for the rate-limit key."""
+    counter = ratelimit.make_counter(settings.redis_url)
+    app.extensions["aimi_login_counter"] = counter
+
+    @app.before_request
+    def _limit_logins():
+        if request.method != "POST" or request.endpoint not in LOGIN_ENDPOINTS:
+            return None
+        hits = counter.hit(_login_key(realm_of()), settings.login_rate_window)
+        if hits > settings.login_rate_limit:
+            exc = TooManyRequests(
+                f"Too many sign-in attempts from your network. Wait "
+                f"{settings.login_rate_window // 60} minutes and try again, or reset your "
+                "password."
+            )
+            exc.retry_after = settings.login_rate_window
+            raise exc
+        return None
+
+    @app.before_request
+    def _require_two_factor():
+        if not settings.two_factor_required or request.endpoint in TWO_FACTOR_FREE:
+            return None
+        if not current_user.is_authenticated or current_user.tf_primary_method:
+            return None
+        needs = getattr(current_user, "requires_two_factor", None)
+        if needs is not None and needs():
+            return redirect(url_for("security.two_factor_setup"))
+        return None
+
+    def _reset(_sender, **_kw):
+        counter.reset(_login_key(realm_of()))
+
+    user_authenticated.connect(_reset, app, weak=False)

@@ -1,0 +1,96 @@
+"""The tenant portal: one Flask app serving every college, the tenant chosen per request."""
+
+from __future__ import annotations
+
+from aimi.platform.config import Settings
+from aimi.platform.db import tenant_session
+from aimi.tenants.models import Role, User
+from aimi.web import guards
+from aimi.web.flaskbase import make_flask
+from aimi.web.portal import public, registration, tenancy
+from aimi.web.security import init_security, security_config
+from flask import Flask, g, request, url_for
+from flask_security import SQLAlchemySessionUserDatastore, current_user
+
+NAV = (
+    # (label, endpoint, roles that see it; empty = every signed-in user)
+    ("Dashboard", "public.dashboard", ()),
+    ("Users", "manage.users", ("admin",)),
+    ("Cohorts", "manage.cohorts", ("admin",)),
+    ("Audit log", "manage.audit", ("admin",)),
+    ("Settings", "manage.settings", ("admin",)),
+)
+
+
+def _nav() -> list[dict]:
+    if not current_user.is_authenticated:
+        return []
+    roles = set(current_user.role_names)
+    items = []
+    for label, endpoint, needs in NAV:
+        if endpoint not in _endpoints() or (needs and not roles.intersection(needs)):
+            continue
+        url = url_for(endpoint)
+        items.append({"label": label, "url": url, "active": request.path == url})
+    return items
+
+
+def _endpoints() -> set[str]:
+    from flask import current_app
+
+    return set(current_app.view_functions)
+
+
+def create_portal_app(settings: Settings) -> Flask:
+    app = make_flask("aimi.web.portal", settings, "tenant")
+    app.session_interface = tenancy.TenantSessionInterface()
+    tenancy.init_app(app)  # first: nothing runs before the tenant is known
+    app.config.update(security_config(settings, issuer="aimi"))
+    app.config.update(
+        SECURITY_REGISTERABLE=True,
+        SECURITY_CONFIRMABLE=True,
+        SECURITY_SEND_REGISTER_EMAIL=True,
+        SECURITY_LOGIN_WITHOUT_CONFIRMATION=False,
+    )
+    datastore = SQLAlchemySessionUserDatastore(tenant_session, User, Role)
+    init_security(app, datastore, register_form=registration.TenantRegisterForm)
+    guards.init_app(app, settings, realm_of=lambda: g.tenant.slug)
+    registration.init_app(app)
+    public.init_app(app)
+    for module in _feature_modules():
+        module.init_app(app)
+
+    @app.context_processor
+    def _portal_context():
+        tenant_settings = g.get("tenant_settings")
+        if tenant_settings is None:
+            return {}
+        return {
+            "tenant": g.tenant,
+            "brand": {
+                "name": tenant_settings.display_name,
+                "logo_url": tenant_settings.logo_url,
+                "primary_color": tenant_settings.primary_color,
+                "accent_color": tenant_settings.accent_color,
+            },
+            "nav": _nav(),
+            "logout_url": url_for("security.logout") if current_user.is_authenticated else None,
+            "account_links": [
+                {"label": "Change password", "url": url_for("security.change_password")},
+                {"label": "Two-factor sign-in", "url": url_for("security.two_factor_setup")},
+            ] if current_user.is_authenticated else [],
+            "demo_notice": None if settings.two_factor_required else (
+                "Demo configuration: two-factor sign-in is optional here; production "
+                "requires it for admins."),
+            "registration_note": tenant_settings.registration_note(),
+        }
+
+    return app
+
+
+def _feature_modules():
+    """Portal features added by other modules (each has ``init_app(app)``)."""
+    from aimi.web import api
+    from aimi.web.portal import manage
+
+    return (manage, api)
