@@ -46,14 +46,12 @@ def db() -> None:
 
 
 @db.command("upgrade")
-@click.option("--parallel", default=4, show_default=True, type=click.IntRange(1, 32),
-              help="Tenant schemas migrated at once.")
 @with_appcontext
-def db_upgrade(parallel: int) -> None:
+def db_upgrade() -> None:
     """Upgrade the platform schema, then every tenant schema, to head."""
     migrate.upgrade_platform()
     click.echo(f"platform: at {migrate.platform_revision()}")
-    results = migrate.upgrade_tenants(parallel=parallel)
+    results = migrate.upgrade_tenants()
     for r in results:
         line = f"tenant {r.slug}: {r.status} ({r.before or 'empty'} -> {r.after or '?'})"
         if r.status == "failed":
