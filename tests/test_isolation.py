@@ -54,8 +54,8 @@ def test_alpha_token_is_refused_on_beta(world, method):
 def test_alpha_token_works_on_alpha_but_not_beta(world):
     token = world.token("alpha", "candidate")
     headers = {"Authentication-Token": token, "Accept": "application/json"}
-    assert world.client().get("/t/alpha/dashboard", headers=headers).status_code == 200
-    assert world.client().get("/t/beta/dashboard", headers=headers).status_code == 401
+    assert world.client().get("/t/alpha/api/v1/me", headers=headers).status_code == 200
+    assert world.client().get("/t/beta/api/v1/me", headers=headers).status_code == 401
 
 
 def test_beta_never_shows_alpha_names(world):

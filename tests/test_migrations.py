@@ -29,10 +29,11 @@ def test_upgrade_reports_a_broken_tenant_and_upgrades_the_rest(world):
         migrate.downgrade_tenant(ref, "base")
         assert migrate.tenant_revision(ref) is None
     broken = refs[1]
-    # Something in the broken tenant's schema blocks the first migration.
+    # A stray table blocks the first operation of the first migration. (MySQL commits DDL
+    # as it goes, so a migration failing half-way leaves its earlier tables behind.)
     with db.tenant_engine(broken).begin() as conn:
         conn.execute(text("CREATE TABLE " + ("" if db.is_sqlite else f"`{broken.schema_name}`.")
-                          + "users (id INTEGER PRIMARY KEY)"))
+                          + "audit_log (id INTEGER PRIMARY KEY)"))
     result = _run(world, "db", "upgrade")
     assert result.exit_code != 0
     assert f"tenant {broken.slug}: failed" in result.output
@@ -44,7 +45,7 @@ def test_upgrade_reports_a_broken_tenant_and_upgrades_the_rest(world):
     # Repair, re-run: everything at head, exit 0, tenants already at head are skipped.
     with db.tenant_engine(broken).begin() as conn:
         conn.execute(text("DROP TABLE " + ("" if db.is_sqlite else f"`{broken.schema_name}`.")
-                          + "users"))
+                          + "audit_log"))
     result = _run(world, "db", "upgrade")
     assert result.exit_code == 0, result.output
     assert f"tenant {broken.slug}: upgraded" in result.output

@@ -13,6 +13,7 @@ from aimi.tenants.context import TenantRef, reset_tenant, set_tenant
 from flask import Flask, abort, g, request
 from flask.sessions import SecureCookieSessionInterface
 from itsdangerous import URLSafeTimedSerializer
+from werkzeug.exceptions import HTTPException
 
 
 def _realm_key() -> str | None:
@@ -63,7 +64,12 @@ def resolve_tenant() -> TenantRef:
 def init_app(app: Flask) -> None:
     @app.before_request
     def _enter_tenant():
-        tenant = resolve_tenant()
+        try:
+            tenant = resolve_tenant()
+        except HTTPException:
+            # The error page must not look a user up: there is no tenant to look in.
+            g._login_user = app.login_manager.anonymous_user()
+            raise
         g._tenant_token = set_tenant(tenant)
         g.tenant = tenant
         g.tenant_settings = tenant_settings.load(tenant_session())
