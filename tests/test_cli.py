@@ -1,0 +1,64 @@
+"""The `aimi` command: tenants from creation to deletion, with clear errors."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from pathlib import Path
+
+from click.testing import CliRunner
+from flask.cli import ScriptInfo
+
+from aimi.platform.cli import main
+from conftest import PASSWORD
+
+
+def aimi(world, *args: str):
+    return CliRunner().invoke(main, list(args), obj=ScriptInfo(create_app=lambda: world.app))
+
+
+def test_tenant_lifecycle(world):
+    slug = f"cli-{uuid.uuid4().hex[:6]}"
+    created = aimi(world, "tenants", "create", slug, "--name", "CLI College",
+                   "--admin-email", f"admin@{slug}.example.com", "--admin-password", PASSWORD)
+    assert created.exit_code == 0, created.output
+    listed = json.loads(aimi(world, "tenants", "list", "--json").output)
+    row = next(t for t in listed if t["slug"] == slug)
+    assert row["status"] == "active" and row["name"] == "CLI College"
+
+    again = aimi(world, "tenants", "create", slug, "--name", "Other",
+                 "--admin-email", "x@y.example.com", "--admin-password", PASSWORD)
+    assert again.exit_code == 1 and "already exists" in again.output
+
+    assert aimi(world, "tenants", "suspend", slug).exit_code == 0
+    assert world.client().get(f"/t/{slug}/").status_code == 403
+    assert aimi(world, "tenants", "resume", slug).exit_code == 0
+    assert world.client().get(f"/t/{slug}/").status_code == 200
+
+    refused = aimi(world, "tenants", "delete", slug)
+    assert refused.exit_code == 1 and "--yes" in refused.output
+    deleted = aimi(world, "tenants", "delete", slug, "--yes")
+    assert deleted.exit_code == 0, deleted.output
+    archive = Path(deleted.output.strip().rsplit(" ", 1)[-1])
+    assert archive.exists() and archive.suffix == ".zip"
+    assert slug not in aimi(world, "tenants", "list").output
+    assert world.client().get(f"/t/{slug}/").status_code == 404
+
+
+def test_bad_arguments_are_explained(world):
+    reserved = aimi(world, "tenants", "create", "admin", "--name", "X",
+                    "--admin-email", "a@b.example.com", "--admin-password", PASSWORD)
+    assert reserved.exit_code == 1 and "reserved" in reserved.output
+    missing = aimi(world, "tenants", "create", "some-college")
+    assert missing.exit_code == 2 and "--name" in missing.output
+    unknown = aimi(world, "tenants", "suspend", "no-such-college")
+    assert unknown.exit_code == 1 and "no tenant with slug" in unknown.output
+
+
+def test_create_superadmin_then_console_login(world):
+    email = f"ops-{uuid.uuid4().hex[:6]}@aimi.example.com"
+    weak = aimi(world, "create-superadmin", "--email", email, "--password", "short")
+    assert weak.exit_code == 1 and "8 characters" in weak.output
+    assert aimi(world, "create-superadmin", "--email", email, "--password", PASSWORD).exit_code == 0
+    resp = world.client().post("/admin/login", json={"email": email, "password": PASSWORD})
+    assert resp.status_code == 200
