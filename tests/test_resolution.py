@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from aimi.tenants.context import InvalidSlugError, validate_slug
 from aimi.tenants.resolution import classify
 

@@ -3,17 +3,20 @@ mandatory two-factor for tenant admins."""
 
 from __future__ import annotations
 
-from aimi.platform import ratelimit
-from aimi.platform.config import Settings
 from flask import Flask, redirect, request, url_for
 from flask_security import current_user
 from flask_security.signals import user_authenticated
 from werkzeug.exceptions import TooManyRequests
 
+from aimi.platform import ratelimit
+from aimi.platform.config import Settings
+from aimi.web.flaskbase import error_response, wants_json
+
 LOGIN_ENDPOINTS = {"security.login", "security.two_factor_token_validation",
                    "security.forgot_password"}
 TWO_FACTOR_FREE = {"security.logout", "security.two_factor_setup", "static",
-                   "security.two_factor_token_validation", "security.verify"}
+                   "security.two_factor_setup_validate", "security.two_factor_token_validation",
+                   "security.verify"}
 
 
 def client_ip() -> str:
@@ -52,6 +55,9 @@ def init_app(app: Flask, settings: Settings, realm_of) -> None:
             return None
         needs = getattr(current_user, "requires_two_factor", None)
         if needs is not None and needs():
+            if wants_json():
+                return error_response(403, "Set up two-factor sign-in first: your role requires "
+                                           "it. Open the two-factor setup page in a browser.")
             return redirect(url_for("security.two_factor_setup"))
         return None
 

@@ -31,6 +31,9 @@ def security_config(settings: Settings, *, issuer: str) -> dict:
         "SECURITY_TOTP_SECRETS": {"1": digest[32:]},
         "SECURITY_TOTP_ISSUER": issuer,
         "SECURITY_EMAIL_SENDER": settings.mail_sender,
+        # Same rule as aimi.tenants.accounts.normalise_email: syntax only, no DNS lookup
+        # (which fails offline and would reject every address in the demo).
+        "SECURITY_EMAIL_VALIDATOR_ARGS": {"check_deliverability": False},
         "SECURITY_POST_LOGIN_VIEW": "/dashboard",
         "SECURITY_POST_LOGOUT_VIEW": "/",
         "SECURITY_REDIRECT_BEHAVIOR": None,

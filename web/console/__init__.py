@@ -1,25 +1,21 @@
-"""The super-admin console at /admin: its own app, users from the platform schema."""
+"""The super-admin console at /admin: its own app, users from the platform schema.
+
+Super-admins live in the platform schema, so a tenant user's e-mail and password, or
+a tenant session cookie (signed with another salt, scoped to /t/<slug>/), get nowhere.
+"""
 
 from __future__ import annotations
 
+from flask import Flask, url_for
+from flask_security import SQLAlchemySessionUserDatastore, current_user
+
 from aimi.platform.config import Settings
 from aimi.platform.db import platform_session
-from aimi.platform.models import PlatformRole, SuperAdmin, Tenant
+from aimi.platform.models import PlatformRole, SuperAdmin
 from aimi.web import guards
+from aimi.web.console.views import bp, nav_items
 from aimi.web.flaskbase import make_flask
 from aimi.web.security import init_security, security_config
-from flask import Blueprint, Flask, render_template, url_for
-from flask_security import SQLAlchemySessionUserDatastore, current_user, roles_required
-from sqlalchemy import select
-
-bp = Blueprint("console", __name__)
-
-
-@bp.get("/")
-@roles_required("superadmin")
-def tenants():
-    rows = platform_session.scalars(select(Tenant).order_by(Tenant.slug)).all()
-    return render_template("console/tenants.html", tenants=rows)
 
 
 def create_console_app(settings: Settings) -> Flask:
@@ -38,8 +34,8 @@ def create_console_app(settings: Settings) -> Flask:
         return {
             "brand": {"name": "aimi console", "logo_url": "", "primary_color": "#111827",
                       "accent_color": "#4f46e5"},
-            "nav": [{"label": "Tenants", "url": url_for("console.tenants"), "active": True}]
-            if signed_in else [],
+            "home_url": url_for("console.tenants"),
+            "nav": nav_items() if signed_in else [],
             "logout_url": url_for("security.logout") if signed_in else None,
             "account_links": [
                 {"label": "Change password", "url": url_for("security.change_password")},

@@ -1,5 +1,97 @@
-"""Tenant admin pages (users, cohorts, audit log, settings)."""
+"""Tenant admin pages: the shared pieces (blueprint, guard, paging, audit) and the audit log.
+
+Users, cohorts and settings live in ``manage_users``, ``manage_cohorts`` and
+``manage_settings``; they add their views to the one ``manage`` blueprint so the
+endpoints read ``manage.users``, ``manage.cohorts`` and so on.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from flask import Blueprint, Flask, render_template, request, url_for
+from flask_security import auth_required, current_user, roles_required
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+from wtforms import SelectMultipleField
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from aimi.platform.db import tenant_session
+from aimi.tenants import audit
+from aimi.tenants.models import AuditLog
+
+PAGE_SIZE = 25
+
+bp = Blueprint("manage", __name__, url_prefix="/manage")
 
 
-def init_app(app) -> None:
-    """Registers the admin blueprint."""
+def admin_view(view: Callable) -> Callable:
+    """Session sign-in first (it also checks the CSRF token of a POST), then the admin
+    role: anonymous visitors go to the login page, other roles get 403."""
+    return auth_required("session")(roles_required("admin")(view))
+
+
+def strip(value):
+    """WTForms filter: surrounding spaces are never meaningful in these forms."""
+    return value.strip() if isinstance(value, str) else value
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """A multi-select drawn as checkboxes (``_macros.render_field`` knows the type)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+@dataclass
+class Page:
+    items: list
+    number: int
+    pages: int
+    total: int
+
+    def url(self, number: int) -> str:
+        """The current page's address with another page number, filters kept."""
+        args = {**request.args.to_dict(), **(request.view_args or {}), "page": number}
+        return url_for(request.endpoint or "", **args)
+
+
+def paginate(session: Session, stmt: Select, *, scalars: bool = True) -> Page:
+    """One page (``?page=``, 25 rows) of ``stmt``; out-of-range numbers land on the nearest page."""
+    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    pages = max(1, math.ceil(total / PAGE_SIZE))
+    number = min(max(1, request.args.get("page", 1, type=int)), pages)
+    paged = stmt.limit(PAGE_SIZE).offset((number - 1) * PAGE_SIZE)
+    items = list(session.scalars(paged) if scalars else session.execute(paged))
+    return Page(items, number, pages, total)
+
+
+def search_term() -> str:
+    return request.args.get("q", "").strip()[:100]
+
+
+def record(session: Session, action: str, **kwargs) -> None:
+    """Stage an audit entry by the signed-in admin from this request's address."""
+    audit.record(session, action, actor=current_user, ip=request.remote_addr, **kwargs)
+
+
+@bp.get("/audit", endpoint="audit")
+@admin_view
+def audit_log():
+    session = tenant_session()
+    actions = list(session.scalars(select(AuditLog.action).distinct().order_by(AuditLog.action)))
+    action = request.args.get("action", "")
+    stmt = select(AuditLog).order_by(AuditLog.at.desc(), AuditLog.id.desc())
+    if action:
+        stmt = stmt.where(AuditLog.action == action)
+    return render_template("manage/audit.html", page=paginate(session, stmt), actions=actions,
+                           action=action)
+
+
+def init_app(app: Flask) -> None:
+    """Registers the admin blueprint with the views of every admin module."""
+    from aimi.web.portal import manage_cohorts, manage_settings, manage_users  # noqa: F401
+
+    app.register_blueprint(bp)

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import hmac
 
+from flask import g, render_template, request
+from flask_security import RegisterFormV2
+from flask_security.signals import user_registered
+from sqlalchemy import select
+from wtforms import StringField
+from wtforms.validators import Length, Optional
+
 from aimi.platform.db import tenant_session
 from aimi.tenants import audit
 from aimi.tenants.models import Role
-from flask import g, render_template
-from flask_security import RegisterFormV2
-from flask_security.signals import user_registered
-from wtforms import StringField
-from wtforms.validators import Length, Optional
 
 
 class TenantRegisterForm(RegisterFormV2):
@@ -44,13 +46,15 @@ def registration_closed_page():
 
 
 def _on_registered(app, user, **_kwargs) -> None:
+    """Self-registered users are candidates. Flask-Security commits after the view, so
+    the user, the role and the audit entry are written together or not at all."""
     session = tenant_session()
-    candidate = session.query(Role).filter_by(name="candidate").one()
+    candidate = session.scalar(select(Role).where(Role.name == "candidate"))
     if candidate not in user.roles:
         user.roles.append(candidate)
+    session.flush()  # gives the new user its id for the audit entry
     audit.record(session, "user.registered", actor=user, target_type="user", target_id=user.id,
-                 details={"email": user.email})
-    session.commit()
+                 details={"email": user.email}, ip=request.remote_addr)
 
 
 def init_app(app) -> None:

@@ -1,0 +1,344 @@
+"""Account flows through HTTP: registration per policy, e-mail confirmation, password
+reset and change, login rate limiting per tenant, and mandatory TOTP for admins."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import random
+import re
+import time
+import uuid
+from urllib.parse import urlsplit
+
+import pytest
+import redis as redis_lib
+from passlib.totp import TOTP
+from sqlalchemy import select
+
+from aimi.platform import ratelimit
+from aimi.platform.app import create_app
+from aimi.platform.db import tenant_scope, tenant_session
+from aimi.tenants import accounts
+from aimi.tenants import settings as tenant_settings
+from aimi.tenants.context import TenantRef
+from aimi.tenants.models import AuditLog, User
+from conftest import PASSWORD, csrf_token
+
+NEW_PASSWORD = "battery-staple-77"
+
+
+def fresh_tenant(world, prefix: str, **policy) -> TenantRef:
+    """A new tenant for one test, with its registration policy set as an admin would."""
+    ref = world.new_tenant(f"{prefix}-{uuid.uuid4().hex[:8]}")
+    if policy:
+        with tenant_scope(ref):
+            session = tenant_session()
+            tenant_settings.save(session, policy)
+            session.commit()
+    return ref
+
+
+def find_user(ref: TenantRef, address: str) -> User | None:
+    with tenant_scope(ref):
+        user = tenant_session.scalar(select(User).where(User.email == address))
+        if user is not None:
+            tenant_session.expunge(user)
+        return user
+
+
+def add_user(world, ref: TenantRef, role: str) -> str:
+    address = f"{role}-{uuid.uuid4().hex[:6]}@{ref.slug}.example.com"
+    with tenant_scope(ref):
+        session = tenant_session()
+        accounts.create_user(session, email=address, full_name=f"Test {role}", roles=[role],
+                             password_hash=world.hasher()(PASSWORD), confirmed=True)
+        session.commit()
+    return address
+
+
+def register(client, ref: TenantRef, address: str, **extra):
+    """Fill in the register form (sign-in forms carry no CSRF token before sign-in)."""
+    page = client.get(f"/t/{ref.slug}/register")
+    assert page.status_code == 200, page.get_data(as_text=True)
+    return client.post(f"/t/{ref.slug}/register", data={
+        "email": address, "password": PASSWORD, "password_confirm": PASSWORD,
+        "full_name": "New Candidate", **extra,
+    })
+
+
+def login(client, ref: TenantRef, address: str, password: str = PASSWORD):
+    return client.post(f"/t/{ref.slug}/login", json={"email": address, "password": password})
+
+
+def mailed_link(world, ref: TenantRef, address: str, path_part: str) -> str:
+    """The path of the newest link containing ``path_part`` mailed to ``address``."""
+    folder = world.settings.instance_path / "outbox" / ref.slug
+    files = sorted(folder.glob(f"*-{address.replace('@', '_at_')}.eml"))
+    assert files, f"no mail to {address} in {folder}"
+    for file in reversed(files):
+        message = email.message_from_bytes(file.read_bytes(), policy=email.policy.default)
+        assert address in message["To"]
+        body = message.get_body(preferencelist=("plain",)).get_content()
+        match = re.search(r"https?://[^\s\"'<>]+" + re.escape(path_part) + r"[^\s\"'<>]+", body)
+        if match:
+            url = urlsplit(match.group(0))
+            return url.path + (f"?{url.query}" if url.query else "")
+    raise AssertionError(f"no {path_part} link mailed to {address}")
+
+
+# --- registration policies -------------------------------------------------------------
+
+
+def test_closed_registration_shows_closed_and_creates_nothing(world):
+    ref = fresh_tenant(world, "closed")  # closed is the default policy
+    client = world.client()
+    page = client.get(f"/t/{ref.slug}/register")
+    assert page.status_code == 403
+    assert "Registration is closed" in page.get_data(as_text=True)
+    address = f"sneaky@{ref.slug}.example.com"
+    resp = client.post(f"/t/{ref.slug}/register", data={
+        "email": address, "password": PASSWORD, "password_confirm": PASSWORD})
+    assert resp.status_code == 403
+    json_resp = client.post(f"/t/{ref.slug}/register",
+                            json={"email": address, "password": PASSWORD,
+                                  "password_confirm": PASSWORD})
+    assert json_resp.status_code == 403
+    assert find_user(ref, address) is None
+
+
+def test_invite_code_registration(world):
+    ref = fresh_tenant(world, "invite", registration_policy="invite_code",
+                       invite_code="PLACEMENT-2024")
+    address = f"cand@{ref.slug}.example.com"
+    wrong = register(world.client(), ref, address, invite_code="guess-123")
+    assert wrong.status_code == 200
+    assert "That invite code is not right" in wrong.get_data(as_text=True)
+    assert find_user(ref, address) is None
+
+    right = register(world.client(), ref, address, invite_code=" PLACEMENT-2024 ")
+    assert right.status_code == 302
+    assert find_user(ref, address) is not None
+
+
+def test_email_domain_registration(world):
+    ref = fresh_tenant(world, "domain", registration_policy="email_domain",
+                       allowed_email_domains=["college.edu"])
+    outsider = f"someone-{ref.slug}@gmail.example.com"
+    refused = register(world.client(), ref, outsider)
+    assert refused.status_code == 200
+    assert "Use your @college.edu e-mail address" in refused.get_data(as_text=True)
+    assert find_user(ref, outsider) is None
+
+    insider = f"student-{ref.slug}@college.edu"
+    assert register(world.client(), ref, insider).status_code == 302
+    assert find_user(ref, insider) is not None
+
+
+def test_open_registration_makes_a_confirmable_candidate(world):
+    ref = fresh_tenant(world, "open", registration_policy="open")
+    address = f"cand-{uuid.uuid4().hex[:6]}@example.com"
+    client = world.client()
+    assert register(client, ref, address).status_code == 302
+
+    user = find_user(ref, address)
+    assert user.role_names == ["candidate"] and user.full_name == "New Candidate"
+    assert user.confirmed_at is None
+    with tenant_scope(ref):
+        entry = tenant_session.scalar(select(AuditLog).where(AuditLog.action == "user.registered"))
+        assert entry.target_id == str(user.id) and entry.actor_id == user.id
+
+    refused = login(world.client(), ref, address)
+    assert refused.status_code == 400
+    assert "confirm" in refused.get_data(as_text=True).lower()
+
+    confirm = client.get(mailed_link(world, ref, address, "/confirm/"))
+    assert confirm.status_code == 302
+    assert find_user(ref, address).confirmed_at is not None
+    assert login(world.client(), ref, address).status_code == 200
+    # The new account belongs to this tenant only.
+    assert login(world.client(), world.tenants["alpha"], address).status_code == 400
+
+
+# --- passwords --------------------------------------------------------------------------
+
+
+def test_password_reset_through_the_mailed_link(world):
+    ref = world.tenants["alpha"]
+    address = add_user(world, ref, "candidate")
+    client = world.client()
+    assert client.get("/t/alpha/reset").status_code == 200
+    resp = client.post("/t/alpha/reset", data={"email": address})
+    assert resp.status_code in (200, 302)
+
+    link = mailed_link(world, ref, address, "/reset/")
+    assert client.get(link).status_code == 200
+    mismatch = client.post(link, data={"password": NEW_PASSWORD, "password_confirm": "other-pass-9"})
+    assert mismatch.status_code == 200 and "Passwords do not match" in mismatch.get_data(as_text=True)
+    done = client.post(link, data={"password": NEW_PASSWORD, "password_confirm": NEW_PASSWORD})
+    assert done.status_code == 302
+
+    assert login(world.client(), ref, address, PASSWORD).status_code == 400
+    assert login(world.client(), ref, address, NEW_PASSWORD).status_code == 200
+    # A reset link works once.
+    assert client.get(link).status_code == 302
+
+
+def test_change_password(world):
+    ref = world.tenants["beta"]
+    address = add_user(world, ref, "mentor")
+    client = world.client()
+    assert login(client, ref, address).status_code == 200
+    page = client.get("/t/beta/change")
+    assert page.status_code == 200
+    token = csrf_token(page.get_data(as_text=True))
+    wrong = client.post("/t/beta/change", data={
+        "csrf_token": token, "password": "not-my-password", "new_password": NEW_PASSWORD,
+        "new_password_confirm": NEW_PASSWORD})
+    assert wrong.status_code == 200 and "Invalid password" in wrong.get_data(as_text=True)
+    done = client.post("/t/beta/change", data={
+        "csrf_token": token, "password": PASSWORD, "new_password": NEW_PASSWORD,
+        "new_password_confirm": NEW_PASSWORD})
+    assert done.status_code == 302
+    assert login(world.client(), ref, address, PASSWORD).status_code == 400
+    assert login(world.client(), ref, address, NEW_PASSWORD).status_code == 200
+
+
+def test_change_password_needs_a_session(world):
+    resp = world.client().get("/t/alpha/change")
+    assert resp.status_code == 302 and "/t/alpha/login" in resp.headers["Location"]
+
+
+# --- login rate limiting ----------------------------------------------------------------
+
+
+def client_from(world, ip: str):
+    client = world.client()
+    client.environ_base["REMOTE_ADDR"] = ip
+    return client
+
+
+def random_ip() -> str:
+    return "10.{}.{}.{}".format(*(random.randint(1, 254) for _ in range(3)))
+
+
+def test_failed_logins_are_limited_per_tenant_and_ip(world):
+    limit = world.settings.login_rate_limit
+    ref = fresh_tenant(world, "rl")
+    ip = random_ip()
+    client = client_from(world, ip)
+    address = world.email(ref.slug, "admin")
+    for _ in range(limit):
+        assert login(client, ref, address, "wrong-password").status_code == 400
+    blocked = login(client, ref, address, PASSWORD)
+    assert blocked.status_code == 429
+    assert int(blocked.headers["Retry-After"]) == world.settings.login_rate_window
+    assert "Too many sign-in attempts" in blocked.get_data(as_text=True)
+
+    # Another network, and the same network on another tenant, are not affected.
+    assert login(client_from(world, random_ip()), ref, address).status_code == 200
+    alpha = world.tenants["alpha"]
+    assert login(client_from(world, ip), alpha, world.email("alpha", "mentor")).status_code == 200
+
+
+def test_a_successful_login_clears_the_failures(world):
+    limit = world.settings.login_rate_limit
+    ref = fresh_tenant(world, "rlok")
+    client = client_from(world, random_ip())
+    address = world.email(ref.slug, "admin")
+    for _ in range(limit - 1):
+        assert login(client, ref, address, "wrong-password").status_code == 400
+    assert login(client, ref, address).status_code == 200
+    client.post(f"/t/{ref.slug}/logout", json={})
+    for _ in range(limit - 1):
+        assert login(client, ref, address, "wrong-password").status_code == 400
+    assert login(client, ref, address).status_code == 200
+
+
+def test_redis_counter_keys_carry_the_tenant(redis_url):
+    counter = ratelimit.make_counter(redis_url)
+    assert isinstance(counter, ratelimit.RedisCounter)
+    ip = random_ip()
+    mine = ratelimit.key(f"tenant-a-{uuid.uuid4().hex[:6]}", "login", ip)
+    theirs = ratelimit.key(f"tenant-b-{uuid.uuid4().hex[:6]}", "login", ip)
+    assert mine != theirs and mine.startswith("aimi:tenant-a-")
+    assert [counter.hit(mine, 60) for _ in range(3)] == [1, 2, 3]
+    assert counter.hit(theirs, 60) == 1
+    assert counter.count(mine, 60) == 3
+
+    raw = redis_lib.Redis.from_url(redis_url)
+    assert 0 < raw.ttl(mine) <= 60
+    counter.hit(mine, 600)  # a later hit does not extend the window
+    assert raw.ttl(mine) <= 60
+    counter.reset(mine)
+    assert counter.count(mine, 60) == 0 and counter.count(theirs, 60) == 1
+    counter.reset(theirs)
+
+
+# --- mandatory two-factor ---------------------------------------------------------------
+
+
+@pytest.fixture
+def strict_app(world):
+    """The same database as the world, with two-factor required for admins."""
+    app = create_app(world.settings.with_(require_2fa=True))
+    yield app
+    # create_app re-configured the shared engines on the same URL; the world keeps working.
+    assert world.client().get("/t/alpha/").status_code == 200
+
+
+def _csrf_header(client, page_url: str) -> dict:
+    return {"X-CSRF-Token": csrf_token(client.get(page_url).get_data(as_text=True))}
+
+
+def current_code(b32key: str) -> str:
+    """What the authenticator app shows now; waits out the last seconds of a 30 s step so
+    the code is still valid when the server checks it."""
+    if 30 - time.time() % 30 < 3:
+        time.sleep(3)
+    return TOTP(key=b32key, format="base32").generate().token
+
+
+def test_admins_must_set_up_two_factor_when_required(world, strict_app):
+    ref = fresh_tenant(world, "tfa")
+    base = f"/t/{ref.slug}"
+    mentor = add_user(world, ref, "mentor")
+    admin = world.email(ref.slug, "admin")
+
+    mentor_client = strict_app.test_client()
+    assert login(mentor_client, ref, mentor).status_code == 200
+    assert mentor_client.get(f"{base}/dashboard").status_code == 200
+
+    client = strict_app.test_client()
+    assert login(client, ref, admin).status_code == 200
+    resp = client.get(f"{base}/dashboard")
+    assert resp.status_code == 302 and resp.headers["Location"].endswith(f"{base}/tf-setup")
+    api = client.get(f"{base}/api/v1/me", headers={"Accept": "application/json"})
+    assert api.status_code == 403 and "two-factor" in api.get_json()["message"]
+    assert client.get(f"{base}/tf-setup").status_code == 200
+
+    started = client.post(f"{base}/tf-setup", json={"setup": "authenticator"},
+                          headers=_csrf_header(client, f"{base}/tf-setup"))
+    assert started.status_code == 200, started.get_data(as_text=True)
+    body = started.get_json()["response"]
+    b32key, state = body["tf_authr_b32key"], body["tf_state_token"]
+    assert body["tf_authr_issuer"] == "aimi"
+
+    # The code form of the setup page (its JSON variant needs a phone-number column).
+    token = csrf_token(client.get(f"{base}/tf-setup").get_data(as_text=True))
+    wrong = client.post(f"{base}/tf-setup/{state}", data={"code": "000000", "csrf_token": token})
+    assert wrong.status_code == 302 and find_user(ref, admin).tf_primary_method is None
+    done = client.post(f"{base}/tf-setup/{state}",
+                       data={"code": current_code(b32key), "csrf_token": token})
+    assert done.status_code == 302
+    assert find_user(ref, admin).tf_primary_method == "authenticator"
+    assert client.get(f"{base}/dashboard").status_code == 200
+
+    # From now on the password alone does not sign the admin in.
+    again = strict_app.test_client()
+    first = login(again, ref, admin)
+    assert first.status_code == 200 and first.get_json()["response"]["tf_required"] is True
+    assert again.get(f"{base}/dashboard").status_code == 302
+    second = again.post(f"{base}/tf-validate", json={"code": current_code(b32key)})
+    assert second.status_code == 200, second.get_data(as_text=True)
+    assert again.get(f"{base}/dashboard").status_code == 200

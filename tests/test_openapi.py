@@ -1,0 +1,92 @@
+"""The API's OpenAPI document, and the one error shape every API failure shares."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+from openapi_spec_validator import validate
+
+from conftest import csrf_token
+
+DOC = "/t/alpha/api/v1/openapi.json"
+ERROR_KEYS = {"code", "status", "message", "errors"}
+
+
+def test_document_is_served_and_valid(world):
+    resp = world.client().get(DOC)
+    assert resp.status_code == 200
+    spec = resp.get_json()
+    validate(spec)
+    assert (spec["openapi"], spec["info"]["title"], spec["info"]["version"]) == ("3.0.3", "aimi", "v1")
+    assert spec["components"]["securitySchemes"]["token"] == {
+        "type": "apiKey", "in": "header", "name": "Authentication-Token"}
+    assert spec["security"] == [{"token": []}]
+    assert world.client().get("/t/beta/api/v1/openapi.json").get_json() == spec
+
+
+def test_document_lists_every_api_route(world):
+    """Each rule the portal serves under /api/v1 appears with each of its methods."""
+    routes = set()
+    for rule in world.portal.url_map.iter_rules():
+        if rule.rule.startswith("/api/v1/") and not rule.rule.endswith("openapi.json"):
+            path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule)
+            routes |= {(path, m.lower()) for m in rule.methods - {"HEAD", "OPTIONS"}}
+    spec = world.client().get(DOC).get_json()
+    documented = {(path, method) for path, ops in spec["paths"].items() for method in ops
+                  if method != "parameters"}
+    assert routes == documented
+    assert {path for path, _m in routes} == {
+        "/api/v1/me", "/api/v1/users", "/api/v1/users/{user_id}", "/api/v1/cohorts",
+        "/api/v1/cohorts/{cohort_id}"}
+
+
+def assert_error_shape(resp, code: int) -> dict:
+    assert resp.status_code == code, resp.get_data(as_text=True)
+    assert resp.mimetype == "application/json"
+    body = resp.get_json()
+    assert {"code", "status", "message"} <= set(body) <= ERROR_KEYS, body
+    assert body["code"] == code
+    assert isinstance(body["status"], str) and body["status"]
+    assert isinstance(body["message"], str) and body["message"]
+    if "errors" in body:
+        assert all(isinstance(v, list | dict) for v in body["errors"].values())
+    return body
+
+
+def test_every_api_error_has_the_same_shape(world):
+    client = world.client()
+    admin = {"Authentication-Token": world.token("alpha", "admin")}
+    candidate = {"Authentication-Token": world.token("alpha", "candidate")}
+    api = "/t/alpha/api/v1"
+    assert_error_shape(client.get(f"{api}/me"), 401)
+    assert_error_shape(client.get("/t/beta/api/v1/me", headers=admin), 401)
+    assert_error_shape(client.get(f"{api}/me", headers={"Authentication-Token": "forged"}), 401)
+    assert_error_shape(client.get(f"{api}/users", headers=candidate), 403)
+    assert_error_shape(client.get(f"{api}/users/987654321", headers=admin), 404)
+    assert_error_shape(client.get(f"{api}/nothing-here", headers=admin), 404)
+    assert_error_shape(client.get("/t/no-such-college/api/v1/me", headers=admin), 404)
+    assert_error_shape(client.put(f"{api}/users", headers=admin, json={}), 405)
+    body = assert_error_shape(client.post(f"{api}/users", headers=admin, json={"email": "nope"}), 422)
+    assert list(body["errors"]) == ["email"]
+    body = assert_error_shape(client.get(f"{api}/users", headers=admin, query_string={"page": "x"}), 422)
+    assert list(body["errors"]) == ["page"]
+    body = assert_error_shape(client.post(f"{api}/cohorts", headers=admin, data="not json",
+                                          content_type="application/json"), 400)
+    body = assert_error_shape(client.post(f"{api}/cohorts", headers=admin, json=[1, 2]), 422)
+    session = world.login("alpha", "admin")
+    assert_error_shape(session.post(f"{api}/cohorts", json={"name": uuid.uuid4().hex}), 400)
+
+
+def test_portal_pages_keep_their_own_errors(world):
+    """The API's handlers answer API paths only: pages still get HTML and the login redirect."""
+    client = world.client()
+    missing = client.get("/t/alpha/no-such-page")
+    assert (missing.status_code, missing.mimetype) == (404, "text/html")
+    resp = client.get("/t/alpha/dashboard")
+    assert resp.status_code == 302 and "/t/alpha/login" in resp.headers["Location"]
+    session = world.login("alpha", "candidate")
+    refused = session.get("/t/alpha/manage/users")
+    assert (refused.status_code, refused.mimetype) == (403, "text/html")
+    page = session.get("/t/alpha/change")
+    assert csrf_token(page.get_data(as_text=True))

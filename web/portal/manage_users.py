@@ -1,0 +1,196 @@
+"""Tenant admin: the user list, invitations, roles and activation, CSV import.
+
+The rules (valid e-mail, known roles, not locking yourself out, audit entries) are in
+``aimi.tenants.accounts``; these views collect input, show its errors and send the
+invitation e-mails.
+"""
+
+from __future__ import annotations
+
+from flask import Response, abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask_security import current_user
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+from wtforms import EmailField, SelectChoice, SelectField, StringField
+from wtforms.validators import DataRequired, Length
+
+from aimi.platform import mail
+from aimi.platform.db import tenant_session
+from aimi.tenants import accounts
+from aimi.tenants.models import ROLE_NAMES, AuditLog, Cohort, Role, User
+from aimi.web.portal.manage import MultiCheckboxField, admin_view, bp, paginate, search_term, strip
+
+ROLE_CHOICES = [SelectChoice(name, name.title()) for name in ROLE_NAMES]
+SAMPLE_CSV = (
+    "email,full_name,role,cohort\n"
+    "asha.rao@example.edu,Asha Rao,candidate,\n"
+    "vikram.iyer@example.edu,Vikram Iyer,mentor,\n"
+    "meera.nair@example.edu,Meera Nair,admin;mentor,\n"
+)
+
+
+class InviteForm(FlaskForm):
+    email = EmailField("E-mail", filters=[strip], validators=[
+        DataRequired("Give the e-mail address to invite."), Length(max=255)])
+    full_name = StringField("Full name", filters=[strip], validators=[Length(max=120)])
+    role = SelectField("Role", choices=ROLE_CHOICES, default="candidate")
+
+
+class RolesForm(FlaskForm):
+    roles = MultiCheckboxField("Roles", choices=ROLE_CHOICES,
+                               description="Admins manage the portal; mentors review candidates.")
+
+
+class ImportForm(FlaskForm):
+    file = FileField("CSV file", validators=[FileRequired("Choose a CSV file to upload.")])
+
+
+def send_invitation(user: User, token: str) -> None:
+    """E-mail the one-time link with which an invited user chooses a password."""
+    brand = g.tenant_settings.display_name
+    link = url_for("public.accept_invite", token=token, _external=True)
+    body = (
+        f"Hello {user.display_name},\n\n"
+        f"{current_user.display_name} invited you to {brand} on aimi "
+        f"({', '.join(user.role_names)}).\n"
+        f"Choose your password with this link; it works once, for {accounts.INVITE_DAYS} days:\n\n"
+        f"{link}\n\nIf you did not expect this e-mail, you can ignore it.\n"
+    )
+    mail.send(current_app.extensions["aimi_settings"], user.email, f"Your invitation to {brand}", body)
+
+
+def _send_invitations(session: Session, created: list[tuple[User, str]]) -> bool:
+    """Mail every new user before committing: when mail fails, nothing is kept, so the
+    admin can simply try again."""
+    try:
+        for user, token in created:
+            send_invitation(user, token)
+    except OSError as exc:
+        session.rollback()
+        flash(f"The invitation e-mail could not be sent ({exc}); nothing was saved. "
+              "Try again in a few minutes.", "error")
+        return False
+    session.commit()
+    return True
+
+
+def _user_or_404(session: Session, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        abort(404, "There is no user with this number in your college.")
+    return user
+
+
+@bp.route("/users", methods=["GET", "POST"])
+@admin_view
+def users():
+    """The user list with its search and role filter; a POST is the invite form."""
+    session = tenant_session()
+    form = InviteForm()
+    if form.validate_on_submit():
+        try:
+            user, token = accounts.invite(session, email=form.email.data, full_name=form.full_name.data,
+                                          roles=[form.role.data], actor=current_user)
+        except accounts.AccountError as exc:
+            form.email.errors.append(str(exc))
+        else:
+            if _send_invitations(session, [(user, token)]):
+                flash(f"Invitation sent to {user.email}.", "success")
+            return redirect(url_for("manage.users"))
+    q, role = search_term(), request.args.get("role", "")
+    stmt = select(User).order_by(User.email)
+    if q:
+        needle = q.lower()
+        stmt = stmt.where(or_(func.lower(User.email).contains(needle, autoescape=True),
+                              func.lower(User.full_name).contains(needle, autoescape=True)))
+    if role in ROLE_NAMES:
+        stmt = stmt.where(User.roles.any(Role.name == role))
+    page = paginate(session, stmt)
+    return render_template("manage/users.html", page=page, form=form, q=q, role=role,
+                           roles=ROLE_NAMES), 422 if form.errors else 200
+
+
+def _user_page(session: Session, user: User, form: RolesForm, status: int = 200):
+    member_of = or_(Cohort.candidates.any(User.id == user.id), Cohort.mentors.any(User.id == user.id))
+    cohorts = session.scalars(select(Cohort).where(member_of).order_by(Cohort.name)).all()
+    history = session.scalars(
+        select(AuditLog).where(AuditLog.target_type == "user", AuditLog.target_id == str(user.id))
+        .order_by(AuditLog.at.desc(), AuditLog.id.desc()).limit(10)
+    ).all()
+    return render_template("manage/user.html", user=user, form=form, cohorts=cohorts,
+                           history=history), status
+
+
+@bp.get("/users/<int:user_id>")
+@admin_view
+def user(user_id: int):
+    session = tenant_session()
+    found = _user_or_404(session, user_id)
+    return _user_page(session, found, RolesForm(roles=found.role_names))
+
+
+@bp.post("/users/<int:user_id>/roles")
+@admin_view
+def user_roles(user_id: int):
+    session = tenant_session()
+    found = _user_or_404(session, user_id)
+    form = RolesForm()
+    if form.validate_on_submit():
+        if sorted(form.roles.data) == found.role_names:
+            flash("The roles were already set that way; nothing changed.", "info")
+            return redirect(url_for("manage.user", user_id=found.id))
+        try:
+            accounts.set_roles(session, found, form.roles.data, actor=current_user)
+        except accounts.AccountError as exc:
+            form.roles.errors.append(str(exc))
+        else:
+            session.commit()
+            flash(f"Roles of {found.email} are now: {', '.join(found.role_names)}.", "success")
+            return redirect(url_for("manage.user", user_id=found.id))
+    return _user_page(session, found, form, 422)
+
+
+@bp.post("/users/<int:user_id>/active")
+@admin_view
+def user_active(user_id: int):
+    session = tenant_session()
+    found = _user_or_404(session, user_id)
+    value = request.form.get("active")
+    if value not in ("0", "1"):
+        abort(400, "Say whether the account should be active (1) or not (0).")
+    try:
+        accounts.set_active(session, found, value == "1", actor=current_user)
+    except accounts.AccountError as exc:
+        flash(str(exc), "error")
+    else:
+        session.commit()
+        flash(f"{found.email} can sign in again." if found.active
+              else f"{found.email} is deactivated and can no longer sign in.", "success")
+    return redirect(url_for("manage.user", user_id=found.id))
+
+
+@bp.route("/users/import", methods=["GET", "POST"])
+@admin_view
+def import_users():
+    """Invite many users from a CSV file; good rows are kept, bad rows are listed."""
+    form = ImportForm()
+    result = None
+    if form.validate_on_submit():
+        session = tenant_session()
+        try:
+            result = accounts.import_csv(session, form.file.data.read(), actor=current_user)
+        except accounts.AccountError as exc:
+            form.file.errors.append(str(exc))
+        else:
+            if not _send_invitations(session, result.created):
+                result = None
+    return render_template("manage/import.html", form=form, result=result), 422 if form.errors else 200
+
+
+@bp.get("/users/import/sample.csv")
+@admin_view
+def import_sample():
+    return Response(SAMPLE_CSV, mimetype="text/csv",
+                    headers={"Content-Disposition": "attachment; filename=aimi-users-sample.csv"})
