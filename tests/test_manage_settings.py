@@ -154,7 +154,7 @@ def test_audit_log_filters_by_action_and_paginates(world):
     for i in range(26):
         assert submit(admin, slug, {"welcome_text": f"Welcome number {i}"}).status_code == 302
     first = admin.get(f"/t/{slug}/manage/audit?action=settings.changed").get_data(as_text=True)
-    assert "26 entries" in first and first.index("Welcome number 25") < first.index("Welcome number 24")
+    assert "26 entries" in first and first.index("→ Welcome number 25") < first.index("→ Welcome number 24")
     assert "Welcome number 0<" not in first
     second = admin.get(f"/t/{slug}/manage/audit?action=settings.changed&page=2").get_data(as_text=True)
     assert "→ Welcome number 0<" in second

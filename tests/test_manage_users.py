@@ -270,13 +270,17 @@ def test_csv_import_refuses_a_file_without_the_header(world):
     assert missing.status_code == 422 and "Choose a CSV file" in missing.get_data(as_text=True)
 
 
-def test_sample_csv_is_linked_and_importable_as_is(world):
+def test_sample_csv_is_linked_and_imports_cleanly(world):
     admin = world.login("alpha", "admin")
     page = admin.get("/t/alpha/manage/users/import").get_data(as_text=True)
     assert "/t/alpha/manage/users/import/sample.csv" in page
     sample = admin.get("/t/alpha/manage/users/import/sample.csv")
     assert sample.status_code == 200 and sample.mimetype == "text/csv"
     assert sample.get_data(as_text=True).startswith("email,full_name,role,cohort\n")
+    resp = post_form(admin, "/t/alpha/manage/users/import", "/t/alpha/manage/users/import",
+                     {"file": (io.BytesIO(sample.get_data()), "sample.csv")},
+                     content_type="multipart/form-data")
+    assert "Created 2 users" in resp.get_data(as_text=True)
 
 
 # --- isolation: ids overlap between tenants ------------------------------------------------

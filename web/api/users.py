@@ -19,7 +19,7 @@ from aimi.web.api.access import actor, allowed
 from aimi.web.api.errors import blueprint
 from aimi.web.api.paging import page_of
 from aimi.web.api.schemas import UserCreateSchema, UserQuerySchema, UserSchema, UserUpdateSchema
-from aimi.web.portal.manage_users import send_invitation
+from aimi.web.portal.public import send_invitation
 
 blp = blueprint("api_users", __name__, description="The college's accounts.")
 

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import Blueprint, Flask, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_security import auth_required, current_user, roles_required
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
@@ -79,7 +80,7 @@ def record(session: Session, action: str, **kwargs) -> None:
 
 @bp.get("/audit", endpoint="audit")
 @admin_view
-def audit_log():
+def audit_log() -> ResponseReturnValue:
     session = tenant_session()
     actions = list(session.scalars(select(AuditLog.action).distinct().order_by(AuditLog.action)))
     action = request.args.get("action", "")

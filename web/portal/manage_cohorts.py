@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
 from sqlalchemy import Table, func, or_, select
 from sqlalchemy.orm import Session, lazyload
@@ -49,7 +50,7 @@ def _member_count(table: Table):
 
 @bp.route("/cohorts", methods=["GET", "POST"])
 @admin_view
-def cohorts():
+def cohorts() -> ResponseReturnValue:
     """The cohort list with member counts; a POST is the create form."""
     session = tenant_session()
     form = CohortForm()
@@ -119,7 +120,7 @@ def _cohort_or_404(session: Session, cohort_id: int) -> Cohort:
 
 @bp.route("/cohorts/<int:cohort_id>", methods=["GET", "POST"])
 @admin_view
-def cohort(cohort_id: int):
+def cohort(cohort_id: int) -> ResponseReturnValue:
     """Rename a cohort and choose its mentors and candidates."""
     session = tenant_session()
     found = _cohort_or_404(session, cohort_id)
@@ -145,7 +146,7 @@ def cohort(cohort_id: int):
 
 @bp.post("/cohorts/<int:cohort_id>/delete")
 @admin_view
-def delete_cohort(cohort_id: int):
+def delete_cohort(cohort_id: int) -> ResponseReturnValue:
     """Delete a cohort; its people keep their accounts."""
     session = tenant_session()
     found = _cohort_or_404(session, cohort_id)

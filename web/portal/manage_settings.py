@@ -10,6 +10,7 @@ from dataclasses import asdict
 from zoneinfo import available_timezones
 
 from flask import flash, g, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
 from wtforms import ColorField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
 
@@ -57,7 +58,7 @@ def _audit_diff(diff: dict) -> dict:
 
 @bp.route("/settings", methods=["GET", "POST"])
 @admin_view
-def settings():
+def settings() -> ResponseReturnValue:
     current = asdict(g.tenant_settings)
     current["allowed_email_domains"] = ", ".join(current["allowed_email_domains"])
     form = SettingsForm(data=current)

@@ -7,7 +7,8 @@ invitation e-mails.
 
 from __future__ import annotations
 
-from flask import Response, abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_security import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -16,18 +17,17 @@ from sqlalchemy.orm import Session
 from wtforms import EmailField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
-from aimi.platform import mail
 from aimi.platform.db import tenant_session
 from aimi.tenants import accounts
 from aimi.tenants.models import ROLE_NAMES, AuditLog, Cohort, Role, User
 from aimi.web.portal.manage import MultiCheckboxField, admin_view, bp, paginate, search_term, strip
+from aimi.web.portal.public import send_invitation
 
 ROLE_CHOICES = [SelectChoice(name, name.title()) for name in ROLE_NAMES]
 SAMPLE_CSV = (
     "email,full_name,role,cohort\n"
     "asha.rao@example.edu,Asha Rao,candidate,\n"
     "vikram.iyer@example.edu,Vikram Iyer,mentor,\n"
-    "meera.nair@example.edu,Meera Nair,admin;mentor,\n"
 )
 
 
@@ -45,20 +45,6 @@ class RolesForm(FlaskForm):
 
 class ImportForm(FlaskForm):
     file = FileField("CSV file", validators=[FileRequired("Choose a CSV file to upload.")])
-
-
-def send_invitation(user: User, token: str) -> None:
-    """E-mail the one-time link with which an invited user chooses a password."""
-    brand = g.tenant_settings.display_name
-    link = url_for("public.accept_invite", token=token, _external=True)
-    body = (
-        f"Hello {user.display_name},\n\n"
-        f"{current_user.display_name} invited you to {brand} on aimi "
-        f"({', '.join(user.role_names)}).\n"
-        f"Choose your password with this link; it works once, for {accounts.INVITE_DAYS} days:\n\n"
-        f"{link}\n\nIf you did not expect this e-mail, you can ignore it.\n"
-    )
-    mail.send(current_app.extensions["aimi_settings"], user.email, f"Your invitation to {brand}", body)
 
 
 def _send_invitations(session: Session, created: list[tuple[User, str]]) -> bool:
@@ -85,7 +71,7 @@ def _user_or_404(session: Session, user_id: int) -> User:
 
 @bp.route("/users", methods=["GET", "POST"])
 @admin_view
-def users():
+def users() -> ResponseReturnValue:
     """The user list with its search and role filter; a POST is the invite form."""
     session = tenant_session()
     form = InviteForm()
@@ -112,7 +98,7 @@ def users():
                            roles=ROLE_NAMES), 422 if form.errors else 200
 
 
-def _user_page(session: Session, user: User, form: RolesForm, status: int = 200):
+def _user_page(session: Session, user: User, form: RolesForm, status: int = 200) -> ResponseReturnValue:
     member_of = or_(Cohort.candidates.any(User.id == user.id), Cohort.mentors.any(User.id == user.id))
     cohorts = session.scalars(select(Cohort).where(member_of).order_by(Cohort.name)).all()
     history = session.scalars(
@@ -125,7 +111,7 @@ def _user_page(session: Session, user: User, form: RolesForm, status: int = 200)
 
 @bp.get("/users/<int:user_id>")
 @admin_view
-def user(user_id: int):
+def user(user_id: int) -> ResponseReturnValue:
     session = tenant_session()
     found = _user_or_404(session, user_id)
     return _user_page(session, found, RolesForm(roles=found.role_names))
@@ -133,7 +119,7 @@ def user(user_id: int):
 
 @bp.post("/users/<int:user_id>/roles")
 @admin_view
-def user_roles(user_id: int):
+def user_roles(user_id: int) -> ResponseReturnValue:
     session = tenant_session()
     found = _user_or_404(session, user_id)
     form = RolesForm()
@@ -154,7 +140,7 @@ def user_roles(user_id: int):
 
 @bp.post("/users/<int:user_id>/active")
 @admin_view
-def user_active(user_id: int):
+def user_active(user_id: int) -> ResponseReturnValue:
     session = tenant_session()
     found = _user_or_404(session, user_id)
     value = request.form.get("active")
@@ -173,7 +159,7 @@ def user_active(user_id: int):
 
 @bp.route("/users/import", methods=["GET", "POST"])
 @admin_view
-def import_users():
+def import_users() -> ResponseReturnValue:
     """Invite many users from a CSV file; good rows are kept, bad rows are listed."""
     form = ImportForm()
     result = None
@@ -191,6 +177,6 @@ def import_users():
 
 @bp.get("/users/import/sample.csv")
 @admin_view
-def import_sample():
+def import_sample() -> ResponseReturnValue:
     return Response(SAMPLE_CSV, mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=aimi-users-sample.csv"})

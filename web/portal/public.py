@@ -1,14 +1,18 @@
-"""The tenant's landing page, the per-role dashboard and accepting an invitation."""
+"""The tenant's landing page, the per-role dashboard, and invitations (sending the link,
+accepting it)."""
 
 from __future__ import annotations
 
-from aimi.platform.db import tenant_session
-from aimi.tenants import accounts
-from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 from flask_security import auth_required, current_user, hash_password
 from flask_wtf import FlaskForm
 from wtforms import PasswordField
 from wtforms.validators import DataRequired, EqualTo, Length
+
+from aimi.platform import mail
+from aimi.platform.db import tenant_session
+from aimi.tenants import accounts
+from aimi.tenants.models import User
 
 bp = Blueprint("public", __name__)
 
@@ -48,6 +52,20 @@ def accept_invite(token: str):
         flash("Your password is set. Sign in to start practising.", "success")
         return redirect(url_for("security.login", email=user.email))
     return render_template("portal/invite_accept.html", form=form, user=user)
+
+
+def send_invitation(user: User, token: str) -> None:
+    """E-mail the one-time link with which an invited user chooses a password."""
+    brand = g.tenant_settings.display_name
+    link = url_for("public.accept_invite", token=token, _external=True)
+    body = (
+        f"Hello {user.display_name},\n\n"
+        f"{current_user.display_name} invited you to {brand} on aimi "
+        f"({', '.join(user.role_names)}).\n"
+        f"Choose your password with this link; it works once, for {accounts.INVITE_DAYS} days:\n\n"
+        f"{link}\n\nIf you did not expect this e-mail, you can ignore it.\n"
+    )
+    mail.send(current_app.extensions["aimi_settings"], user.email, f"Your invitation to {brand}", body)
 
 
 def init_app(app) -> None:
