@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from flask import Flask, g, request, url_for
+from flask_security import SQLAlchemySessionUserDatastore, current_user
+
 from aimi.platform.config import Settings
 from aimi.platform.db import tenant_session
 from aimi.tenants.models import Role, User
@@ -9,8 +12,6 @@ from aimi.web import guards
 from aimi.web.flaskbase import make_flask
 from aimi.web.portal import public, registration, tenancy
 from aimi.web.security import init_security, security_config
-from flask import Flask, g, request, url_for
-from flask_security import SQLAlchemySessionUserDatastore, current_user
 
 NAV = (
     # (label, endpoint, roles that see it; empty = every signed-in user)

@@ -1,4 +1,4 @@
-"""Tenant admin pages: the shared pieces (blueprint, guard, paging, audit) and the audit log.
+"""Tenant admin pages: the shared pieces (blueprint, guard, audit) and the audit log.
 
 Users, cohorts and settings live in ``manage_users``, ``manage_cohorts`` and
 ``manage_settings``; they add their views to the one ``manage`` blueprint so the
@@ -7,14 +7,12 @@ endpoints read ``manage.users``, ``manage.cohorts`` and so on.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
-from dataclasses import dataclass
 
-from flask import Blueprint, Flask, render_template, request, url_for
+from flask import Blueprint, Flask, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_security import auth_required, current_user, roles_required
-from sqlalchemy import Select, func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from wtforms import SelectMultipleField
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -22,8 +20,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from aimi.platform.db import tenant_session
 from aimi.tenants import audit
 from aimi.tenants.models import AuditLog
-
-PAGE_SIZE = 25
+from aimi.web.pagination import paginate
 
 bp = Blueprint("manage", __name__, url_prefix="/manage")
 
@@ -44,29 +41,6 @@ class MultiCheckboxField(SelectMultipleField):
 
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
-
-
-@dataclass
-class Page:
-    items: list
-    number: int
-    pages: int
-    total: int
-
-    def url(self, number: int) -> str:
-        """The current page's address with another page number, filters kept."""
-        args = {**request.args.to_dict(), **(request.view_args or {}), "page": number}
-        return url_for(request.endpoint or "", **args)
-
-
-def paginate(session: Session, stmt: Select, *, scalars: bool = True) -> Page:
-    """One page (``?page=``, 25 rows) of ``stmt``; out-of-range numbers land on the nearest page."""
-    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
-    pages = max(1, math.ceil(total / PAGE_SIZE))
-    number = min(max(1, request.args.get("page", 1, type=int)), pages)
-    paged = stmt.limit(PAGE_SIZE).offset((number - 1) * PAGE_SIZE)
-    items = list(session.scalars(paged) if scalars else session.execute(paged))
-    return Page(items, number, pages, total)
 
 
 def search_term() -> str:

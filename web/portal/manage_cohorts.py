@@ -12,7 +12,8 @@ from wtforms.validators import DataRequired, Length
 
 from aimi.platform.db import tenant_session
 from aimi.tenants.models import Cohort, Role, User, cohort_candidates, cohort_mentors
-from aimi.web.portal.manage import MultiCheckboxField, admin_view, bp, paginate, record, search_term, strip
+from aimi.web.pagination import paginate
+from aimi.web.portal.manage import MultiCheckboxField, admin_view, bp, record, search_term, strip
 
 FIELDS = ("name", "batch", "description")
 GROUPS = ("mentors", "candidates")

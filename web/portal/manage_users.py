@@ -20,7 +20,8 @@ from wtforms.validators import DataRequired, Length
 from aimi.platform.db import tenant_session
 from aimi.tenants import accounts
 from aimi.tenants.models import ROLE_NAMES, AuditLog, Cohort, Role, User
-from aimi.web.portal.manage import MultiCheckboxField, admin_view, bp, paginate, search_term, strip
+from aimi.web.pagination import paginate
+from aimi.web.portal.manage import MultiCheckboxField, admin_view, bp, search_term, strip
 from aimi.web.portal.public import send_invitation
 
 ROLE_CHOICES = [SelectChoice(name, name.title()) for name in ROLE_NAMES]

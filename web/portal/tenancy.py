@@ -6,14 +6,15 @@ token check or page can happen without the tenant being known and active.
 
 from __future__ import annotations
 
-from aimi.platform.db import tenant_session
-from aimi.tenants import registry
-from aimi.tenants import settings as tenant_settings
-from aimi.tenants.context import TenantRef, reset_tenant, set_tenant
 from flask import Flask, abort, g, request
 from flask.sessions import SecureCookieSessionInterface
 from itsdangerous import URLSafeTimedSerializer
 from werkzeug.exceptions import HTTPException
+
+from aimi.platform.db import tenant_session
+from aimi.tenants import registry
+from aimi.tenants import settings as tenant_settings
+from aimi.tenants.context import TenantRef, reset_tenant, set_tenant
 
 
 def _realm_key() -> str | None:
