@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from aimi.platform.timeutil import utcnow
 from flask_security import UserMixin
 from sqlalchemy import Boolean, DateTime, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
+
+from aimi.platform.timeutil import utcnow
 
 
 class AccountMixin(UserMixin):
@@ -30,6 +31,9 @@ class AccountMixin(UserMixin):
     tf_primary_method: Mapped[str | None] = mapped_column(String(64))
     tf_totp_secret: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # Flask-Security reads this during two-factor setup; aimi offers no SMS codes, so it
+    # is a constant rather than a column.
+    tf_phone_number = None
 
     @property
     def display_name(self) -> str:

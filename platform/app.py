@@ -8,13 +8,14 @@ migrations run here: start-up never touches the schema (``aimi db upgrade`` does
 
 from __future__ import annotations
 
+from flask import Flask
+
 from aimi.platform import config, db, logsetup
 from aimi.platform.health import bp as health_bp
 from aimi.tenants.resolution import RealmDispatcher
 from aimi.web.console import create_console_app
 from aimi.web.flaskbase import make_flask
 from aimi.web.portal import create_portal_app
-from flask import Flask
 
 
 def create_app(settings: config.Settings | None = None) -> Flask:

@@ -7,6 +7,10 @@ import sys
 import uuid
 
 import click
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+from sqlalchemy import select
+
 from aimi.platform import migrate
 from aimi.platform.db import platform_session
 from aimi.platform.models import PlatformRole, SuperAdmin, Tenant
@@ -14,9 +18,6 @@ from aimi.platform.timeutil import utcnow
 from aimi.tenants import provisioning
 from aimi.tenants.accounts import AccountError, normalise_email
 from aimi.web.security import password_hasher
-from flask import current_app
-from flask.cli import FlaskGroup, with_appcontext
-from sqlalchemy import select
 
 
 def _create_app():

@@ -17,6 +17,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sqlalchemy import MetaData, create_engine, event, inspect, text
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
+
 from aimi.tenants.context import (
     TenantRef,
     current_tenant,
@@ -24,9 +28,6 @@ from aimi.tenants.context import (
     set_tenant,
     validate_schema_name,
 )
-from sqlalchemy import MetaData, create_engine, event, inspect, text
-from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
 
 TENANT_SCHEMA = "tenant"
 

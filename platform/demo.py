@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
+from sqlalchemy import select
+
 from aimi.platform.db import platform_session, tenant_scope, tenant_session
 from aimi.platform.models import Tenant
 from aimi.tenants import accounts, provisioning, registry, settings
 from aimi.tenants.models import Cohort
-from sqlalchemy import select
 
 PASSWORD = "demo-pass-123"
 SUPERADMIN = "root@aimi.example.com"

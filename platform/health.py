@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from aimi.platform.db import db
 from flask import Blueprint, current_app, jsonify, render_template
 from sqlalchemy import text
+
+from aimi.platform.db import db
 
 bp = Blueprint("platform", __name__)
 

@@ -15,13 +15,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from aimi.platform.db import db, platform_session
-from aimi.tenants.context import TenantRef
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import select
+
+from aimi.platform.db import db, platform_session
+from aimi.tenants.context import TenantRef
 
 
 def migrations_dir() -> Path:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_security import RoleMixin
+from sqlalchemy import JSON, Column, DateTime, ForeignKey, Integer, String, Table
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
 from aimi.platform.account_mixin import AccountMixin
 from aimi.platform.db import PlatformBase
 from aimi.platform.timeutil import utcnow
 from aimi.tenants.context import TenantRef
-from flask_security import RoleMixin
-from sqlalchemy import JSON, Column, DateTime, ForeignKey, Integer, String, Table
-from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 TENANT_STATUSES = ("provisioning", "active", "suspended")
 

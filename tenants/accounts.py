@@ -15,12 +15,13 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from aimi.platform.timeutil import utcnow
-from aimi.tenants import audit
-from aimi.tenants.models import ROLE_NAMES, Cohort, Invitation, Role, User
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+
+from aimi.platform.timeutil import utcnow
+from aimi.tenants import audit
+from aimi.tenants.models import ROLE_NAMES, Cohort, Invitation, Role, User
 
 INVITE_DAYS = 14
 MAX_IMPORT_ROWS = 5000

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from aimi.tenants.models import AuditLog
 from sqlalchemy.orm import Session
+
+from aimi.tenants.models import AuditLog
 
 
 def record(

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from aimi.platform.account_mixin import AccountMixin
-from aimi.platform.db import TenantBase
-from aimi.platform.timeutil import utcnow
 from flask_security import RoleMixin
 from sqlalchemy import JSON, Column, DateTime, ForeignKey, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from aimi.platform.account_mixin import AccountMixin
+from aimi.platform.db import TenantBase
+from aimi.platform.timeutil import utcnow
 
 ROLE_NAMES = ("admin", "mentor", "candidate")
 

@@ -15,6 +15,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
 from aimi.platform import migrate
 from aimi.platform.db import TenantBase, db, platform_session, tenant_scope, tenant_session
 from aimi.platform.models import PlatformAuditLog, Tenant, TenantDomain
@@ -22,8 +25,6 @@ from aimi.platform.timeutil import utcnow
 from aimi.tenants import accounts, audit, registry, settings
 from aimi.tenants.context import TenantRef, validate_slug
 from aimi.tenants.models import ROLE_NAMES, Role
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 ROLE_DESCRIPTIONS = {
     "admin": "Runs the college's portal: users, cohorts, question banks, analytics.",

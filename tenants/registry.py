@@ -10,10 +10,11 @@ from __future__ import annotations
 import threading
 import time
 
+from sqlalchemy import select
+
 from aimi.platform.db import platform_session
 from aimi.platform.models import Tenant, TenantDomain
 from aimi.tenants.context import TenantRef
-from sqlalchemy import select
 
 TTL = 5.0
 _cache: dict[tuple[str, str], tuple[float, TenantRef | None]] = {}

@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass, field, fields
 
-from aimi.platform.timeutil import is_valid_timezone
-from aimi.tenants.models import Setting
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+
+from aimi.platform.timeutil import is_valid_timezone
+from aimi.tenants.models import Setting
 
 POLICIES = ("closed", "invite_code", "email_domain", "open")
 HEX_RE = re.compile(r"^#[0-9a-fA-F]{6}$")

@@ -16,12 +16,13 @@ from pathlib import Path
 
 import pytest
 import redis as redis_lib
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
 from aimi.platform import config, migrate
 from aimi.platform.db import db
 from aimi.tenants import provisioning, registry
 from aimi.tenants.context import TenantRef, maybe_current_tenant
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 MYSQL_URL = os.environ.get("AIMI_TEST_MYSQL_URL", "mysql+pymysql://root@127.0.0.1:3306")
 REDIS_URL = os.environ.get("AIMI_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")

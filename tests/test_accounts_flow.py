@@ -114,6 +114,10 @@ def test_invite_code_registration(world):
     wrong = register(world.client(), ref, address, invite_code="guess-123")
     assert wrong.status_code == 200
     assert "That invite code is not right" in wrong.get_data(as_text=True)
+    wrong_json = world.client().post(f"/t/{ref.slug}/register", json={
+        "email": address, "password": PASSWORD, "password_confirm": PASSWORD})
+    assert wrong_json.status_code == 400
+    assert "invite code" in str(wrong_json.get_json()["response"]["field_errors"]["invite_code"])
     assert find_user(ref, address) is None
 
     right = register(world.client(), ref, address, invite_code=" PLACEMENT-2024 ")

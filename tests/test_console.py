@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from aimi.platform.cli import ensure_superadmin
 from aimi.platform.db import db, platform_session
-from aimi.platform.models import PlatformAuditLog, Tenant
+from aimi.platform.models import PlatformAuditLog, SuperAdmin, Tenant
 from aimi.tenants import registry
 from aimi.tenants.context import TenantRef
 from conftest import PASSWORD, csrf_token
@@ -275,3 +275,31 @@ def test_console_session_does_not_open_a_tenant_portal(world, console):
     assert console.get("/admin/").status_code == 200
     resp = console.get("/t/alpha/dashboard")
     assert resp.status_code == 302 and "/t/alpha/login" in resp.headers["Location"]
+
+
+def test_platform_account_without_the_superadmin_role_is_refused(world):
+    address = f"viewer-{uuid.uuid4().hex[:6]}@platform.example.com"
+    with world.app.app_context():
+        ensure_superadmin(address, PASSWORD, "No Role")
+        account = platform_session.scalar(select(SuperAdmin).where(SuperAdmin.email == address))
+        account.roles = []
+        platform_session.commit()
+        platform_session.remove()
+    client = world.client()
+    assert client.post("/admin/login", json={"email": address, "password": PASSWORD}).status_code == 200
+    assert client.get("/admin/").status_code == 403
+    assert client.get("/admin/tenants/alpha").status_code == 403
+
+
+def test_console_logins_are_rate_limited_apart_from_tenants(world):
+    ip = f"10.77.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}"
+    client = world.client()
+    client.environ_base["REMOTE_ADDR"] = ip
+    for _ in range(world.settings.login_rate_limit):
+        resp = client.post("/admin/login", json={"email": ROOT_EMAIL, "password": "wrong-password"})
+        assert resp.status_code == 400
+    blocked = client.post("/admin/login", json={"email": ROOT_EMAIL, "password": PASSWORD})
+    assert blocked.status_code == 429 and "Retry-After" in blocked.headers
+    tenant_login = client.post("/t/alpha/login", json={"email": world.email("alpha", "mentor"),
+                                                       "password": PASSWORD})
+    assert tenant_login.status_code == 200

@@ -7,8 +7,9 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from aimi.tenants import provisioning
 from werkzeug.routing import IntegerConverter
+
+from aimi.tenants import provisioning
 
 
 def _routes(app, method: str) -> list[str]:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import uuid
 
+from click.testing import CliRunner
+from sqlalchemy import text
+
 from aimi.platform import migrate
 from aimi.platform.cli import main
 from aimi.platform.db import db
-from click.testing import CliRunner
-from sqlalchemy import text
 
 
 def _run(world, *args):

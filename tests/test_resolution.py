@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from aimi.tenants.context import InvalidSlugError, validate_slug
 from aimi.tenants.resolution import classify
 

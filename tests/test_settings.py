@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from aimi.platform.config import ConfigError, Settings, from_env
 from aimi.platform.timeutil import format_local
 from aimi.tenants.settings import SettingsError, TenantSettings, validate

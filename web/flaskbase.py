@@ -7,12 +7,13 @@ import logging
 import uuid
 from pathlib import Path
 
+from flask import Flask, Response, g, jsonify, make_response, render_template, request
+from werkzeug.exceptions import HTTPException
+
 from aimi.platform.config import Settings
 from aimi.platform.db import platform_session
 from aimi.platform.logsetup import request_id
 from aimi.platform.timeutil import format_local
-from flask import Flask, Response, g, jsonify, make_response, render_template, request
-from werkzeug.exceptions import HTTPException
 
 WEB_DIR = Path(__file__).parent
 log = logging.getLogger("aimi.web")

@@ -28,7 +28,8 @@ def _login_key(realm: str) -> str:
 
 
 def init_app(app: Flask, settings: Settings, realm_of) -> None:
-    """``realm_of()`` names the realm (tenant slug or "console") for the rate-limit key."""
+    """``realm_of()`` names the realm for the rate-limit key: the tenant slug, or
+    "_console", which no slug can be."""
     counter = ratelimit.make_counter(settings.redis_url)
     app.extensions["aimi_login_counter"] = counter
 

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import hashlib
 
-from aimi.platform import mail
-from aimi.platform.config import Settings
 from flask import Flask, current_app
 from flask_security import MailUtil, Security, SQLAlchemySessionUserDatastore, hash_password
 from flask_wtf import CSRFProtect
+
+from aimi.platform import mail
+from aimi.platform.config import Settings
 
 
 def security_config(settings: Settings, *, issuer: str) -> dict:

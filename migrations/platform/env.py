@@ -1,8 +1,9 @@
 """Alembic environment of the platform schema; the connection comes from aimi."""
 
+from alembic import context
+
 import aimi.platform.models  # noqa: F401  (registers the tables)
 from aimi.platform.db import PlatformBase
-from alembic import context
 
 connection = context.config.attributes["connection"]
 context.configure(

@@ -5,9 +5,10 @@ to the tenant's real schema (schema_translate_map), plus that schema's name so t
 ``alembic_version`` table lands inside the tenant's own schema.
 """
 
+from alembic import context
+
 import aimi.tenants.models  # noqa: F401  (registers the tables)
 from aimi.platform.db import TenantBase
-from alembic import context
 
 connection = context.config.attributes["connection"]
 context.configure(

@@ -25,7 +25,7 @@ def create_console_app(settings: Settings) -> Flask:
                       SECURITY_POST_LOGIN_VIEW="/admin/", SECURITY_POST_LOGOUT_VIEW="/admin/login")
     datastore = SQLAlchemySessionUserDatastore(platform_session, SuperAdmin, PlatformRole)
     init_security(app, datastore)
-    guards.init_app(app, settings, realm_of=lambda: "console")
+    guards.init_app(app, settings, realm_of=lambda: "_console")  # no slug starts with _
     app.register_blueprint(bp)
 
     @app.context_processor

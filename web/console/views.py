@@ -7,55 +7,30 @@ with the signed-in super-admin as its actor.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TypeVar
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_security import auth_required, current_user, roles_required
 from flask_wtf import FlaskForm
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import func, or_, select
 from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from aimi.platform.db import platform_session
 from aimi.platform.models import TENANT_STATUSES, PlatformAuditLog, Tenant
 from aimi.tenants import provisioning
+from aimi.web.pagination import paginate
 from aimi.web.security import password_hasher
 
 bp = Blueprint("console", __name__)
-PAGE_SIZE = 25
 T = TypeVar("T")
 
 
 def superadmin_only(view: Callable[..., ResponseReturnValue]) -> Callable[..., ResponseReturnValue]:
     """Session sign-in (which also checks CSRF on writes) and the super-admin role."""
     return auth_required("session")(roles_required("superadmin")(view))
-
-
-@dataclass(frozen=True)
-class Page:
-    items: list
-    page: int
-    pages: int
-    total: int
-
-
-def paginate(query: Select, page_size: int = PAGE_SIZE) -> Page:
-    """One page of ``query``, the page number taken from ``?page=`` and clamped."""
-    total = platform_session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    pages = max(1, math.ceil(total / page_size))
-    page = min(max(request.args.get("page", 1, type=int) or 1, 1), pages)
-    items = platform_session.scalars(query.limit(page_size).offset((page - 1) * page_size)).all()
-    return Page(list(items), page, pages, total)
-
-
-def page_url(page: int) -> str:
-    """The current page's URL with another page number, other filters kept."""
-    args = {**request.args.to_dict(), "page": page}
-    return url_for(request.endpoint, **(request.view_args or {}), **args)
 
 
 def provision(action: Callable[..., T], *args, **kwargs) -> T:
@@ -81,8 +56,8 @@ def tenants() -> ResponseReturnValue:
                                 func.lower(Tenant.name).like(pattern)))
     if status in TENANT_STATUSES:
         query = query.where(Tenant.status == status)
-    return render_template("console/tenants.html", page=paginate(query), search=search,
-                           status=status, statuses=TENANT_STATUSES, page_url=page_url)
+    return render_template("console/tenants.html", page=paginate(platform_session, query), search=search,
+                           status=status, statuses=TENANT_STATUSES)
 
 
 class NewTenantForm(FlaskForm):
@@ -183,7 +158,7 @@ def set_status(slug: str) -> ResponseReturnValue:
 @superadmin_only
 def audit() -> ResponseReturnValue:
     query = select(PlatformAuditLog).order_by(PlatformAuditLog.at.desc(), PlatformAuditLog.id.desc())
-    return render_template("console/audit.html", page=paginate(query), page_url=page_url)
+    return render_template("console/audit.html", page=paginate(platform_session, query))
 
 
 def nav_items() -> list[dict]:
