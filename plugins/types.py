@@ -1,0 +1,141 @@
+"""The data that crosses the plugin boundary: what hooks receive and return.
+
+Plain frozen dataclasses, so third-party plugins depend on nothing but this module.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+INTERVIEW_TYPES = ("hr", "technical", "behavioural", "mixed")
+
+
+@dataclass(frozen=True)
+class AnswerInput:
+    """One answer to score, with what the question's author expects."""
+
+    id: str
+    question: str
+    answer: str
+    reference_answers: tuple[str, ...] = ()
+    rubric: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
+    type: str = "technical"
+    # Expected answer length in words (min, max); None lets the evaluator decide.
+    expected_words: tuple[int, int] | None = None
+
+
+@dataclass(frozen=True)
+class DimensionScore:
+    """One dimension of a report: a 0-100 score, the evidence behind it, and advice.
+
+    ``evidence`` holds the words, spans (character offsets into the answer), counts and
+    timings that caused the score; ``suggestions`` are plain sentences to the candidate.
+    A dimension whose plugin failed has ``score=None`` and ``error`` set.
+    """
+
+    name: str
+    score: float | None
+    evidence: dict[str, Any] = field(default_factory=dict)
+    suggestions: tuple[str, ...] = ()
+    plugin: str = ""
+    error: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "score": None if self.score is None else round(self.score, 1),
+            "evidence": self.evidence,
+            "suggestions": list(self.suggestions),
+        }
+        if self.error:
+            data["error"] = self.error
+        return data
+
+
+@dataclass(frozen=True)
+class ScoringContext:
+    """What an evaluator gets besides the answer: the tenant, its own options and the
+    parsed texts (parsed once per answer and shared by every evaluator)."""
+
+    tenant: str | None
+    options: dict[str, Any]
+    nlp: Any  # spacy.language.Language
+    doc: Any  # spacy.tokens.Doc of the answer
+    reference_docs: tuple[Any, ...] = ()
+
+
+@dataclass(frozen=True)
+class OptionSpec:
+    """One option a plugin accepts per tenant; the manager validates values against it."""
+
+    type: type
+    default: Any
+    help: str = ""
+    choices: tuple[Any, ...] = ()
+    min: float | None = None
+    max: float | None = None
+    secret: bool = False
+
+
+@dataclass(frozen=True)
+class PluginContext:
+    """Tenant and options for the non-scoring hooks."""
+
+    tenant: str | None
+    options: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class AudioInput:
+    path: str
+    content_type: str
+    language: str = "en-US"
+    hints: tuple[str, ...] = ()  # words to bias recognition toward (question vocabulary)
+
+
+@dataclass(frozen=True)
+class TranscriptWord:
+    word: str
+    start: float
+    end: float
+    confidence: float | None = None
+
+
+@dataclass(frozen=True)
+class Transcript:
+    text: str
+    words: tuple[TranscriptWord, ...]
+    duration: float
+    provider: str
+
+
+@dataclass(frozen=True)
+class Message:
+    to: str
+    subject: str
+    body: str
+    html: str | None = None
+    sender: str | None = None
+
+
+@dataclass(frozen=True)
+class MeetingRequest:
+    topic: str
+    start: str  # ISO 8601 in UTC
+    duration_minutes: int
+    host_email: str
+
+
+@dataclass(frozen=True)
+class Meeting:
+    id: str
+    join_url: str
+    provider: str
+
+
+@dataclass(frozen=True)
+class BillingEvent:
+    type: str
+    tenant: str | None
+    payload: dict[str, Any] = field(default_factory=dict)
