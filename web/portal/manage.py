@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Blueprint, Flask, render_template, request
+from flask import Blueprint, Flask, abort, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_security import auth_required, current_user, roles_required
 from sqlalchemy import select
@@ -41,6 +41,15 @@ class MultiCheckboxField(SelectMultipleField):
 
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
+
+
+def get_or_404(session: Session, model: type, ident: int, what: str):
+    """The tenant's row, or a 404 saying what was not found (ids of other tenants simply
+    do not exist in this schema)."""
+    row = session.get(model, ident)
+    if row is None:
+        abort(404, f"There is no {what} with this number in your college.")
+    return row
 
 
 def search_term() -> str:

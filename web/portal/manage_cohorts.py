@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
 from sqlalchemy import Table, func, or_, select
@@ -13,7 +13,7 @@ from wtforms.validators import DataRequired, Length
 from aimi.platform.db import tenant_session
 from aimi.tenants.models import Cohort, Role, User, cohort_candidates, cohort_mentors
 from aimi.web.pagination import paginate
-from aimi.web.portal.manage import MultiCheckboxField, admin_view, bp, record, search_term, strip
+from aimi.web.portal.manage import MultiCheckboxField, admin_view, bp, get_or_404, record, search_term, strip
 
 FIELDS = ("name", "batch", "description")
 GROUPS = ("mentors", "candidates")
@@ -112,19 +112,12 @@ def _apply(cohort: Cohort, form: CohortEditForm, pools: dict[str, list[User]]) -
     return details
 
 
-def _cohort_or_404(session: Session, cohort_id: int) -> Cohort:
-    cohort = session.get(Cohort, cohort_id)
-    if cohort is None:
-        abort(404, "There is no cohort with this number in your college.")
-    return cohort
-
-
 @bp.route("/cohorts/<int:cohort_id>", methods=["GET", "POST"])
 @admin_view
 def cohort(cohort_id: int) -> ResponseReturnValue:
     """Rename a cohort and choose its mentors and candidates."""
     session = tenant_session()
-    found = _cohort_or_404(session, cohort_id)
+    found = get_or_404(session, Cohort, cohort_id, "cohort")
     data = {name: getattr(found, name) for name in FIELDS}
     data.update({group: [u.id for u in getattr(found, group)] for group in GROUPS})
     form = CohortEditForm(data=data)
@@ -150,7 +143,7 @@ def cohort(cohort_id: int) -> ResponseReturnValue:
 def delete_cohort(cohort_id: int) -> ResponseReturnValue:
     """Delete a cohort; its people keep their accounts."""
     session = tenant_session()
-    found = _cohort_or_404(session, cohort_id)
+    found = get_or_404(session, Cohort, cohort_id, "cohort")
     name = found.name
     record(session, "cohort.deleted", target_type="cohort", target_id=found.id,
            details={"name": name, "mentors": len(found.mentors),

@@ -21,7 +21,7 @@ from aimi.platform.db import tenant_session
 from aimi.tenants import accounts
 from aimi.tenants.models import ROLE_NAMES, AuditLog, Cohort, Role, User
 from aimi.web.pagination import paginate
-from aimi.web.portal.manage import MultiCheckboxField, admin_view, bp, search_term, strip
+from aimi.web.portal.manage import MultiCheckboxField, admin_view, bp, get_or_404, search_term, strip
 from aimi.web.portal.public import send_invitation
 
 ROLE_CHOICES = [SelectChoice(name, name.title()) for name in ROLE_NAMES]
@@ -61,13 +61,6 @@ def _send_invitations(session: Session, created: list[tuple[User, str]]) -> bool
         return False
     session.commit()
     return True
-
-
-def _user_or_404(session: Session, user_id: int) -> User:
-    user = session.get(User, user_id)
-    if user is None:
-        abort(404, "There is no user with this number in your college.")
-    return user
 
 
 @bp.route("/users", methods=["GET", "POST"])
@@ -114,7 +107,7 @@ def _user_page(session: Session, user: User, form: RolesForm, status: int = 200)
 @admin_view
 def user(user_id: int) -> ResponseReturnValue:
     session = tenant_session()
-    found = _user_or_404(session, user_id)
+    found = get_or_404(session, User, user_id, "user")
     return _user_page(session, found, RolesForm(roles=found.role_names))
 
 
@@ -122,7 +115,7 @@ def user(user_id: int) -> ResponseReturnValue:
 @admin_view
 def user_roles(user_id: int) -> ResponseReturnValue:
     session = tenant_session()
-    found = _user_or_404(session, user_id)
+    found = get_or_404(session, User, user_id, "user")
     form = RolesForm()
     if form.validate_on_submit():
         if sorted(form.roles.data) == found.role_names:
@@ -143,7 +136,7 @@ def user_roles(user_id: int) -> ResponseReturnValue:
 @admin_view
 def user_active(user_id: int) -> ResponseReturnValue:
     session = tenant_session()
-    found = _user_or_404(session, user_id)
+    found = get_or_404(session, User, user_id, "user")
     value = request.form.get("active")
     if value not in ("0", "1"):
         abort(400, "Say whether the account should be active (1) or not (0).")
