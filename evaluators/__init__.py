@@ -1,1 +1,11 @@
-"""aimi.evaluators."""
+"""aimi.evaluators: the built-in scoring plugins, one module per dimension."""
+
+# Registered by the plugin manager and used by `aimi evaluate-batch`; each module's plugin
+# name is its last component (the dimension it scores).
+BUILTIN_EVALUATORS = (
+    "aimi.evaluators.content",
+    "aimi.evaluators.structure",
+    "aimi.evaluators.language",
+    "aimi.evaluators.delivery",
+    "aimi.evaluators.tone",
+)

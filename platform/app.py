@@ -12,6 +12,7 @@ from flask import Flask
 
 from aimi.platform import config, db, logsetup
 from aimi.platform.health import bp as health_bp
+from aimi.plugins.manager import get_manager
 from aimi.tenants.resolution import RealmDispatcher
 from aimi.web.console import create_console_app
 from aimi.web.flaskbase import make_flask
@@ -24,6 +25,7 @@ def create_app(settings: config.Settings | None = None) -> Flask:
     db.configure(settings.effective_database_url, settings.db_servers)
     app = make_flask("aimi.platform", settings, "platform")
     app.register_blueprint(health_bp)
+    get_manager().register_blueprints(app, "platform")
 
     @app.context_processor
     def _platform_context():

@@ -11,10 +11,14 @@ from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy import select
 
+from aimi.evaluators.batch import evaluate_batch
 from aimi.platform import migrate
 from aimi.platform.db import platform_session
 from aimi.platform.models import PlatformRole, SuperAdmin, Tenant
 from aimi.platform.timeutil import utcnow
+from aimi.plugins.cli import plugins_group
+from aimi.plugins.manager import get_manager
+from aimi.plugins.worker import scheduler_command, worker_command
 from aimi.tenants import provisioning
 from aimi.tenants.accounts import AccountError, normalise_email
 from aimi.web.security import password_hasher
@@ -220,3 +224,9 @@ def demo_data() -> None:
     for line in seed_demo(_hasher()):
         click.echo(line)
 
+
+main.add_command(plugins_group)
+main.add_command(evaluate_batch)
+main.add_command(worker_command)
+main.add_command(scheduler_command)
+get_manager().register_commands(main)

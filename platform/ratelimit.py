@@ -36,6 +36,11 @@ class MemoryCounter:
         with self._lock:
             self._hits.pop(key, None)
 
+    def clear(self) -> None:
+        """Forget every counter (a test suite sharing one app between tests needs it)."""
+        with self._lock:
+            self._hits.clear()
+
 
 @dataclass
 class RedisCounter:

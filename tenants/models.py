@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_security import RoleMixin
-from sqlalchemy import JSON, Column, DateTime, ForeignKey, Integer, String, Table, Text
+from sqlalchemy import JSON, Boolean, Column, DateTime, ForeignKey, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from aimi.platform.account_mixin import AccountMixin
@@ -93,6 +93,17 @@ class Setting(TenantBase):
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 
 
+class PluginSetting(TenantBase):
+    """A tenant's choice for one plugin; ``aimi.plugins.settings`` validates the options."""
+
+    __tablename__ = "plugin_settings"
+
+    plugin: Mapped[str] = mapped_column(String(80), primary_key=True)
+    enabled: Mapped[bool] = mapped_column(Boolean)
+    options: Mapped[dict] = mapped_column(JSON, default=dict)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+
 class AuditLog(TenantBase):
     __tablename__ = "audit_log"
 
@@ -118,3 +129,48 @@ class Invitation(TenantBase):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(DateTime)
     accepted_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+JOB_STATUSES = ("queued", "running", "done", "failed")
+
+
+class Job(TenantBase):
+    """One piece of background work (``aimi.plugins.jobs``): the record the UI and API read,
+    written before the work is queued so a lost worker loses nothing."""
+
+    __tablename__ = "jobs"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(64))
+    queue: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16), default="queued", index=True)
+    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
+    payload: Mapped[dict] = mapped_column(JSON, default=dict)
+    result: Mapped[dict | None] = mapped_column(JSON)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    max_attempts: Mapped[int] = mapped_column(Integer, default=3)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+    created_by: Mapped[int | None] = mapped_column(Integer)
+
+
+class Evaluation(TenantBase):
+    """A sample answer scored on request (the try-it API); its status is its job's."""
+
+    __tablename__ = "evaluations"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    created_by: Mapped[int | None] = mapped_column(Integer, index=True)
+    request: Mapped[dict] = mapped_column(JSON)
+    report: Mapped[dict | None] = mapped_column(JSON)
+    job_id: Mapped[str] = mapped_column(ForeignKey("jobs.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    job: Mapped[Job] = relationship(lazy="joined")
+
+    @property
+    def status(self) -> str:
+        return self.job.status

@@ -12,6 +12,15 @@ from werkzeug.routing import IntegerConverter
 from aimi.tenants import provisioning
 
 
+@pytest.fixture(autouse=True)
+def _forget_login_attempts(world):
+    """These tests post to every login endpoint anonymously; later tests sign in from the
+    same address, so the failed attempts must not count against them."""
+    yield
+    for app in (world.portal, world.app.extensions["aimi_console"]):
+        app.extensions["aimi_login_counter"].clear()
+
+
 def _routes(app, method: str) -> list[str]:
     """Every path of the app answering ``method``, with sample values for its arguments."""
     adapter = app.url_map.bind("localhost")

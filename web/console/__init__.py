@@ -12,6 +12,7 @@ from flask_security import SQLAlchemySessionUserDatastore, current_user
 from aimi.platform.config import Settings
 from aimi.platform.db import platform_session
 from aimi.platform.models import PlatformRole, SuperAdmin
+from aimi.plugins.manager import get_manager
 from aimi.web import guards
 from aimi.web.console.views import bp, nav_items
 from aimi.web.flaskbase import make_flask
@@ -27,6 +28,7 @@ def create_console_app(settings: Settings) -> Flask:
     init_security(app, datastore)
     guards.init_app(app, settings, realm_of=lambda: "_console")  # no slug starts with _
     app.register_blueprint(bp)
+    get_manager().register_blueprints(app, "console")
 
     @app.context_processor
     def _console_context():

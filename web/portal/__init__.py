@@ -7,6 +7,7 @@ from flask_security import SQLAlchemySessionUserDatastore, current_user
 
 from aimi.platform.config import Settings
 from aimi.platform.db import tenant_session
+from aimi.plugins.manager import get_manager
 from aimi.tenants.models import Role, User
 from aimi.web import guards
 from aimi.web.flaskbase import make_flask
@@ -20,6 +21,8 @@ NAV = (
     ("Cohorts", "manage.cohorts", ("admin",)),
     ("Audit log", "manage.audit", ("admin",)),
     ("Settings", "manage.settings", ("admin",)),
+    ("Plugins", "manage.plugins", ("admin",)),
+    ("Jobs", "manage.jobs", ("admin",)),
 )
 
 
@@ -60,6 +63,7 @@ def create_portal_app(settings: Settings) -> Flask:
     public.init_app(app)
     for module in _feature_modules():
         module.init_app(app)
+    get_manager().register_blueprints(app, "tenant")
 
     @app.context_processor
     def _portal_context():

@@ -76,6 +76,12 @@ def audit_log() -> ResponseReturnValue:
 
 def init_app(app: Flask) -> None:
     """Registers the admin blueprint with the views of every admin module."""
-    from aimi.web.portal import manage_cohorts, manage_settings, manage_users  # noqa: F401
+    from aimi.web.portal import (  # noqa: F401
+        manage_cohorts,
+        manage_jobs,
+        manage_plugins,
+        manage_settings,
+        manage_users,
+    )
 
     app.register_blueprint(bp)

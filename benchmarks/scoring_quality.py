@@ -1,0 +1,114 @@
+"""How well the content score separates correct from incorrect answers (SemEval-2013 Task 7).
+
+For each 2-way test split, prints the number of answers and the ROC AUC of (a) plain word
+overlap with the best reference answer and (b) aimi's content score, scored with the
+question and its reference answers only (SemEval has no rubric: key points come from the
+reference answers, as for a question whose author gave none). Nothing is trained on the
+test splits; ``--training`` runs the same measure on the training splits instead, which
+is where the scorer may be tuned.
+
+Run: ``python benchmarks/scoring_quality.py [--data PATH] [--method lexical|semantic|auto]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from aimi.evaluators.content import score_content
+from aimi.evaluators.nlp import load_pipeline
+from aimi.plugins.types import AnswerInput, ScoringContext
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # run as a script: benchmarks/ is not a package
+from semeval import CORPORA, DEFAULT_ZIP, TEST_SPLITS, Question, load_test_split, load_training  # noqa: E402
+
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+def roc_auc(scores: Sequence[float], labels: Sequence[bool]) -> float:
+    """Probability that a random correct answer outscores a random incorrect one (ties half)."""
+    order = sorted(range(len(scores)), key=lambda i: scores[i])
+    ranks = [0.0] * len(scores)
+    i = 0
+    while i < len(order):
+        j = i
+        while j + 1 < len(order) and scores[order[j + 1]] == scores[order[i]]:
+            j += 1
+        for k in range(i, j + 1):
+            ranks[order[k]] = (i + j) / 2 + 1
+        i = j + 1
+    positives = sum(labels)
+    negatives = len(labels) - positives
+    if not positives or not negatives:
+        return float("nan")
+    rank_sum = sum(r for r, label in zip(ranks, labels, strict=True) if label)
+    return (rank_sum - positives * (positives + 1) / 2) / (positives * negatives)
+
+
+def word_overlap(answer: str, references: Sequence[str]) -> float:
+    """The baseline: share of a reference's words found in the answer, best reference."""
+    words = set(_WORD.findall(answer.lower()))
+    best = 0.0
+    for reference in references:
+        ref_words = set(_WORD.findall(reference.lower()))
+        if ref_words:
+            best = max(best, len(words & ref_words) / len(ref_words))
+    return best
+
+
+def content_scorer(method: str) -> Callable[[Question], list[float]]:
+    nlp = load_pipeline()
+
+    def score(question: Question) -> list[float]:
+        reference_docs = tuple(nlp.pipe(question.references))
+        out = []
+        for student in question.answers:
+            answer = AnswerInput(id=student.id, question=question.text, answer=student.text,
+                                 reference_answers=question.references)
+            context = ScoringContext(tenant=None, options={"similarity_method": method}, nlp=nlp,
+                                     doc=nlp(student.text), reference_docs=reference_docs)
+            out.append(score_content(answer, context).score or 0.0)
+        return out
+
+    return score
+
+
+def evaluate(name: str, questions: list[Question], scorer: Callable[[Question], list[float]]) -> tuple:
+    labels, baseline, ours = [], [], []
+    started = time.perf_counter()
+    for question in questions:
+        labels.extend(a.correct for a in question.answers)
+        baseline.extend(word_overlap(a.text, question.references) for a in question.answers)
+        ours.extend(scorer(question))
+    per_answer_ms = 1000 * (time.perf_counter() - started) / max(len(labels), 1)
+    return name, len(labels), roc_auc(baseline, labels), roc_auc(ours, labels), per_answer_ms
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=DEFAULT_ZIP, help="path to semeval-3way.zip")
+    parser.add_argument("--method", choices=("lexical", "semantic", "auto"), default="lexical")
+    parser.add_argument("--training", action="store_true", help="measure the training splits (for tuning)")
+    args = parser.parse_args(argv)
+    scorer = content_scorer(args.method)
+    if args.training:
+        splits = [(f"{c}/training", load_training(c, args.data)) for c in CORPORA]
+    else:
+        splits = [(f"{c}/{s}", load_test_split(c, s, args.data)) for c, s in TEST_SPLITS]
+    rows = [evaluate(name, questions, scorer) for name, questions in splits]
+    print(f"content similarity method: {args.method}")
+    print(f"{'split':38} {'answers':>7} {'overlap AUC':>11} {'content AUC':>11} {'ms/answer':>9}")
+    for name, count, base, ours, ms in rows:
+        print(f"{name:38} {count:7d} {base:11.3f} {ours:11.3f} {ms:9.2f}")
+    worse = [name for name, _, base, ours, _ in rows if not ours > base]
+    if worse:
+        print(f"content score does not beat word overlap on: {', '.join(worse)}")
+    return 1 if worse else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

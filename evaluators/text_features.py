@@ -1,0 +1,172 @@
+"""Content words of a parsed text and how well one text's words are found in another's.
+
+Everything works on the spaCy ``Doc`` the caller already parsed (blank pipeline with
+lookup lemmas, or a trained one): content terms keep their lemma, a crude stem (to
+match "separation" with "separate"), their character span, sentence and whether a
+negation ("not", "no", "n't", ...) governs them, so "not connected" never matches
+"connected". Words are weighed by rarity from a table generated from ``wordfreq``
+(``benchmarks/build_word_weights.py``).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable
+from dataclasses import dataclass
+from importlib import resources
+
+from spacy.lang.en.stop_words import STOP_WORDS
+
+from aimi.evaluators.synonyms import synonyms_of
+
+# spaCy's stop list drops words that carry meaning in an answer ("more", "same", "empty").
+_KEEP = {
+    "above", "after", "back", "before", "behind", "below", "bottom", "down", "empty", "enough",
+    "few", "first", "front", "full", "last", "least", "less", "many", "more", "most", "move",
+    "off", "out", "over", "part", "same", "side", "together", "top", "under", "up", "whole",
+    "show", "make", "made", "put", "take", "give", "keep", "call", "name", "used", "using",
+}
+_NUMBERS = {
+    "zero": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6",
+    "seven": "7", "eight": "8", "nine": "9", "ten": "10", "eleven": "11", "twelve": "12",
+    "fifteen": "15", "twenty": "20", "forty": "40", "fifty": "50", "sixty": "60", "hundred": "100",
+}
+NEGATIONS = frozenset({
+    "not", "no", "n't", "never", "none", "nothing", "neither", "nor", "without", "cannot", "nobody",
+})
+STOPWORDS = frozenset((STOP_WORDS - _KEEP) | NEGATIONS | {"'s", "etc", "eg", "ie"})
+_SUFFIXES = (
+    "ization", "isation", "ational", "fulness", "iveness", "ations", "ation", "ition", "ments",
+    "ment", "ness", "ities", "ity", "ical", "ally", "ence", "ance", "ing", "ion", "ive", "ous",
+    "ful", "ers", "er", "ed", "ly", "al", "ic", "es", "s", "e", "y",
+)
+_NEGATION_REACH = 3  # tokens after a cue that the negation can still reach
+UNKNOWN_ZIPF = 2.0
+MISSPELLING_ZIPF = 3.0  # only a word rarer than this may be a misspelling of another
+
+
+@dataclass(frozen=True)
+class Term:
+    """One content word of a text."""
+
+    lemma: str
+    stem: str
+    start: int
+    end: int
+    sent: int
+    negated: bool
+
+
+@functools.lru_cache(maxsize=65536)
+def stem(lemma: str) -> str:
+    """Strip one common derivational suffix, keeping a stem of at least 4 letters."""
+    for suffix in _SUFFIXES:
+        if lemma.endswith(suffix) and len(lemma) - len(suffix) >= 4:
+            return lemma[: -len(suffix)]
+    return lemma
+
+
+def normalise(token_lemma: str, token_lower: str) -> str:
+    lemma = (token_lemma or token_lower).lower()
+    return _NUMBERS.get(token_lower, _NUMBERS.get(lemma, lemma))
+
+
+def _instead_of(token) -> bool:
+    """ "instead of X" denies X like "not X" does."""
+    return token.lower_ == "instead" and token.i + 1 < len(token.doc) and token.nbor(1).lower_ == "of"
+
+
+def terms(doc) -> tuple[Term, ...]:
+    """The content terms of a parsed text, in order."""
+    out: list[Term] = []
+    reach = 0
+    for sent_index, sent in enumerate(doc.sents):
+        reach = 0
+        for token in sent:
+            lower = token.lower_
+            if lower in NEGATIONS or _instead_of(token):
+                reach = _NEGATION_REACH
+                continue
+            if token.is_punct or token.is_space:
+                reach = 0
+                continue
+            if not (token.is_alpha or token.like_num) or lower in STOPWORDS:
+                reach = max(reach - 1, 0)
+                continue
+            lemma = normalise(token.lemma_, lower)
+            if lemma in STOPWORDS or (len(lemma) < 2 and not lemma.isdigit()):
+                reach = max(reach - 1, 0)
+                continue
+            out.append(Term(lemma, stem(lemma), token.idx, token.idx + len(token), sent_index, reach > 0))
+            reach = 0
+    return tuple(out)
+
+
+@functools.lru_cache(maxsize=1)
+def _zipf_table() -> dict[str, float]:
+    text = resources.files("aimi.evaluators").joinpath("data/lemma_zipf.tsv").read_text("utf-8")
+    table: dict[str, float] = {}
+    for line in text.splitlines():
+        lemma, _, zipf = line.partition("\t")
+        table[lemma] = float(zipf)
+    return table
+
+
+def zipf(lemma: str) -> float:
+    """log10 of the lemma's uses per billion English words (UNKNOWN_ZIPF if unlisted)."""
+    return _zipf_table().get(lemma, UNKNOWN_ZIPF)
+
+
+def weight(lemma: str) -> float:
+    """How much a word says: rare words weigh more (about -log10 of its frequency)."""
+    if lemma.isdigit():
+        return 3.0
+    return min(max(8.0 - zipf(lemma), 0.5), 6.0)
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """Whether a and b differ by one insertion, deletion, substitution or swap."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) > len(b):
+        a, b = b, a
+    i = 0
+    while i < len(a) and a[i] == b[i]:
+        i += 1
+    if len(a) == len(b):
+        if a[i + 1 :] == b[i + 1 :]:
+            return True
+        return i + 1 < len(a) and a[i] == b[i + 1] and a[i + 1] == b[i] and a[i + 2 :] == b[i + 2 :]
+    return a[i:] == b[i + 1 :]
+
+
+# How much a match counts, by kind.
+EXACT, STEM, SYNONYM, SPELLING = 1.0, 0.9, 0.85, 0.8
+
+
+class TermIndex:
+    """The terms of one text, looked up by lemma, stem and synonym."""
+
+    def __init__(self, items: Iterable[Term]) -> None:
+        self.terms = tuple(items)
+        self.by_lemma: dict[str, list[Term]] = {}
+        self.by_stem: dict[str, list[Term]] = {}
+        for term in self.terms:
+            self.by_lemma.setdefault(term.lemma, []).append(term)
+            self.by_stem.setdefault(term.stem, []).append(term)
+
+    def find(self, lemma: str, stem_: str) -> tuple[float, list[Term]]:
+        """Best way ``lemma`` occurs here: (match quality, the matching terms)."""
+        if lemma in self.by_lemma:
+            return EXACT, self.by_lemma[lemma]
+        if stem_ in self.by_stem:
+            return STEM, self.by_stem[stem_]
+        found = [t for syn in synonyms_of(lemma) for t in self.by_lemma.get(syn, ())]
+        if found:
+            return SYNONYM, found
+        if len(lemma) >= 5 and lemma.isalpha():
+            found = [t for other, ts in self.by_lemma.items() if zipf(other) < MISSPELLING_ZIPF
+                     and (_one_edit(lemma, other) or _one_edit(stem_, ts[0].stem)) for t in ts]
+            if found:
+                return SPELLING, found
+        return 0.0, []

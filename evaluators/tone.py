@@ -1,0 +1,111 @@
+"""The "tone" dimension: sentiment and assertiveness, from the words on the page only.
+
+Sentiment is VADER's compound score averaged over sentences (its lexicon ships with the
+vadersentiment package);
+assertiveness weighs hedges against confident statements ("I decided", "I will", "I
+recommend") and counts passive sentences. The evidence names the words that moved each
+number: nothing here guesses how the candidate felt.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from typing import Any
+
+from vaderSentiment.vaderSentiment import NEGATE, SentimentIntensityAnalyzer
+
+from aimi.evaluators.textview import Hit, TextView, clamp, hedge_hits, hits, i_actions, phrase_pattern, view
+from aimi.plugins.hookspecs import hookimpl
+from aimi.plugins.types import AnswerInput, DimensionScore, ScoringContext
+
+NAME = "tone"
+CONFIDENT = phrase_pattern([
+    "i will", "i'll", "i would recommend", "i recommend", "i am confident", "i'm confident",
+    "i am sure", "i'm sure", "i know", "i decided", "i chose", "i led", "i made sure", "definitely",
+    "certainly", "clearly", "without doubt", "the best way", "the key", "i can", "i am able",
+])
+# A form of "to be" followed by a past participle (regular or common irregular), e.g. "was fixed".
+PASSIVE = re.compile(
+    r"\b(?:is|are|was|were|been|being|be|got)\s+(?:\w+ly\s+)?"
+    r"(?:\w+ed|built|done|made|given|taken|written|shown|known|seen|found|told|sent|held|kept|"
+    r"chosen|broken|spoken|paid|set|put|run|left|caught|brought|bought|led|lost|won|split|cut|hit)\b",
+    re.IGNORECASE)
+_NEGATIONS = frozenset(NEGATE) | {"not", "n't"}
+_NEGATION_REACH = 3  # VADER looks this many words back for a negation
+
+
+@functools.lru_cache(maxsize=1)
+def _analyzer() -> SentimentIntensityAnalyzer:
+    return SentimentIntensityAnalyzer()
+
+
+@hookimpl
+def aimi_score_answer(answer: AnswerInput, context: ScoringContext) -> list[DimensionScore]:
+    text = view(context.doc)
+    sentiment = _sentiment(text)
+    assertiveness = _assertiveness(text)
+    score = 0.5 * sentiment["score"] + 0.5 * assertiveness["score"]
+    advice = sentiment.pop("advice") + assertiveness.pop("advice")
+    evidence = {"sentiment": sentiment, "assertiveness": assertiveness}
+    return [DimensionScore(NAME, round(score, 1), evidence, tuple(advice), plugin=NAME)]
+
+
+def _sentiment(text: TextView) -> dict[str, Any]:
+    analyzer = _analyzer()
+    lexicon = analyzer.lexicon
+    positive, negative = [], []
+    words = text.words
+    # VADER's own advice for paragraphs: score each sentence and average. It is also much
+    # faster (VADER re-reads the whole text for every sentiment word), and a sentence with no
+    # lexicon word scores 0 without being run.
+    compounds = [analyzer.polarity_scores(s.text)["compound"] if any(w.lower in lexicon for w in s.words)
+                 else 0.0 for s in text.sentences]
+    compound = sum(compounds) / len(compounds) if compounds else 0.0
+    for i, word in enumerate(words):
+        valence = lexicon.get(word.lower)
+        if not valence:
+            continue
+        negated = any(w.lower in _NEGATIONS for w in words[max(0, i - _NEGATION_REACH):i])
+        item = {**Hit(word.text, word.start, word.end).as_dict(), "valence": valence, "negated": negated}
+        (positive if (valence > 0) != negated else negative).append(item)
+    # Neutral, factual answers are fine (80); positive framing helps, negative framing costs more
+    # (but a story about a conflict needs some negative words, so never below 30).
+    score = 80.0 + 20.0 * compound if compound >= 0 else 80.0 + 50.0 * compound
+    advice = []
+    if compound <= -0.3:
+        shown = ", ".join(f"'{w['word']}'" for w in negative[:4])
+        advice.append(f"Words such as {shown} make the answer sound negative. Describe problems "
+                      "factually and spend more words on what you did about them.")
+    return {"compound": round(compound, 3), "positive_words": positive, "negative_words": negative,
+            "score": round(clamp(score), 1), "advice": advice}
+
+
+def _assertiveness(text: TextView) -> dict[str, Any]:
+    hedges = hedge_hits(text.text)
+    confident = hits(CONFIDENT, text.text)
+    actions = [Hit(text.text[i.start:v.end], i.start, v.end)
+               for s in text.sentences for i, v in i_actions(s)]
+    passive = [s for s in text.sentences if PASSIVE.search(s.text)]
+    sentences = max(1, len(text.sentences))
+    passive_share = len(passive) / sentences
+    strong = len(confident) + len(actions)
+    # Laplace-smoothed share of confident statements among confident + hedged ones.
+    ratio = (strong + 1) / (strong + len(hedges) + 2)
+    score = clamp(100.0 * ratio + 25.0 * min(strong, 2) / 2 - 30.0 * passive_share)
+    advice = []
+    if len(hedges) > strong:
+        advice.append("You hedge more than you commit. Replace 'I think' or 'maybe' with a direct "
+                      "statement when you are sure, and say what you did: 'I decided ...'.")
+    if passive_share > 0.3:
+        advice.append("Several sentences are passive ('it was fixed'). Say who did it: "
+                      "'I fixed it'.")
+    return {
+        "hedges": [h.as_dict() for h in hedges],
+        "confident": [h.as_dict() for h in confident],
+        "i_statements": [h.as_dict() for h in actions],
+        "passive_sentences": [s.as_dict() for s in passive],
+        "passive_share": round(passive_share, 3),
+        "score": round(score, 1),
+        "advice": advice,
+    }

@@ -1,0 +1,68 @@
+"""Try-it evaluations: a sample answer stored, then scored by a ``score_evaluation`` job.
+
+Question authors use them to see how the AI scores an answer before publishing a
+question. The request is stored with its job in one transaction, before anything is
+queued; the handler scores only an evaluation that has no report yet, so a re-run or a
+second delivery of the job stores the same report, once.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from aimi.evaluators.report import build_report
+from aimi.platform.timeutil import utcnow
+from aimi.plugins import jobs
+from aimi.plugins import settings as plugin_settings
+from aimi.plugins.manager import get_manager
+from aimi.plugins.types import AnswerInput
+from aimi.tenants.context import current_tenant
+from aimi.tenants.models import Evaluation, Job
+
+KIND = "score_evaluation"
+LIST_FIELDS = ("reference_answers", "rubric", "keywords")
+
+
+def submit(
+    session: Session, request: dict[str, Any], *, user_id: int, idempotency_key: str | None = None
+) -> tuple[Evaluation, bool]:
+    """Stage an evaluation and its job (the caller commits, then dispatches the job), or
+    return the one this user made with the same idempotency key; the flag says if new."""
+    key = f"{KIND}:user{user_id}:{idempotency_key}" if idempotency_key else None
+    evaluation_id = uuid.uuid4().hex
+    job, created = jobs.stage(session, KIND, {"evaluation_id": evaluation_id},
+                              idempotency_key=key, created_by=user_id)
+    if not created:
+        return session.scalars(select(Evaluation).where(Evaluation.job_id == job.id)).one(), False
+    evaluation = Evaluation(id=evaluation_id, created_by=user_id, request=request, job=job)
+    session.add(evaluation)
+    return evaluation, True
+
+
+def answer_of(evaluation: Evaluation) -> AnswerInput:
+    """The stored request as the scorer's input (a batch line's fields)."""
+    request = evaluation.request
+    fields: dict[str, Any] = {name: tuple(request[name]) for name in LIST_FIELDS if name in request}
+    if request.get("type"):
+        fields["type"] = request["type"]
+    return AnswerInput(id=request.get("id") or evaluation.id, question=request["question"],
+                       answer=request["answer"], **fields)
+
+
+@jobs.register(KIND, queue="scoring")
+def score(session: Session, job: Job) -> dict[str, Any]:
+    """Score the evaluation with the tenant's enabled evaluators and settings."""
+    evaluation = session.get(Evaluation, job.payload["evaluation_id"])
+    if evaluation is None:
+        raise LookupError(f"evaluation {job.payload['evaluation_id']} does not exist")
+    if evaluation.report is None:
+        answer = answer_of(evaluation)
+        states = plugin_settings.load(session)
+        dimensions = get_manager().score_answer(answer, tenant=current_tenant().slug, settings=states)
+        evaluation.report = build_report(answer, dimensions).as_dict()
+        evaluation.finished_at = utcnow()
+    return {"evaluation_id": evaluation.id, "overall": evaluation.report.get("overall")}

@@ -1,0 +1,298 @@
+"""Background jobs: a ``Job`` row in the tenant schema, run by RQ or in-process.
+
+The row is written (and committed) before the work is queued, so a lost worker or a
+flushed Redis loses nothing, and it is the only status the UI and API read. ``run_job``
+is what a worker executes: it looks the tenant up, runs in a fresh context with that
+tenant set (django-multitenant #213: never inherit the previous job's tenant), claims
+the row so a duplicated delivery runs nothing twice, runs the handler of the job's kind
+and commits the handler's writes together with ``done``. Transient errors are retried
+with backoff (RQ's ``Retry``; in-process, at once and a bounded number of times); any
+other error, or the last failed attempt, leaves the job ``failed`` with its error, for a
+tenant admin to see and re-run.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import importlib
+import logging
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import RedisError
+from rq import Retry, get_current_job
+from rq.job import Job as RQJob
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
+
+from aimi.platform.db import db, tenant_scope, tenant_session
+from aimi.platform.timeutil import utcnow
+from aimi.plugins import queue as rq_wiring
+from aimi.tenants import registry
+from aimi.tenants.context import TenantRef
+from aimi.tenants.models import Job
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 3
+RETRY_BACKOFF = (10, 60)  # seconds before the 2nd and 3rd attempt (RQ's scheduler waits them)
+# Modules whose handlers are built in; imported on first use, so a worker knows them.
+BUILTIN_HANDLER_MODULES = ("aimi.plugins.evaluations",)
+
+
+class TransientJobError(Exception):
+    """Raise from a handler when trying again later may work (a provider timed out)."""
+
+
+class JobError(ValueError):
+    """A job cannot do what was asked (e.g. re-run a job that is still running)."""
+
+
+RETRYABLE = (TransientJobError, OperationalError, ConnectionError, RedisConnectionError)
+
+Handler = Callable[[Session, Job], dict | None]
+
+
+@dataclass(frozen=True)
+class JobKind:
+    handler: Handler
+    queue: str
+
+
+_kinds: dict[str, JobKind] = {}
+
+
+def register(kind: str, *, queue: str = "default") -> Callable[[Handler], Handler]:
+    """Declare ``handler(session, job) -> result`` as the code that runs jobs of ``kind``.
+    It runs with the job's tenant in context; its writes commit with the job's ``done``,
+    and it must be idempotent (a re-run after a lost worker calls it again)."""
+    if queue not in rq_wiring.QUEUES:
+        raise ValueError(f"unknown queue {queue!r}; the queues are: {', '.join(rq_wiring.QUEUES)}")
+
+    def decorator(handler: Handler) -> Handler:
+        _kinds[kind] = JobKind(handler, queue)
+        return handler
+
+    return decorator
+
+
+def kind_of(name: str) -> JobKind:
+    for module in BUILTIN_HANDLER_MODULES:
+        importlib.import_module(module)
+    try:
+        return _kinds[name]
+    except KeyError:
+        raise JobError(f"no handler for jobs of kind {name!r}") from None
+
+
+# -- Creating and queueing ------------------------------------------------------------
+
+
+def stage(
+    session: Session,
+    kind: str,
+    payload: dict[str, Any],
+    *,
+    idempotency_key: str | None = None,
+    created_by: int | None = None,
+) -> tuple[Job, bool]:
+    """Add a job to ``session`` (the caller commits, then calls ``dispatch``), or find the
+    one already made under ``idempotency_key``; the flag says whether it is new."""
+    if idempotency_key:
+        existing = session.scalar(select(Job).where(Job.idempotency_key == idempotency_key))
+        if existing is not None:
+            return existing, False
+    job_id = uuid.uuid4().hex
+    job = Job(id=job_id, kind=kind, queue=kind_of(kind).queue, status="queued",
+              idempotency_key=idempotency_key or f"{kind}:{job_id}", payload=payload,
+              attempts=0, max_attempts=MAX_ATTEMPTS, last_error="", created_by=created_by)
+    session.add(job)
+    return job, True
+
+
+def enqueue(
+    kind: str,
+    payload: dict[str, Any],
+    *,
+    tenant: TenantRef,
+    idempotency_key: str | None = None,
+    created_by: int | None = None,
+) -> Job:
+    """Write the job row in its own transaction, then queue it; a known idempotency key
+    returns the job made the first time instead of a new one."""
+    with _session(tenant) as session:
+        try:
+            job, created = stage(session, kind, payload, idempotency_key=idempotency_key,
+                                 created_by=created_by)
+            session.commit()
+        except IntegrityError:  # the same key, committed by a concurrent caller
+            session.rollback()
+            job, created = stage(session, kind, payload, idempotency_key=idempotency_key)
+    if created:
+        dispatch(tenant, job)
+    return get(tenant, job.id)
+
+
+def get(tenant: TenantRef, job_id: str) -> Job:
+    """A fresh, detached copy of a job row."""
+    with _session(tenant) as session:
+        job = session.get(Job, job_id)
+        if job is None:
+            raise JobError(f"no job {job_id}")
+        return job
+
+
+def dispatch(tenant: TenantRef, job: Job) -> None:
+    """Hand a committed, queued job to RQ, or run it here and now when there is no Redis.
+    A queue that cannot be reached fails the job visibly (an admin can re-run it)."""
+    url = rq_wiring.redis_url()
+    if not url:
+        run_here(tenant.slug, job.id)
+        return
+    try:
+        _to_rq(url, tenant.slug, job)
+    except RedisError as exc:
+        log.error("could not queue job %s of %s: %s", job.id, tenant.slug, exc)
+        with _session(tenant) as session:
+            _settle(session, job.id, "failed", f"The job queue could not be reached ({exc}); re-run it.")
+
+
+def _to_rq(url: str, slug: str, job: Job) -> None:
+    connection = rq_wiring.connection(url)
+    rq_id = rq_wiring.rq_job_id(slug, job.id)
+    if RQJob.exists(rq_id, connection):  # an earlier run's record: a re-run replaces it
+        RQJob.fetch(rq_id, connection=connection).delete()
+    rq_wiring.queue(job.queue, url).enqueue_call(
+        run_job, args=(slug, job.id), job_id=rq_id, description=f"{slug}: {job.kind} {job.id}",
+        retry=Retry(max=MAX_ATTEMPTS - 1, interval=list(RETRY_BACKOFF)),
+        result_ttl=rq_wiring.KEEP_SECONDS, failure_ttl=rq_wiring.KEEP_SECONDS,
+    )
+
+
+def run_here(tenant_slug: str, job_id: str) -> None:
+    """Run a job in this process and wait for it: in a thread of its own, so it gets its
+    own database session and an empty context, exactly as on a worker."""
+    thread = threading.Thread(target=_run_with_retries, args=(tenant_slug, job_id),
+                              name=f"aimi-job-{job_id}")
+    thread.start()
+    thread.join()
+
+
+def _run_with_retries(tenant_slug: str, job_id: str) -> None:
+    for _attempt in range(MAX_ATTEMPTS):
+        try:
+            run_job(tenant_slug, job_id)
+            return
+        except RETRYABLE:
+            continue  # the row says queued again, or failed after the last attempt
+        except Exception:
+            return  # recorded on the row (and logged) by run_job
+
+
+# -- Running (on the worker) -----------------------------------------------------------
+
+
+def run_job(tenant_slug: str, job_id: str) -> str | None:
+    """What the worker executes: the job, in a context that starts with no tenant and
+    whose tenant is gone when it ends, whatever happens. Returns the final status, or
+    None when there was nothing to run (already done, failed, or running elsewhere)."""
+    rq_job = get_current_job()
+    return contextvars.Context().run(_run, tenant_slug, job_id, rq_job)
+
+
+def _run(tenant_slug: str, job_id: str, rq_job: RQJob | None) -> str | None:
+    tenant = registry.by_slug(tenant_slug)
+    if tenant is None:
+        _no_more_retries(rq_job)
+        raise JobError(f"no college {tenant_slug!r}: job {job_id} cannot run")
+    with tenant_scope(tenant):
+        session = tenant_session()
+        if not tenant.active:
+            if session.scalar(select(Job.status).where(Job.id == job_id)) == "queued":
+                _settle(session, job_id, "failed", "The college is suspended; re-run this job "
+                                                   "after it is resumed.")
+            _no_more_retries(rq_job)
+            raise JobError(f"college {tenant_slug} is suspended: job {job_id} refused")
+        job = _claim(session, job_id)
+        if job is None:
+            log.info("job %s of %s: nothing to run (done, failed or running)", job_id, tenant_slug)
+            return None
+        try:
+            result = kind_of(job.kind).handler(session, job)
+        except Exception as exc:
+            session.rollback()
+            again = isinstance(exc, RETRYABLE) and job.attempts < job.max_attempts
+            _settle(session, job_id, "queued" if again else "failed", f"{type(exc).__name__}: {exc}")
+            if not again:
+                _no_more_retries(rq_job)
+            log.warning("job %s of %s (%s) failed, attempt %s of %s: %s", job_id, tenant_slug,
+                        job.kind, job.attempts, job.max_attempts, exc)
+            raise
+        job.status, job.result, job.last_error, job.finished_at = "done", result, "", utcnow()
+        session.commit()
+        return "done"
+
+
+def _claim(session: Session, job_id: str) -> Job | None:
+    """Mark the job running if it is queued (or was left running by a dead worker), in
+    one conditional UPDATE, so two deliveries of one job never both run it."""
+    now = utcnow()
+    stale = now - timedelta(seconds=rq_wiring.STALE_AFTER)
+    claimable = or_(Job.status == "queued", and_(Job.status == "running", Job.started_at < stale))
+    claimed = session.execute(
+        update(Job).where(Job.id == job_id, claimable)
+        .values(status="running", attempts=Job.attempts + 1, started_at=now, finished_at=None)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    session.commit()
+    return session.get(Job, job_id) if claimed == 1 else None
+
+
+def _settle(session: Session, job_id: str, status: str, error: str) -> None:
+    job = session.get(Job, job_id)
+    if job is None:
+        return
+    job.status, job.last_error = status, error[:2000]
+    job.finished_at = utcnow() if status == "failed" else None
+    session.commit()
+
+
+def _no_more_retries(rq_job: RQJob | None) -> None:
+    """Tell RQ not to retry: the failure is final (our row already says so)."""
+    if rq_job is not None:
+        rq_job.retries_left = 0
+
+
+# -- Seeing and re-running -------------------------------------------------------------
+
+
+def stalled(job: Job) -> bool:
+    """Running for longer than any job may run: its worker died with it."""
+    return (job.status == "running" and job.started_at is not None
+            and job.started_at < utcnow() - timedelta(seconds=rq_wiring.STALE_AFTER))
+
+
+def can_rerun(job: Job) -> bool:
+    return job.status == "failed" or stalled(job)
+
+
+def rerun(job: Job) -> None:
+    """Put a failed (or stalled) job back to queued with fresh attempts; the caller
+    audits, commits, then calls ``dispatch``. Handlers are idempotent, so work that was
+    done before a worker died is not done twice."""
+    if not can_rerun(job):
+        raise JobError(f"job {job.id} is {job.status}; only failed or stalled jobs can be re-run")
+    job.status, job.attempts, job.last_error = "queued", 0, ""
+    job.started_at = job.finished_at = None
+
+
+def _session(tenant: TenantRef) -> Session:
+    """A session of its own on the tenant's database, apart from the caller's unit of
+    work (a request's session must not commit a job's bookkeeping, nor the reverse)."""
+    return Session(bind=db.tenant_engine(tenant), expire_on_commit=False)

@@ -1,0 +1,181 @@
+"""Per-tenant plugin settings: which plugins are on, and their validated options.
+
+The choice lives in the tenant's own ``plugin_settings`` table and is read when a hook is
+called, so one process serves tenants with different plugins. Without a row, built-in
+plugins are on and third-party plugins are off until a tenant admin turns them on.
+Options are validated against the plugin's ``OptionSpec``s when they are saved, so a
+bad value is refused in the admin page or CLI, never discovered at job time.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from aimi.plugins.types import OptionSpec
+from aimi.tenants import audit
+from aimi.tenants.models import PluginSetting
+
+if TYPE_CHECKING:
+    from aimi.plugins.manager import PluginManager
+
+OPTION_TYPES = (str, int, float, bool, list, dict)
+TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
+FALSE_WORDS = frozenset({"0", "false", "no", "off", ""})
+SECRET_MASK = "********"
+
+
+class PluginSettingsError(ValueError):
+    """Refused plugin settings; ``errors`` maps each option (or ``plugin``) to what is
+    wrong with it, so a form can show every message beside its field."""
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class PluginState:
+    """One plugin as one tenant has it: on or off, and its options (defaults filled in)."""
+
+    enabled: bool
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+def _number(spec: OptionSpec, value: Any) -> int | float:
+    kind = "a whole number" if spec.type is int else "a number"
+    if isinstance(value, bool):
+        raise ValueError(f"use {kind}")
+    try:
+        number = float(value.strip() if isinstance(value, str) else value)
+    except (TypeError, ValueError):
+        raise ValueError(f"use {kind}") from None
+    if not math.isfinite(number) or (spec.type is int and not number.is_integer()):
+        raise ValueError(f"use {kind}")
+    if spec.min is not None and number < spec.min:
+        raise ValueError(f"use a value of at least {spec.min:g}")
+    if spec.max is not None and number > spec.max:
+        raise ValueError(f"use a value of at most {spec.max:g}")
+    return int(number) if spec.type is int else number
+
+
+def coerce(spec: OptionSpec, value: Any) -> Any:
+    """``value`` (as typed in a form, given on the command line or stored) converted to
+    the option's type, or ``ValueError`` with a message for the person who typed it."""
+    if spec.type is bool:
+        if isinstance(value, bool):
+            return value
+        word = str(value).strip().lower()
+        if word in TRUE_WORDS | FALSE_WORDS:
+            return word in TRUE_WORDS
+        raise ValueError("use true or false")
+    if spec.type in (int, float):
+        result: Any = _number(spec, value)
+    elif spec.type is str:
+        if not isinstance(value, str):
+            raise ValueError("use text")
+        result = value.strip()
+    else:
+        if isinstance(value, str):
+            try:
+                value = json.loads(value)
+            except ValueError:
+                raise ValueError(f"use JSON, e.g. {'[]' if spec.type is list else '{}'}") from None
+        if not isinstance(value, spec.type):
+            raise ValueError(f"use a JSON {'list' if spec.type is list else 'object'}")
+        result = value
+    if spec.choices and result not in spec.choices:
+        raise ValueError(f"choose one of: {', '.join(map(str, spec.choices))}")
+    return result
+
+
+def validate_options(specs: Mapping[str, OptionSpec], values: Mapping[str, Any]) -> dict[str, Any]:
+    """Every option of a plugin, coerced, defaults filled in; ``PluginSettingsError``
+    lists every unknown name and every bad value at once."""
+    errors = {}
+    for name in sorted(set(values) - set(specs)):
+        accepted = ", ".join(sorted(specs)) or "none"
+        errors[name] = f"unknown option (this plugin accepts: {accepted})"
+    result = {}
+    for name, spec in specs.items():
+        try:
+            result[name] = coerce(spec, values.get(name, spec.default))
+        except ValueError as exc:
+            errors[name] = str(exc)
+    if errors:
+        raise PluginSettingsError(errors)
+    return result
+
+
+def shown(specs: Mapping[str, OptionSpec], options: Mapping[str, Any]) -> dict[str, Any]:
+    """Options fit to show back to a person: secrets masked (empty stays empty)."""
+    return {name: (SECRET_MASK if value else "") if name in specs and specs[name].secret else value
+            for name, value in options.items()}
+
+
+def _manager(manager: PluginManager | None) -> PluginManager:
+    if manager is not None:
+        return manager
+    from aimi.plugins.manager import get_manager  # the manager imports this module
+
+    return get_manager()
+
+
+def _state(manager: PluginManager, name: str, row: PluginSetting | None) -> PluginState:
+    default = manager.default_state(name)
+    if row is None:
+        return default
+    stored = {k: v for k, v in (row.options or {}).items() if k in default.options}
+    return PluginState(enabled=row.enabled, options={**default.options, **stored})
+
+
+def load(session: Session, manager: PluginManager | None = None) -> dict[str, PluginState]:
+    """The tenant in ``session``'s state of every installed plugin."""
+    manager = _manager(manager)
+    rows = {row.plugin: row for row in session.scalars(select(PluginSetting))}
+    return {name: _state(manager, name, rows.get(name)) for name in manager.names}
+
+
+def save(
+    session: Session,
+    plugin: str,
+    enabled: bool | None,
+    options: Mapping[str, Any],
+    *,
+    manager: PluginManager | None = None,
+    actor: Any = None,
+    ip: str | None = None,
+) -> dict[str, Any]:
+    """Turn ``plugin`` on or off (``None`` keeps it) and change some of its options;
+    stages the row and an audit entry and returns the ``{what: [old, new]}`` diff
+    (secrets shown as "changed"). Nothing is staged when a value is refused. The caller
+    commits."""
+    manager = _manager(manager)
+    if plugin not in manager.names:
+        raise PluginSettingsError({"plugin": f"no plugin named {plugin!r} is installed"})
+    specs = manager.option_specs(plugin)
+    row = session.get(PluginSetting, plugin)
+    current = _state(manager, plugin, row)
+    new_options = validate_options(specs, {**current.options, **options})
+    new_enabled = current.enabled if enabled is None else bool(enabled)
+    diff: dict[str, Any] = {}
+    if new_enabled != current.enabled:
+        diff["enabled"] = [current.enabled, new_enabled]
+    for name, value in new_options.items():
+        if value != current.options.get(name):
+            diff[name] = "changed" if specs[name].secret else [current.options.get(name), value]
+    if not diff:
+        return diff
+    if row is None:
+        session.add(PluginSetting(plugin=plugin, enabled=new_enabled, options=new_options))
+    else:
+        row.enabled, row.options = new_enabled, new_options
+    audit.record(session, "plugin.changed", actor=actor, ip=ip, target_type="plugin",
+                 target_id=plugin, details={"changes": diff})
+    return diff

