@@ -22,7 +22,13 @@ from aimi.platform import migrate
 from aimi.platform.db import TenantBase, db, platform_session, tenant_scope, tenant_session
 from aimi.platform.models import PlatformAuditLog, Tenant, TenantDomain
 from aimi.platform.timeutil import utcnow
-from aimi.tenants import accounts, audit, registry, settings
+from aimi.tenants import (
+    accounts,
+    audit,
+    interview_models,  # noqa: F401  (every tenant table is exported)
+    registry,
+    settings,
+)
 from aimi.tenants.context import TenantRef, validate_slug
 from aimi.tenants.models import ROLE_NAMES, Role
 

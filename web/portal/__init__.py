@@ -17,6 +17,11 @@ from aimi.web.security import init_security, security_config
 NAV = (
     # (label, endpoint, roles that see it; empty = every signed-in user)
     ("Dashboard", "public.dashboard", ()),
+    ("Practice", "interviews.index", ("candidate",)),
+    ("Question banks", "questions.banks", ("admin", "mentor")),
+    ("Templates", "assignments.templates", ("admin", "mentor")),
+    ("Review queue", "review.queue", ("admin", "mentor")),
+    ("Analytics", "analytics.index", ("admin",)),
     ("Users", "manage.users", ("admin",)),
     ("Cohorts", "manage.cohorts", ("admin",)),
     ("Audit log", "manage.audit", ("admin",)),
@@ -96,6 +101,6 @@ def create_portal_app(settings: Settings) -> Flask:
 def _feature_modules():
     """Portal features added by other modules (each has ``init_app(app)``)."""
     from aimi.web import api
-    from aimi.web.portal import manage
+    from aimi.web.portal import analytics, assignments, interviews, manage, questions, review
 
-    return (manage, api)
+    return (manage, api, questions, interviews, assignments, review, analytics)
