@@ -14,13 +14,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from aimi.evaluators.report import build_report
 from aimi.platform.timeutil import utcnow
 from aimi.plugins import jobs
-from aimi.plugins import settings as plugin_settings
-from aimi.plugins.manager import get_manager
+from aimi.plugins.scoring import score_for_tenant
 from aimi.plugins.types import AnswerInput
-from aimi.tenants.context import current_tenant
 from aimi.tenants.models import Evaluation, Job
 
 KIND = "score_evaluation"
@@ -60,9 +57,6 @@ def score(session: Session, job: Job) -> dict[str, Any]:
     if evaluation is None:
         raise LookupError(f"evaluation {job.payload['evaluation_id']} does not exist")
     if evaluation.report is None:
-        answer = answer_of(evaluation)
-        states = plugin_settings.load(session)
-        dimensions = get_manager().score_answer(answer, tenant=current_tenant().slug, settings=states)
-        evaluation.report = build_report(answer, dimensions).as_dict()
+        evaluation.report = score_for_tenant(session, answer_of(evaluation)).as_dict()
         evaluation.finished_at = utcnow()
     return {"evaluation_id": evaluation.id, "overall": evaluation.report.get("overall")}

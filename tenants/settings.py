@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass, field, fields
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from aimi.evaluators.report import WeightsError, validate_weights
 from aimi.platform.timeutil import is_valid_timezone
 from aimi.tenants.models import Setting
 
@@ -37,6 +38,8 @@ class TenantSettings:
     invite_code: str = ""
     allowed_email_domains: list[str] = field(default_factory=list)
     welcome_text: str = ""
+    # {interview type: {dimension: weight}} laid over aimi.evaluators.report.DEFAULT_WEIGHTS.
+    scoring_weights: dict[str, dict[str, float]] = field(default_factory=dict)
 
     def email_allowed(self, email: str) -> bool:
         domain = email.rsplit("@", 1)[-1].lower()
@@ -95,6 +98,10 @@ def validate(values: dict) -> TenantSettings:
     bad = [d for d in candidate.allowed_email_domains if not DOMAIN_RE.match(d)]
     if bad:
         errors["allowed_email_domains"] = f"not a domain: {', '.join(bad)}"
+    try:
+        validate_weights(candidate.scoring_weights)
+    except WeightsError as exc:
+        errors["scoring_weights"] = str(exc)
     if len(candidate.welcome_text) > 2000:
         errors["welcome_text"] = "keep the welcome text under 2000 characters"
     if errors:

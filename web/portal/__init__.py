@@ -27,6 +27,7 @@ NAV = (
     ("Audit log", "manage.audit", ("admin",)),
     ("Settings", "manage.settings", ("admin",)),
     ("Plugins", "manage.plugins", ("admin",)),
+    ("Scoring", "manage.scoring", ("admin",)),
     ("Jobs", "manage.jobs", ("admin",)),
 )
 

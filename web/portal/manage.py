@@ -80,6 +80,7 @@ def init_app(app: Flask) -> None:
         manage_cohorts,
         manage_jobs,
         manage_plugins,
+        manage_scoring,
         manage_settings,
         manage_users,
     )

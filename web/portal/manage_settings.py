@@ -66,7 +66,7 @@ def settings() -> ResponseReturnValue:
         session = tenant_session()
         try:
             _saved, diff = tenant_settings.save(
-                session, {key: form[key].data for key in tenant_settings.FIELD_NAMES})
+                session, {key: form[key].data for key in tenant_settings.FIELD_NAMES if key in form})
         except tenant_settings.SettingsError as exc:
             for key, message in exc.errors.items():
                 (form[key].errors if key in form else form.form_errors).append(message)
