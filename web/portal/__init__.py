@@ -24,11 +24,7 @@ NAV = (
     ("Analytics", "analytics.index", ("admin",)),
     ("Users", "manage.users", ("admin",)),
     ("Cohorts", "manage.cohorts", ("admin",)),
-    ("Audit log", "manage.audit", ("admin",)),
     ("Settings", "manage.settings", ("admin",)),
-    ("Plugins", "manage.plugins", ("admin",)),
-    ("Scoring", "manage.scoring", ("admin",)),
-    ("Jobs", "manage.jobs", ("admin",)),
 )
 
 
