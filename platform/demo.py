@@ -10,7 +10,9 @@ from sqlalchemy import select
 from aimi.platform.db import platform_session, tenant_scope, tenant_session
 from aimi.platform.models import Tenant
 from aimi.tenants import accounts, provisioning, registry, settings
+from aimi.tenants.interview_models import QuestionBank
 from aimi.tenants.models import Cohort
+from aimi.tenants.starter_bank import seed_starter_bank
 
 PASSWORD = "demo-pass-123"
 SUPERADMIN = "root@aimi.example.com"
@@ -46,9 +48,15 @@ def seed_demo(hasher: Callable[[str], str]) -> Iterator[str]:
                 mentors=[accounts.find_by_email(session, MENTOR)],
                 candidates=[accounts.find_by_email(session, CANDIDATE)],
             ))
+        # A demo tenant made before starter banks existed gets one; one with any bank is left alone.
+        added_bank = session.scalar(select(QuestionBank.id).limit(1)) is None
+        if added_bank:
+            seed_starter_bank(session)
         settings.save(session, {"registration_policy": "open", "timezone": "Asia/Kolkata",
                                 "locale": "en-IN",
                                 "welcome_text": "Practise interviews before placement season."})
         session.commit()
+    if added_bank:
+        yield "starter question bank added to tenant demo"
     for email, role in ((ADMIN, "admin"), (MENTOR, "mentor"), (CANDIDATE, "candidate")):
         yield f"{role}: {email} / {PASSWORD} at /t/demo/login"

@@ -30,3 +30,13 @@ def to_local(value: datetime | None, tz_name: str) -> datetime | None:
 def format_local(value: datetime | None, tz_name: str, fmt: str = "%d %b %Y, %H:%M %Z") -> str:
     local = to_local(value, tz_name)
     return local.strftime(fmt) if local else ""
+
+
+def from_local(value: datetime, tz_name: str) -> datetime:
+    """Convert a naive time typed in the given zone (a form's date and time) to stored
+    naive UTC."""
+    try:
+        zone = ZoneInfo(tz_name)
+    except ZoneInfoNotFoundError:
+        zone = UTC
+    return value.replace(tzinfo=zone).astimezone(UTC).replace(tzinfo=None)

@@ -31,6 +31,7 @@ from aimi.tenants import (
 )
 from aimi.tenants.context import TenantRef, validate_slug
 from aimi.tenants.models import ROLE_NAMES, Role
+from aimi.tenants.starter_bank import seed_starter_bank
 
 ROLE_DESCRIPTIONS = {
     "admin": "Runs the college's portal: users, cohorts, question banks, analytics.",
@@ -70,7 +71,8 @@ class NewTenant:
 
 
 def seed(tenant: TenantRef, spec: NewTenant, hash_password: Callable[[str], str]) -> None:
-    """Roles, default settings and the first admin of a freshly migrated schema."""
+    """Roles, default settings, the first admin and the starter question bank of a freshly
+    migrated schema, in one transaction."""
     with tenant_scope(tenant):
         session = tenant_session()
         session.add_all(Role(name=n, description=ROLE_DESCRIPTIONS[n]) for n in ROLE_NAMES)
@@ -80,6 +82,7 @@ def seed(tenant: TenantRef, spec: NewTenant, hash_password: Callable[[str], str]
             session, email=spec.admin_email, full_name=spec.admin_name or "Administrator",
             roles=["admin"], password_hash=hash_password(spec.admin_password), confirmed=True,
         )
+        seed_starter_bank(session)
         audit.record(session, "tenant.provisioned", target_type="tenant", target_id=tenant.slug,
                      details={"admin": admin.email})
         session.commit()

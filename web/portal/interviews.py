@@ -1,10 +1,289 @@
-"""The candidate's interviews: set up, answer one question at a time, submit, read the report."""
+"""The candidate's interviews: set up, answer one question at a time, submit, read the report.
+
+Other users' interviews answer 404, never 403, so interview numbers reveal nothing. Mentors
+and admins of the college may read (only read) a candidate's report.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask
+from collections.abc import Callable
+from typing import Any
 
-bp = Blueprint("interviews", __name__)
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    abort,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+from flask_security import auth_required, current_user, roles_accepted
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from wtforms import IntegerField, RadioField, SelectField
+from wtforms.validators import InputRequired, NumberRange
+
+from aimi.platform.db import tenant_session
+from aimi.plugins import jobs
+from aimi.tenants import interviews
+from aimi.tenants.interview_models import DIFFICULTIES, INTERVIEW_TYPES, ROLES, Interview, InterviewAnswer
+from aimi.tenants.interviews import InterviewError, InterviewNotFound
+from aimi.tenants.models import User
+from aimi.web.flaskbase import error_response, wants_json
+from aimi.web.pagination import paginate
+from aimi.web.portal import evidence, report_pdf
+
+bp = Blueprint("interviews", __name__, url_prefix="/interviews")
+STAFF = ("mentor", "admin")
+TYPE_LABELS = {"hr": "HR and behavioural", "technical": "Technical", "mixed": "Mixed (technical and HR)"}
+
+
+def candidate_view(view: Callable) -> Callable:
+    """Session sign-in (which also checks a POST's CSRF token), then the candidate role."""
+    return auth_required("session")(roles_accepted("candidate")(view))
+
+
+def report_view(view: Callable) -> Callable:
+    return auth_required("session")(roles_accepted("candidate", *STAFF)(view))
+
+
+class StartForm(FlaskForm):
+    role = SelectField("Job role", choices=list(ROLES.items()), default="software-engineer",
+                       validators=[InputRequired("Choose a job role.")])
+    type = RadioField("Interview type", choices=[(t, TYPE_LABELS[t]) for t in INTERVIEW_TYPES],
+                      default="technical", validators=[InputRequired("Choose an interview type.")])
+    difficulty = RadioField(
+        "Difficulty", default=interviews.ADAPTIVE,
+        choices=[(interviews.ADAPTIVE, "Adaptive: starts easy, follows your scores")]
+        + [(d, d.capitalize()) for d in DIFFICULTIES],
+        validators=[InputRequired("Choose a difficulty.")])
+    num_questions = IntegerField(
+        "Number of questions", default=5,
+        description=f"From 1 to {interviews.MAX_QUESTIONS}; each question has its own time limit.",
+        validators=[InputRequired("Say how many questions you want."),
+                    NumberRange(1, interviews.MAX_QUESTIONS,
+                                f"Choose between 1 and {interviews.MAX_QUESTIONS} questions.")])
+
+
+def _own(interview_id: int) -> Interview:
+    try:
+        return interviews.owned(tenant_session(), interview_id, current_user)
+    except InterviewNotFound:
+        abort(404, "There is no interview with this number among yours.")
+
+
+def _own_answer(interview_id: int, position: int) -> InterviewAnswer:
+    answer = interviews.answer_at(_own(interview_id), position - 1)
+    if answer is None:
+        abort(404, "This question has not been shown in your interview yet.")
+    return answer
+
+
+def _readable(interview_id: int) -> Interview:
+    """The candidate's own interview, or any of the college's for its mentors and admins."""
+    interview = tenant_session().get(Interview, interview_id)
+    if interview is None or (interview.candidate_id != current_user.id
+                             and not set(current_user.role_names) & set(STAFF)):
+        abort(404, "There is no interview with this number.")
+    return interview
+
+
+def _posted_text() -> Any:
+    if request.is_json:
+        return (request.get_json(silent=True) or {}).get("text")
+    return request.form.get("text", "")
+
+
+def _suggested() -> dict:
+    """Set-up choices carried in the query string (the dashboard's practice suggestions),
+    kept only when they are valid choices."""
+    form = StartForm(formdata=None)
+    data = {}
+    for name in ("role", "type", "difficulty"):
+        value = request.args.get(name)
+        if value in {choice[0] for choice in form[name].choices}:
+            data[name] = value
+    count = request.args.get("num_questions", type=int)
+    if count is not None and 1 <= count <= interviews.MAX_QUESTIONS:
+        data["num_questions"] = count
+    return data
+
+
+@bp.route("/", methods=["GET", "POST"])
+@candidate_view
+def index() -> ResponseReturnValue:
+    """The set-up form and the candidate's own interviews."""
+    session = tenant_session()
+    form = StartForm() if request.method == "POST" else StartForm(formdata=None, data=_suggested())
+    failed = False
+    if form.validate_on_submit():
+        try:
+            interview = interviews.start(
+                session, current_user, role=form.role.data, type=form.type.data,
+                difficulty=form.difficulty.data, num_questions=form.num_questions.data)
+        except InterviewError as exc:
+            session.rollback()
+            form[exc.field or "role"].errors.append(str(exc))
+            failed = True
+        else:
+            session.commit()
+            return redirect(url_for(".question", interview_id=interview.id))
+    failed = failed or bool(form.errors)
+    stmt = select(Interview).where(Interview.candidate_id == current_user.id).order_by(Interview.id.desc())
+    return render_template("interviews/index.html", form=form, page=paginate(session, stmt),
+                           roles=ROLES, type_labels=TYPE_LABELS), 422 if failed else 200
+
+
+@bp.get("/<int:interview_id>")
+@candidate_view
+def question(interview_id: int) -> ResponseReturnValue:
+    """The question the candidate is on; a return after a refresh or a lost tab lands here."""
+    session = tenant_session()
+    interview = _own(interview_id)
+    if interview.status != "in_progress":
+        return redirect(url_for(".progress", interview_id=interview_id))
+    try:
+        answer = interviews.present(session, interview)
+        session.commit()
+    except IntegrityError:  # the same question shown twice at once: the first one stands
+        session.rollback()
+        answer = interviews.answer_at(_own(interview_id), interview.current_position)
+    except InterviewError as exc:
+        session.rollback()
+        abort(409, str(exc))
+    return _question_page(answer)
+
+
+def _question_page(answer: InterviewAnswer, error: str | None = None, text: str | None = None,
+                   code: int = 200) -> ResponseReturnValue:
+    interview = answer.interview
+    return render_template(
+        "interviews/question.html", interview=interview, answer=answer, question=answer.question,
+        text=answer.text if text is None else text, error=error,
+        seconds_left=interviews.seconds_left(answer), grace=interviews.GRACE_SECONDS,
+        is_open=interviews.is_open(answer), max_chars=interviews.MAX_ANSWER_CHARS,
+        storage_key=f"aimi:draft:{g.tenant.slug}:{interview.id}:{answer.position + 1}",
+        role_label=ROLES.get(interview.role, interview.role),
+    ), code
+
+
+@bp.post("/<int:interview_id>/answers/<int:position>/draft")
+@candidate_view
+def draft(interview_id: int, position: int) -> ResponseReturnValue:
+    """Autosave (JSON, from the page's script) or the no-script "Save" button (a form)."""
+    session = tenant_session()
+    answer = _own_answer(interview_id, position)
+    text = _posted_text()
+    try:
+        interviews.save_draft(answer, text, current_user)
+    except InterviewError as exc:
+        session.rollback()
+        code = 422 if exc.field else 409
+        if wants_json() or request.is_json:
+            return error_response(code, str(exc))
+        return _question_page(answer, str(exc), text if isinstance(text, str) else None, code)
+    session.commit()
+    if wants_json() or request.is_json:
+        return jsonify(saved=True, saved_at=answer.draft_saved_at.isoformat() + "Z", length=len(answer.text))
+    flash("Your answer is saved. You can come back to it later.", "success")
+    return redirect(url_for(".question", interview_id=interview_id))
+
+
+@bp.post("/<int:interview_id>/answers/<int:position>/submit")
+@candidate_view
+def submit(interview_id: int, position: int) -> ResponseReturnValue:
+    """Submit and go on; submitting twice lands where the first submission did."""
+    session = tenant_session()
+    answer = _own_answer(interview_id, position)
+    text = _posted_text()
+    try:
+        result = interviews.submit_answer(session, answer, text, current_user)
+    except InterviewError as exc:
+        session.rollback()
+        return _question_page(answer, str(exc), text if isinstance(text, str) else None, 422)
+    session.commit()
+    if result.job is not None:
+        jobs.dispatch(g.tenant, result.job)
+        session.expire_all()
+    if result.submitted and interviews.is_late(answer):
+        flash("Time was up for that question: the text saved within its time limit was submitted, "
+              "and the report marks it late.", "warning")
+    if answer.interview.status == "in_progress":
+        return redirect(url_for(".question", interview_id=interview_id))
+    return redirect(url_for(".progress", interview_id=interview_id))
+
+
+def _settle(interview: Interview) -> None:
+    """Close an interview whose last reports came in at the same moment (see finish_if_scored)."""
+    if interviews.finish_if_scored(interview):
+        tenant_session().commit()
+
+
+@bp.get("/<int:interview_id>/progress")
+@candidate_view
+def progress(interview_id: int) -> ResponseReturnValue:
+    """Scoring under way: the page polls the status and moves on to the report by itself."""
+    interview = _own(interview_id)
+    _settle(interview)
+    if interview.status == "in_progress":
+        return redirect(url_for(".question", interview_id=interview_id))
+    if interview.status == "scored":
+        return redirect(url_for(".report", interview_id=interview_id))
+    status = interviews.status_of(tenant_session(), interview)
+    return render_template("interviews/progress.html", interview=interview, status=status)
+
+
+@bp.get("/<int:interview_id>/status")
+@candidate_view
+def status(interview_id: int) -> ResponseReturnValue:
+    interview = _own(interview_id)
+    _settle(interview)
+    body = interviews.status_of(tenant_session(), interview)
+    scored = interview.status == "scored"
+    body["report_url"] = url_for(".report", interview_id=interview_id) if scored else None
+    return jsonify(body)
+
+
+def _scored(interview_id: int) -> Interview:
+    interview = _readable(interview_id)
+    if interview.status != "scored":
+        if interview.candidate_id == current_user.id:
+            abort(409, "This interview is not scored yet: finish it, and the report appears when "
+                       "scoring is done.")
+        abort(404, "This interview has no report yet.")
+    return interview
+
+
+@bp.get("/<int:interview_id>/report")
+@report_view
+def report(interview_id: int) -> ResponseReturnValue:
+    interview = _scored(interview_id)
+    candidate = tenant_session().get(User, interview.candidate_id)
+    rows = [{"answer": a, "html": evidence.highlighted(a.text, a.report), "late": interviews.is_late(a),
+             "covered": interviews.covered_points(a.report), "missed": interviews.missed_points(a.report)}
+            for a in interview.answers]
+    return render_template("interviews/report.html", interview=interview, candidate=candidate, rows=rows,
+                           role_label=ROLES.get(interview.role, interview.role),
+                           type_label=TYPE_LABELS.get(interview.type, interview.type),
+                           own=interview.candidate_id == current_user.id)
+
+
+@bp.get("/<int:interview_id>/report.pdf")
+@report_view
+def report_pdf_download(interview_id: int) -> Response:
+    interview = _scored(interview_id)
+    candidate = tenant_session().get(User, interview.candidate_id)
+    pdf = report_pdf.render(interview, candidate_name=candidate.display_name if candidate else "",
+                            college=g.tenant_settings.display_name, role_label=ROLES.get(interview.role, ""))
+    return Response(pdf, mimetype="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="interview-{interview.id}-report.pdf"'})
 
 
 def init_app(app: Flask) -> None:

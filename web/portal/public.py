@@ -11,10 +11,16 @@ from wtforms.validators import DataRequired, EqualTo, Length
 
 from aimi.platform import mail
 from aimi.platform.db import tenant_session
-from aimi.tenants import accounts
+from aimi.platform.timeutil import format_local
+from aimi.tenants import accounts, analytics, assignments, progress
+from aimi.tenants.interview_models import ROLES
 from aimi.tenants.models import User
+from aimi.tenants.progress import Scored
+from aimi.web.portal import charts
 
 bp = Blueprint("public", __name__)
+CHART_INTERVIEWS = 30  # the progress chart shows this many latest interviews
+HISTORY_ROWS = 10
 
 
 @bp.get("/")
@@ -25,9 +31,59 @@ def landing():
 @bp.get("/dashboard")
 @auth_required("session")
 def dashboard():
+    """One page per role: a candidate's progress, a mentor's cohorts, an admin's figures."""
     roles = current_user.role_names
     primary = next((r for r in ("admin", "mentor", "candidate") if r in roles), "candidate")
-    return render_template("portal/dashboard.html", primary_role=primary)
+    session = tenant_session()
+    if primary == "admin":
+        return render_template("portal/dashboard_admin.html", figures=analytics.tenant_figures(session))
+    if primary == "mentor":
+        return render_template("portal/dashboard_mentor.html", queue=_endpoint("review.queue"),
+                               cohorts=progress.mentor_cohorts(session, current_user.id))
+    return _candidate_dashboard(session)
+
+
+def _candidate_dashboard(session):
+    tz = g.tenant_settings.timezone
+    scored = progress.history(session, current_user.id)
+    shown = scored[-CHART_INTERVIEWS:]
+    dimensions = progress.dimensions_of(shown)
+    chart = None
+    if shown:
+        latest = ", ".join(f"{n} {v:.0f}" for n, v in sorted(shown[-1].dimensions.items()))
+        chart = charts.line_chart(
+            "progress-chart", "Your scores per dimension over time",
+            f"Scores from 0 to 100 in each dimension over your last {len(shown)} scored interview(s). "
+            f"Latest: {latest or 'no dimension scored'}.",
+            [format_local(s.started_at, tz, "%d %b") for s in shown],
+            {n: [s.dimensions.get(n) for s in shown] for n in dimensions})
+    first, second, error = _picked(scored)
+    due = [a for a in assignments.assignments_for(current_user, session) if not a.completed]
+    return render_template(
+        "portal/dashboard_candidate.html", scored=scored, chart=chart, history=scored[::-1][:HISTORY_ROWS],
+        first=first, second=second, error=error,
+        comparison=progress.compare(first, second) if first and second else None,
+        badges=progress.badges(scored, tz), recommendation=progress.recommend(scored), due=due,
+        roles=ROLES,
+    ), 422 if error else 200
+
+
+def _picked(scored: list[Scored]) -> tuple[Scored | None, Scored | None, str | None]:
+    """The two interviews to compare: the query's ``a`` and ``b`` if both are the
+    candidate's own scored interviews, otherwise the latest two."""
+    own = {s.id: s for s in scored}
+    if "a" not in request.args and "b" not in request.args:
+        return (scored[-2], scored[-1], None) if len(scored) > 1 else (None, None, None)
+    a, b = request.args.get("a", type=int), request.args.get("b", type=int)
+    if a not in own or b not in own:
+        return None, None, "Choose two of your own scored interviews to compare."
+    if a == b:
+        return None, None, "Choose two different interviews to compare."
+    return own[a], own[b], None
+
+
+def _endpoint(name: str) -> str | None:
+    return name if name in current_app.view_functions else None
 
 
 class AcceptInviteForm(FlaskForm):

@@ -1,10 +1,83 @@
-"""The mentor's review queue: score answers by rubric and override the AI with a comment."""
+"""The mentor's review queue: score answers by rubric and override the AI with a comment.
+
+The review sits beside the AI's report (``tenants.reviews``); every save is audited with
+the review before and after.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask
+from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_security import current_user
 
-bp = Blueprint("review", __name__)
+from aimi.platform.db import tenant_session
+from aimi.tenants import reviews
+from aimi.tenants.models import User
+from aimi.web.pagination import paginate
+from aimi.web.portal import evidence
+from aimi.web.portal.manage import record
+from aimi.web.portal.questions import staff_view
+
+bp = Blueprint("review", __name__, url_prefix="/review")
+
+
+@bp.get("/", endpoint="queue")
+@staff_view
+def review_queue() -> ResponseReturnValue:
+    session = tenant_session()
+    tab = request.args.get("tab", "to_review")
+    if tab not in reviews.TABS:
+        tab = "to_review"
+    page = paginate(session, reviews.queue(current_user, tab), scalars=False)
+    return render_template("review/queue.html", page=page, tab=tab, tabs=reviews.TABS,
+                           agreement=reviews.agreement_stats(session))
+
+
+@bp.route("/answers/<int:answer_id>", methods=["GET", "POST"])
+@staff_view
+def answer(answer_id: int) -> ResponseReturnValue:
+    """One answer with the AI's report beside the mentor's checklist, overrides and comment."""
+    session = tenant_session()
+    try:
+        found = reviews.visible_answer(session, current_user, answer_id)
+    except reviews.AnswerNotFound:
+        abort(404, "There is no submitted answer with this number among your cohorts' candidates.")
+    review = reviews.review_of(session, found, current_user)
+    errors: dict[str, str] = {}
+    form = request.form
+    if request.method == "POST":
+        finish = form.get("action") == "reviewed"
+        try:
+            saved, before = reviews.save(session, found, current_user,
+                                         {**form.to_dict(), "rubric": form.getlist("rubric")}, finish=finish)
+        except reviews.ReviewError as exc:
+            errors = exc.errors
+        else:
+            session.flush()
+            record(session, "review.completed" if finish else "review.saved", target_type="mentor_review",
+                   target_id=saved.id, details={"answer_id": found.id, "before": before,
+                                                "after": reviews.snapshot(saved)})
+            session.commit()
+            flash("Review marked as reviewed." if finish else "Draft saved.", "success")
+            if finish:
+                return redirect(url_for("review.queue"))
+            return redirect(url_for("review.answer", answer_id=found.id))
+    values = form if errors else _stored(review)
+    return render_template("review/answer.html", answer=found, interview=found.interview, review=review,
+                           candidate=session.get(User, found.interview.candidate_id),
+                           ai=reviews.ai_scores(found), errors=errors, values=values,
+                           ticked={int(i) for i in (form.getlist("rubric") if errors else
+                                                    reviews.rubric_ticked(review)) if str(i).isdigit()},
+                           highlighted=evidence.highlighted(found.text or "", found.report),
+                           threshold=reviews.COMMENT_NEEDED_ABOVE), 422 if errors else 200
+
+
+def _stored(review) -> dict[str, str]:
+    """The saved review as the form's values."""
+    values = {f"score_{k}": f"{v:g}" for k, v in reviews.overrides(review).items()}
+    if review is not None:
+        values.update(overall="" if review.overall is None else f"{review.overall:g}", comment=review.comment)
+    return values
 
 
 def init_app(app: Flask) -> None:

@@ -1,0 +1,140 @@
+"""Cohort analytics for tenant admins and the placement cell's results table.
+
+Every figure costs a fixed number of queries whatever the cohort's size: counts are
+grouped in SQL; scores live in JSON reports, so those rows are read once and averaged in
+one pass.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from statistics import mean
+from typing import Any
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session, joinedload
+
+from aimi.platform.timeutil import utcnow
+from aimi.tenants.assignments import Completion, completion
+from aimi.tenants.interview_models import Assignment, Interview, InterviewAnswer
+from aimi.tenants.interviews import missed_points
+from aimi.tenants.models import Cohort, Role, User, cohort_candidates, roles_users
+from aimi.tenants.progress import dimension_scores
+
+WEAK_POINTS = 10
+
+
+@dataclass
+class CandidateResult:
+    """One candidate's scored interviews, summed up."""
+
+    id: int
+    name: str
+    email: str
+    cohorts: list[str] = field(default_factory=list)
+    interviews: int = 0
+    mean_overall: float | None = None
+    dimensions: dict[str, float] = field(default_factory=dict)
+    last_interview: datetime | None = None
+
+
+def members(cohort_id: int) -> Select:
+    """The ids of a cohort's candidates, as a subquery to filter on."""
+    return select(cohort_candidates.c.user_id).where(cohort_candidates.c.cohort_id == cohort_id)
+
+
+def candidates(cohort_id: int | None) -> Select:
+    """A cohort's candidates, or every user with the candidate role."""
+    if cohort_id is not None:
+        return members(cohort_id)
+    return (select(roles_users.c.user_id).join(Role, Role.id == roles_users.c.role_id)
+            .where(Role.name == "candidate"))
+
+
+def candidate_results(session: Session, cohort_id: int | None = None) -> list[CandidateResult]:
+    """Per candidate (of the cohort, or all): cohorts, number of scored interviews, mean
+    overall, mean per dimension and the date of the last one (three queries)."""
+    ids = candidates(cohort_id)
+    results = {r.id: CandidateResult(r.id, r.full_name or r.email, r.email) for r in session.execute(
+        select(User.id, User.full_name, User.email).where(User.id.in_(ids)).order_by(User.email))}
+    for user_id, name in session.execute(
+            select(cohort_candidates.c.user_id, Cohort.name)
+            .join(Cohort, Cohort.id == cohort_candidates.c.cohort_id)
+            .where(cohort_candidates.c.user_id.in_(ids)).order_by(Cohort.name)):
+        results[user_id].cohorts.append(name)
+    overalls: dict[int, list[float]] = {}
+    scores: dict[int, dict[str, list[float]]] = {}
+    for row in session.execute(
+            select(Interview.candidate_id, Interview.overall, Interview.started_at, Interview.report)
+            .where(Interview.candidate_id.in_(ids), Interview.status == "scored")):
+        result = results[row.candidate_id]
+        result.interviews += 1
+        result.last_interview = max(filter(None, (result.last_interview, row.started_at)))
+        if row.overall is not None:
+            overalls.setdefault(row.candidate_id, []).append(row.overall)
+        for name, score in dimension_scores(row.report).items():
+            scores.setdefault(row.candidate_id, {}).setdefault(name, []).append(score)
+    for user_id, result in results.items():
+        if user_id in overalls:
+            result.mean_overall = round(mean(overalls[user_id]), 1)
+        result.dimensions = {n: round(mean(v), 1) for n, v in sorted(scores.get(user_id, {}).items())}
+    return list(results.values())
+
+
+def dimensions_in(results: list[CandidateResult]) -> list[str]:
+    return sorted({name for r in results for name in r.dimensions})
+
+
+def results_table(results: list[CandidateResult]) -> tuple[list[str], list[list[Any]]]:
+    """The export's header and rows: one row per candidate, blanks where nothing is scored."""
+    names = dimensions_in(results)
+    header = ["Name", "Email", "Cohorts", "Scored interviews", "Mean overall",
+              *[f"Mean {n}" for n in names], "Last interview (UTC)"]
+    rows = [[r.name, r.email, "; ".join(r.cohorts), r.interviews, r.mean_overall,
+             *[r.dimensions.get(n) for n in names],
+             r.last_interview.date().isoformat() if r.last_interview else None] for r in results]
+    return header, rows
+
+
+def assignment_completion(session: Session, cohort_id: int) -> list[tuple[Assignment, Completion]]:
+    """Per assignment of the cohort (soonest due first): its candidates with a submitted or
+    scored attempt, out of the cohort's size."""
+    found = list(session.scalars(
+        select(Assignment).where(Assignment.cohort_id == cohort_id).options(joinedload(Assignment.template))
+        .order_by(Assignment.due_at.is_(None), Assignment.due_at, Assignment.id)))
+    figures = completion(session, found)
+    return [(a, figures[a.id]) for a in found]
+
+
+def popular_roles(session: Session, cohort_id: int) -> list[tuple[str, int]]:
+    """Interviews (any status) of the cohort's candidates by job role, most taken first."""
+    count = func.count(Interview.id)
+    return [(role, n) for role, n in session.execute(
+        select(Interview.role, count).where(Interview.candidate_id.in_(members(cohort_id)))
+        .group_by(Interview.role).order_by(count.desc(), Interview.role))]
+
+
+def weak_points(session: Session, cohort_id: int, limit: int = WEAK_POINTS) -> list[tuple[str, int]]:
+    """The rubric points the cohort's scored answers missed most often."""
+    counts: Counter[str] = Counter()
+    for report in session.scalars(
+            select(InterviewAnswer.report).join(Interview, Interview.id == InterviewAnswer.interview_id)
+            .where(Interview.candidate_id.in_(members(cohort_id)), Interview.status == "scored")):
+        counts.update(point for point in missed_points(report) if point)
+    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:limit]
+
+
+def tenant_figures(session: Session, now: datetime | None = None) -> dict[str, Any]:
+    """The admin dashboard's figures: users by role, interviews this week, mean overall."""
+    now = now or utcnow()
+    by_role = dict(session.execute(
+        select(Role.name, func.count(roles_users.c.user_id))
+        .join(roles_users, roles_users.c.role_id == Role.id)
+        .group_by(Role.name)).all())
+    week = session.scalar(select(func.count(Interview.id))
+                          .where(Interview.started_at >= now - timedelta(days=7)))
+    overall = session.scalar(select(func.avg(Interview.overall)).where(Interview.status == "scored"))
+    return {"users_by_role": dict(sorted(by_role.items())), "interviews_this_week": week or 0,
+            "mean_overall": round(float(overall), 1) if overall is not None else None}

@@ -1,0 +1,320 @@
+"""The mentor review queue through HTTP: tabs, rubric checklist, overrides stored beside the
+AI's report (never instead of it), the comment a big override needs, the audit trail, the
+agreement figure, and who may see which answers (own cohorts, own tenant, no candidates).
+
+Interviews are written straight into the tenant's tables here: the review queue reads
+answers and reports, whoever produced them."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from sqlalchemy import func, select
+
+from aimi.platform.db import tenant_scope, tenant_session
+from aimi.platform.timeutil import utcnow
+from aimi.tenants import accounts, reviews
+from aimi.tenants.interview_models import (
+    Interview,
+    InterviewAnswer,
+    MentorReview,
+    Question,
+    QuestionBank,
+    QuestionVersion,
+)
+from aimi.tenants.models import AuditLog, Cohort, User
+from conftest import PASSWORD, csrf_token
+
+RUBRIC = ["names the trade-off", "gives an example", "states the outcome"]
+
+
+def tag() -> str:
+    return uuid.uuid4().hex[:8]
+
+
+def report(overall: float, content: float = 60.0, structure: float = 50.0) -> dict:
+    """A report shaped like ``aimi.evaluators.report.Report.as_dict()``."""
+    return {
+        "overall": overall,
+        "dimensions": {
+            "content": {"score": content, "suggestions": ["Say what the outcome was."],
+                        "evidence": {"points_covered": [{"point": RUBRIC[0], "covered": True,
+                                                         "span": [0, 9]}],
+                                     "points_missed": [{"point": RUBRIC[2], "covered": False}],
+                                     "keywords_missing": ["latency"]}},
+            "structure": {"score": structure, "suggestions": [], "evidence": {"parts": {}}},
+        },
+        "summary": "A fair answer.", "strengths": [], "areas_to_improve": ["content"],
+    }
+
+
+_HASHES: dict[int, str] = {}
+
+
+def password_hash(world) -> str:
+    """Hashing is slow on purpose; one hash per world serves every user made here."""
+    if id(world) not in _HASHES:
+        _HASHES[id(world)] = world.hasher()(PASSWORD)
+    return _HASHES[id(world)]
+
+
+def make_user(world, slug: str, role: str = "candidate") -> tuple[int, str]:
+    email = f"{role}-{tag()}@{slug}.example.com"
+    with tenant_scope(world.tenants[slug]):
+        user = accounts.create_user(tenant_session(), email=email, full_name=f"{role.title()} {tag()}",
+                                    roles=[role], password_hash=password_hash(world), confirmed=True)
+        tenant_session.commit()
+        return user.id, email
+
+
+def make_cohort(world, slug: str, mentors=(), candidates=()) -> int:
+    with tenant_scope(world.tenants[slug]):
+        session = tenant_session()
+        people = lambda emails: list(session.scalars(select(User).where(User.email.in_(emails))))  # noqa: E731
+        cohort = Cohort(name=f"Cohort {tag()}", mentors=people(mentors), candidates=people(candidates))
+        session.add(cohort)
+        session.commit()
+        return cohort.id
+
+
+def make_answer(world, slug: str, candidate_id: int, *, overall: float | None = 60.0,
+                status: str = "scored", text: str | None = None) -> int:
+    """One interview of one answered question, with the AI's report when ``overall`` is set."""
+    with tenant_scope(world.tenants[slug]):
+        session = tenant_session()
+        bank = QuestionBank(name=f"Bank {tag()}")
+        version = QuestionVersion(version=1, text=f"Describe a trade-off you made ({tag()}).",
+                                  role="software-engineer", type="technical", difficulty="medium",
+                                  rubric=RUBRIC)
+        session.add(Question(bank=bank, versions=[version]))
+        interview = Interview(candidate_id=candidate_id, role="software-engineer", type="technical",
+                              difficulty_mode="medium", num_questions=1, status=status,
+                              submitted_at=utcnow() if status != "in_progress" else None)
+        session.add(interview)
+        session.flush()
+        answer = InterviewAnswer(interview=interview, position=0, question_version_id=version.id,
+                                 difficulty="medium",
+                                 text=text or f"Trade-off: cache or consistency {tag()}.",
+                                 submitted_at=interview.submitted_at,
+                                 report=report(overall) if overall is not None else None, overall=overall)
+        session.add(answer)
+        session.commit()
+        return answer.id
+
+
+def login_as(world, slug: str, email: str):
+    client = world.client()
+    resp = client.post(f"/t/{slug}/login", json={"email": email, "password": PASSWORD})
+    assert resp.status_code == 200, resp.get_data(as_text=True)
+    return client
+
+
+def send_review(client, slug: str, answer_id: int, action: str = "draft", rubric=(), **fields):
+    url = f"/t/{slug}/review/answers/{answer_id}"
+    page = client.get(url)
+    assert page.status_code == 200, page.get_data(as_text=True)
+    data = {"csrf_token": csrf_token(page.get_data(as_text=True)), "action": action,
+            "score_content": "", "score_structure": "", "overall": "", "comment": "", **fields}
+    return client.post(url, data={**data, "rubric": [str(i) for i in rubric]})
+
+
+def stored_review(world, slug: str, answer_id: int, by: str | None = None) -> MentorReview | None:
+    """The review of an answer (by the user with e-mail ``by``, when given)."""
+    with tenant_scope(world.tenants[slug]):
+        stmt = select(MentorReview).where(MentorReview.answer_id == answer_id)
+        if by:
+            stmt = stmt.join(User, User.id == MentorReview.mentor_id).where(User.email == by)
+        found = tenant_session.scalar(stmt)
+        tenant_session.expunge_all()
+        return found
+
+
+def queue_tab(client, slug: str, tab: str) -> str:
+    resp = client.get(f"/t/{slug}/review/?tab={tab}")
+    assert resp.status_code == 200
+    return resp.get_data(as_text=True)
+
+
+def answer_link(answer_id: int) -> str:
+    return f"/review/answers/{answer_id}\""
+
+
+@pytest.fixture
+def mentored(world) -> dict:
+    """A fresh mentor with one cohort of one candidate (alpha)."""
+    mentor_id, mentor_email = make_user(world, "alpha", "mentor")
+    candidate_id, candidate_email = make_user(world, "alpha")
+    make_cohort(world, "alpha", mentors=[mentor_email], candidates=[candidate_email])
+    return {"mentor_id": mentor_id, "mentor": login_as(world, "alpha", mentor_email),
+            "candidate_id": candidate_id}
+
+
+def test_queue_tabs_follow_the_mentors_reviews(world, mentored):
+    mentor, candidate_id = mentored["mentor"], mentored["candidate_id"]
+    scored = make_answer(world, "alpha", candidate_id, overall=70.0)
+    submitted = make_answer(world, "alpha", candidate_id, overall=None, status="submitted")
+    unfinished = make_answer(world, "alpha", candidate_id, status="in_progress")
+
+    to_review = queue_tab(mentor, "alpha", "to_review")
+    assert answer_link(scored) in to_review and answer_link(submitted) in to_review
+    assert answer_link(unfinished) not in to_review and "Scoring" in to_review
+    assert mentor.get(f"/t/alpha/review/answers/{unfinished}").status_code == 404
+
+    assert send_review(mentor, "alpha", scored, "draft", rubric=[0, 2], score_content="65").status_code == 302
+    assert send_review(mentor, "alpha", submitted, "reviewed").status_code == 302
+    tabs = {tab: queue_tab(mentor, "alpha", tab) for tab in reviews.TABS}
+    assert answer_link(scored) not in tabs["to_review"] and answer_link(submitted) not in tabs["to_review"]
+    assert answer_link(scored) in tabs["in_progress"] and answer_link(submitted) not in tabs["in_progress"]
+    assert answer_link(submitted) in tabs["reviewed"] and answer_link(scored) not in tabs["reviewed"]
+
+    page = mentor.get(f"/t/alpha/review/answers/{scored}").get_data(as_text=True)
+    assert 'value="0" checked' in page and 'value="1">' in page and 'value="2" checked' in page
+    assert 'name="score_content"' in page and 'value="65"' in page
+    assert "Draft saved" in page and RUBRIC[2] in page and "latency" in page
+
+    # Another mentor's review does not move the answer out of this mentor's "to review".
+    admin = world.login("alpha", "admin")
+    other = make_answer(world, "alpha", candidate_id, overall=55.0)
+    assert send_review(admin, "alpha", other, "reviewed").status_code == 302
+    assert answer_link(other) in queue_tab(mentor, "alpha", "to_review")
+
+
+def test_override_is_stored_beside_the_ai_report_and_audited(world, mentored):
+    mentor = mentored["mentor"]
+    answer_id = make_answer(world, "alpha", mentored["candidate_id"], overall=60.0)
+    with tenant_scope(world.tenants["alpha"]):
+        ai_report = tenant_session.get(InterviewAnswer, answer_id).report
+
+    resp = send_review(mentor, "alpha", answer_id, "reviewed", score_content="90")
+    assert resp.status_code == 422
+    assert "Explain your score in a comment" in resp.get_data(as_text=True)
+    assert "(content)" in resp.get_data(as_text=True) and 'value="90"' in resp.get_data(as_text=True)
+    assert stored_review(world, "alpha", answer_id) is None
+
+    resp = send_review(mentor, "alpha", answer_id, "draft", rubric=[1], score_content="75", overall="62")
+    assert resp.status_code == 302  # within 15 points: no comment needed
+    resp = send_review(mentor, "alpha", answer_id, "reviewed", rubric=[0, 1], score_content="90",
+                       score_structure="50", overall="80", comment="  Covered every rubric point clearly.  ")
+    assert resp.status_code == 302 and resp.headers["Location"].endswith("/review/")
+    review = stored_review(world, "alpha", answer_id)
+    assert review.status == "reviewed" and review.mentor_id == mentored["mentor_id"]
+    assert review.scores == {"content": 90.0, "structure": 50.0, reviews.RUBRIC_KEY: [0, 1]}
+    assert (review.overall, review.comment) == (80.0, "Covered every rubric point clearly.")
+    with tenant_scope(world.tenants["alpha"]):
+        answer = tenant_session.get(InterviewAnswer, answer_id)
+        assert answer.report == ai_report and answer.overall == 60.0  # the AI's report is untouched
+        entries = list(tenant_session.scalars(select(AuditLog).where(
+            AuditLog.target_type == "mentor_review", AuditLog.target_id == str(review.id))
+            .order_by(AuditLog.id)))
+        assert [e.action for e in entries] == ["review.saved", "review.completed"]
+        assert entries[0].details["before"] is None and entries[0].details["answer_id"] == answer_id
+        assert entries[1].details["before"]["scores"] == {"content": 75.0}
+        assert entries[1].details["before"]["overall"] == 62.0
+        after = entries[1].details["after"]
+        assert (after["overall"], after["rubric"], after["status"]) == (80.0, [0, 1], "reviewed")
+        assert entries[1].actor_email.startswith("mentor-")
+
+    (finished,) = _reviews_for(world, answer_id)
+    assert (finished.overall, finished.scores, finished.rubric_ticked) == (80.0, {"content": 90.0,
+                                                                               "structure": 50.0}, [0, 1])
+
+
+def _reviews_for(world, answer_id: int) -> list[reviews.ReviewView]:
+    with tenant_scope(world.tenants["alpha"]):
+        return reviews.reviews_for_answer(tenant_session(), answer_id)
+
+
+@pytest.mark.parametrize("fields, message", [
+    ({"score_content": "abc"}, "Content: enter a number from 0 to 100"),
+    ({"score_structure": "101"}, "Structure: enter a number from 0 to 100"),
+    ({"overall": "-1"}, "Overall: enter a number from 0 to 100"),
+    ({"comment": "x" * 2001}, "Keep the comment to 2000 characters or fewer."),
+    ({"overall": "20"}, "differs from the AI&#39;s by more than 15 points (overall)"),
+])
+def test_bad_review_input_is_refused_and_nothing_is_written(world, mentored, fields, message):
+    answer_id = make_answer(world, "alpha", mentored["candidate_id"], overall=60.0)
+    resp = send_review(mentored["mentor"], "alpha", answer_id, "reviewed", **fields)
+    assert resp.status_code == 422
+    assert message in resp.get_data(as_text=True)
+    assert stored_review(world, "alpha", answer_id) is None
+    assert _reviews_for(world, answer_id) == []
+
+
+def test_mentor_sees_only_own_cohorts_answers(world, mentored):
+    outsider_id, _ = make_user(world, "alpha")
+    outside = make_answer(world, "alpha", outsider_id, text="Outsider's private answer")
+    mentor = mentored["mentor"]
+    assert answer_link(outside) not in queue_tab(mentor, "alpha", "to_review")
+    assert mentor.get(f"/t/alpha/review/answers/{outside}").status_code == 404
+    token = csrf_token(mentor.get("/t/alpha/review/").get_data(as_text=True))
+    resp = mentor.post(f"/t/alpha/review/answers/{outside}", data={"csrf_token": token, "action": "reviewed"})
+    assert resp.status_code == 404 and stored_review(world, "alpha", outside) is None
+
+    admin = world.login("alpha", "admin")  # admins review every answer of the college
+    assert "s private answer" in admin.get(f"/t/alpha/review/answers/{outside}").get_data(as_text=True)
+
+
+def test_candidates_are_refused_and_anonymous_sent_to_login(world, mentored):
+    answer_id = make_answer(world, "alpha", mentored["candidate_id"])
+    candidate = world.login("alpha", "candidate")
+    token = csrf_token(candidate.get("/t/alpha/change").get_data(as_text=True))
+    anonymous = world.client()
+    for url in ("/t/alpha/review/", f"/t/alpha/review/answers/{answer_id}"):
+        assert candidate.get(url).status_code == 403, url
+        resp = anonymous.get(url)
+        assert resp.status_code == 302 and "/login" in resp.headers["Location"], url
+    resp = candidate.post(f"/t/alpha/review/answers/{answer_id}",
+                          data={"csrf_token": token, "action": "reviewed", "overall": "1", "comment": "x"})
+    assert resp.status_code == 403 and stored_review(world, "alpha", answer_id) is None
+
+
+def test_other_tenants_answers_are_out_of_reach(world):
+    beta_candidate, _ = make_user(world, "beta")
+    beta_answer = make_answer(world, "beta", beta_candidate, text="Beta's confidential answer")
+    alpha_candidate, _ = make_user(world, "alpha")
+    alpha_answer = make_answer(world, "alpha", alpha_candidate, text="Alpha's own answer")
+    while alpha_answer < beta_answer:  # make the ids overlap
+        alpha_answer = make_answer(world, "alpha", alpha_candidate, text="Alpha's own answer")
+    with tenant_scope(world.tenants["alpha"]):
+        alpha_text = tenant_session.get(InterviewAnswer, beta_answer).text
+    admin = world.login("alpha", "admin")
+    page = admin.get(f"/t/alpha/review/answers/{beta_answer}").get_data(as_text=True)
+    assert "confidential answer" not in page
+    assert alpha_text[10:].replace("'", "&#39;") in page  # past the highlighted span of the report
+    assert "confidential answer" not in queue_tab(admin, "alpha", "to_review")
+    assert send_review(admin, "alpha", beta_answer, "reviewed", overall="61").status_code == 302
+    assert stored_review(world, "beta", beta_answer) is None
+    assert stored_review(world, "alpha", beta_answer, by=world.email("alpha", "admin")).overall == 61.0
+
+
+@pytest.fixture(scope="module")
+def fresh(world) -> str:
+    """A tenant of its own, so the agreement figure counts only this module's reviews."""
+    slug = f"agr{tag()}"
+    world.tenants[slug] = world.new_tenant(slug)
+    return slug
+
+
+def test_agreement_figure(world, fresh):
+    admin = world.login(fresh, "admin")
+    assert "No reviewed answers yet" in queue_tab(admin, fresh, "to_review")
+    candidate_id, _ = make_user(world, fresh)
+    cases = [(60.0, {"overall": "70"}), (80.0, {}), (50.0, {"overall": "80", "comment": "Much better."}),
+             (40.0, {"overall": "49.5"})]
+    for ai, fields in cases:  # differences 10, 0 (blank agrees), 30, 9.5
+        answer_id = make_answer(world, fresh, candidate_id, overall=ai)
+        assert send_review(admin, fresh, answer_id, "reviewed", **fields).status_code == 302
+    draft = make_answer(world, fresh, candidate_id, overall=10.0)  # drafts do not count
+    assert send_review(admin, fresh, draft, "draft", overall="100", comment="Not finished").status_code == 302
+    unscored = make_answer(world, fresh, candidate_id, overall=None, status="submitted")  # nothing to compare
+    assert send_review(admin, fresh, unscored, "reviewed", overall="90").status_code == 302
+
+    with tenant_scope(world.tenants[fresh]):
+        stats = reviews.agreement_stats(tenant_session())
+        assert tenant_session.scalar(select(func.count()).select_from(MentorReview)) == 6
+    assert stats == {"count": 4, "mean_abs_diff": 12.4, "within_10_share": 0.75}
+    page = queue_tab(admin, fresh, "reviewed")
+    assert '<dd data-stat="count">4</dd>' in page
+    assert '<dd data-stat="mean_abs_diff">12.4 points</dd>' in page
+    assert '<dd data-stat="within_10">75%</dd>' in page
