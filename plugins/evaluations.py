@@ -9,15 +9,18 @@ second delivery of the job stores the same report, once.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from aimi.platform.timeutil import utcnow
 from aimi.plugins import jobs
 from aimi.plugins.scoring import score_for_tenant
 from aimi.plugins.types import AnswerInput
+from aimi.tenants.context import TenantRef
 from aimi.tenants.models import Evaluation, Job
 
 KIND = "score_evaluation"
@@ -38,6 +41,30 @@ def submit(
     evaluation = Evaluation(id=evaluation_id, created_by=user_id, request=request, job=job)
     session.add(evaluation)
     return evaluation, True
+
+
+def submit_once(
+    session: Session, request: dict[str, Any], *, tenant: TenantRef, user_id: int,
+    idempotency_key: str | None = None, on_created: Callable[[Evaluation], None] | None = None,
+) -> tuple[str, bool]:
+    """Store and queue a try-it evaluation once per idempotency key, even when a double
+    submit races; returns its id and whether this call made it. ``on_created`` stages extra
+    rows (an audit entry) in the same commit. The session is closed at the end: an
+    in-process job has run by then, and a new transaction sees its result (MySQL's
+    repeatable read would otherwise show the snapshot from before it ran)."""
+    try:
+        evaluation, created = submit(session, request, user_id=user_id, idempotency_key=idempotency_key)
+        if created and on_created is not None:
+            on_created(evaluation)
+        session.commit()
+    except IntegrityError:  # the same key, committed by a concurrent request
+        session.rollback()
+        evaluation, created = submit(session, request, user_id=user_id, idempotency_key=idempotency_key)
+    evaluation_id = evaluation.id
+    if created:
+        jobs.dispatch(tenant, evaluation.job)
+    session.close()
+    return evaluation_id, created
 
 
 def answer_of(evaluation: Evaluation) -> AnswerInput:

@@ -15,10 +15,9 @@ from flask_smorest import abort
 from flask_smorest.pagination import PaginationParameters
 from marshmallow import Schema, fields, validate
 from sqlalchemy import Select, select
-from sqlalchemy.exc import IntegrityError
 
 from aimi.platform.db import tenant_session
-from aimi.plugins import evaluations, jobs
+from aimi.plugins import evaluations
 from aimi.plugins.types import INTERVIEW_TYPES
 from aimi.tenants.models import Evaluation
 from aimi.web.api.access import allowed
@@ -114,22 +113,9 @@ class Evaluations(MethodView):
     @blp.doc(**IDEMPOTENCY_DOC)
     def post(self, data: dict):
         """Store a sample answer and queue its scoring; poll the returned item."""
-        key = idempotency_key()
         session = tenant_session()
-        try:
-            evaluation, created = evaluations.submit(session, data, user_id=current_user.id,
-                                                     idempotency_key=key)
-            session.commit()
-        except IntegrityError:  # the same key, committed by a concurrent request
-            session.rollback()
-            evaluation, created = evaluations.submit(session, data, user_id=current_user.id,
-                                                     idempotency_key=key)
-        evaluation_id = evaluation.id
-        if created:
-            jobs.dispatch(g.tenant, evaluation.job)
-            # In-process the job has run by now: read it in a new transaction (MySQL's
-            # repeatable read would otherwise show the snapshot from before it ran).
-            session.close()
+        evaluation_id, _created = evaluations.submit_once(
+            session, data, tenant=g.tenant, user_id=current_user.id, idempotency_key=idempotency_key())
         location = url_for(".EvaluationItem", evaluation_id=evaluation_id)
         return session.get(Evaluation, evaluation_id), 202, {"Location": location}
 

@@ -34,7 +34,7 @@ from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from aimi.platform.db import tenant_session
-from aimi.plugins import evaluations, jobs
+from aimi.plugins import evaluations
 from aimi.plugins.types import INTERVIEW_TYPES
 from aimi.tenants import audit, questions
 from aimi.tenants.interview_models import (
@@ -323,22 +323,15 @@ def try_it(question_id: int) -> ResponseReturnValue:
         "type": version.type if version.type in INTERVIEW_TYPES else "technical",
     }
     key = (form.key.data or "")[:64] or None  # the page's key: a double click scores once
-    try:
-        evaluation, created = evaluations.submit(session, payload, user_id=current_user.id,
-                                                 idempotency_key=key)
-        if created:
-            audit.record(session, "question.tried", target_type="question", target_id=found.id,
-                         details={"version": version.version, "evaluation_id": evaluation.id},
-                         **_audit_kwargs())
-        session.commit()
-    except IntegrityError:  # the same key, committed by a concurrent request
-        session.rollback()
-        evaluation, created = evaluations.submit(session, payload, user_id=current_user.id,
-                                                 idempotency_key=key)
-    evaluation_id = evaluation.id
-    if created:
-        jobs.dispatch(g.tenant, evaluation.job)
-        session.close()  # read the result in a new transaction (MySQL's repeatable read)
+
+    def audit_try(evaluation) -> None:
+        audit.record(session, "question.tried", target_type="question", target_id=found.id,
+                     details={"version": version.version, "evaluation_id": evaluation.id},
+                     **_audit_kwargs())
+
+    evaluation_id, _created = evaluations.submit_once(
+        session, payload, tenant=g.tenant, user_id=current_user.id, idempotency_key=key,
+        on_created=audit_try)
     return redirect(url_for("questions.try_result", question_id=question_id, evaluation_id=evaluation_id))
 
 
