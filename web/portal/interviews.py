@@ -32,8 +32,15 @@ from wtforms.validators import InputRequired, NumberRange
 
 from aimi.platform.db import tenant_session
 from aimi.plugins import jobs
-from aimi.tenants import interviews
-from aimi.tenants.interview_models import DIFFICULTIES, INTERVIEW_TYPES, ROLES, Interview, InterviewAnswer
+from aimi.tenants import assignments, interviews
+from aimi.tenants.interview_models import (
+    DIFFICULTIES,
+    INTERVIEW_TYPES,
+    ROLES,
+    Assignment,
+    Interview,
+    InterviewAnswer,
+)
 from aimi.tenants.interviews import InterviewError, InterviewNotFound
 from aimi.tenants.models import User
 from aimi.web.flaskbase import error_response, wants_json
@@ -114,6 +121,33 @@ def _suggested() -> dict:
     if count is not None and 1 <= count <= interviews.MAX_QUESTIONS:
         data["num_questions"] = count
     return data
+
+
+@bp.post("/assignments/<int:assignment_id>/start")
+@candidate_view
+def start_assignment(assignment_id: int) -> ResponseReturnValue:
+    """Start an attempt at an assigned interview, with its template's settings; the
+    attempt counts toward the assignment (due date and attempt limit apply)."""
+    session = tenant_session()
+    mine = {a.id: a for a in assignments.assignments_for(current_user, session)}
+    if assignment_id not in mine:
+        abort(404, "There is no assignment with this number for you.")
+    view = mine[assignment_id]
+    if not view.can_attempt:
+        flash(view.reason, "warning")
+        return redirect(url_for("public.dashboard"))
+    assignment = session.get(Assignment, assignment_id)
+    template = assignment.template
+    try:
+        interview = interviews.start(
+            session, current_user, role=template.role, type=template.type, difficulty=template.difficulty,
+            num_questions=template.num_questions, template=template, assignment=assignment)
+    except InterviewError as exc:
+        session.rollback()
+        flash(f"This assignment cannot start yet: {exc} Tell your mentor.", "error")
+        return redirect(url_for("public.dashboard"))
+    session.commit()
+    return redirect(url_for(".question", interview_id=interview.id))
 
 
 @bp.route("/", methods=["GET", "POST"])
