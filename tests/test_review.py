@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from aimi.platform.db import tenant_scope, tenant_session
 from aimi.platform.timeutil import utcnow
-from aimi.tenants import accounts, reviews
+from aimi.tenants import accounts, interviews, reviews
 from aimi.tenants.interview_models import (
     Interview,
     InterviewAnswer,
@@ -218,6 +218,15 @@ def test_override_is_stored_beside_the_ai_report_and_audited(world, mentored):
     (finished,) = _reviews_for(world, answer_id)
     assert (finished.overall, finished.scores, finished.rubric_ticked) == (80.0, {"content": 90.0,
                                                                                "structure": 50.0}, [0, 1])
+    with tenant_scope(world.tenants["alpha"]):
+        interview = tenant_session.get(InterviewAnswer, answer_id).interview
+        interview.report = interviews.aggregate(interview.answers)  # as the scoring job leaves it
+        interview_id = interview.id
+        tenant_session.commit()
+    report = world.login("alpha", "admin").get(f"/t/alpha/interviews/{interview_id}/report")
+    page = report.get_data(as_text=True)
+    assert report.status_code == 200, page
+    assert "Mentor review by" in page and "Covered every rubric point clearly." in page
 
 
 def _reviews_for(world, answer_id: int) -> list[reviews.ReviewView]:

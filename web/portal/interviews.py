@@ -32,7 +32,7 @@ from wtforms.validators import InputRequired, NumberRange
 
 from aimi.platform.db import tenant_session
 from aimi.plugins import jobs
-from aimi.tenants import assignments, interviews
+from aimi.tenants import assignments, interviews, reviews
 from aimi.tenants.interview_models import (
     DIFFICULTIES,
     INTERVIEW_TYPES,
@@ -300,8 +300,10 @@ def _scored(interview_id: int) -> Interview:
 def report(interview_id: int) -> ResponseReturnValue:
     interview = _scored(interview_id)
     candidate = tenant_session().get(User, interview.candidate_id)
+    session = tenant_session()
     rows = [{"answer": a, "html": evidence.highlighted(a.text, a.report), "late": interviews.is_late(a),
-             "covered": interviews.covered_points(a.report), "missed": interviews.missed_points(a.report)}
+             "covered": interviews.covered_points(a.report), "missed": interviews.missed_points(a.report),
+             "reviews": reviews.reviews_for_answer(session, a.id)}
             for a in interview.answers]
     return render_template("interviews/report.html", interview=interview, candidate=candidate, rows=rows,
                            role_label=ROLES.get(interview.role, interview.role),
