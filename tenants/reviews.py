@@ -44,16 +44,29 @@ class AnswerNotFound(LookupError):
     """No such answer, or not one this user may review: shown as 404 so ids do not leak."""
 
 
+def mentees(user: User) -> Select:
+    """Ids of the candidates in the cohorts ``user`` mentors."""
+    return (select(cohort_candidates.c.user_id)
+            .join(cohort_mentors, cohort_mentors.c.cohort_id == cohort_candidates.c.cohort_id)
+            .where(cohort_mentors.c.user_id == user.id))
+
+
+def may_see_candidate(session: Session, user: User, candidate_id: int) -> bool:
+    """Admins see every candidate of their college; mentors those of their cohorts."""
+    if "admin" in user.role_names or user.id == candidate_id:
+        return True
+    if "mentor" not in user.role_names:
+        return False
+    return session.scalar(mentees(user).where(cohort_candidates.c.user_id == candidate_id)) is not None
+
+
 def _visible(user: User) -> Select:
     """The answers the user may review: submitted or scored interviews, of the mentor's
     cohorts' candidates (admins: everyone's)."""
     stmt = (select(InterviewAnswer).join(Interview, Interview.id == InterviewAnswer.interview_id)
             .where(Interview.status.in_(REVIEWABLE_STATUSES)))
     if "admin" not in user.role_names:
-        mentees = (select(cohort_candidates.c.user_id)
-                   .join(cohort_mentors, cohort_mentors.c.cohort_id == cohort_candidates.c.cohort_id)
-                   .where(cohort_mentors.c.user_id == user.id))
-        stmt = stmt.where(Interview.candidate_id.in_(mentees))
+        stmt = stmt.where(Interview.candidate_id.in_(mentees(user)))
     return stmt
 
 

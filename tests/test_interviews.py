@@ -12,6 +12,7 @@ from datetime import timedelta
 import pytest
 from job_helpers import drain, redis_app
 from markupsafe import escape
+from score_helpers import new_cohort
 from sqlalchemy import func, select, update
 
 from aimi.platform.db import tenant_scope, tenant_session
@@ -412,10 +413,16 @@ def test_other_candidates_interview_is_404_everywhere(world, questions):
     assert submit(owner, interview_id, 1, "My own answer about hash tables.", owner_token).status_code == 302
 
 
-def test_mentors_read_reports_of_their_college_only(world):
+def test_mentors_read_reports_of_their_cohorts_only(world):
     candidate, interview_id = scored_interview(world, "alpha")
     base = f"{BASE.format(slug='alpha')}/{interview_id}"
     mentor = world.login("alpha", "mentor")
+    assert mentor.get(base + "/report").status_code == 404  # not in a cohort of theirs yet
+    with tenant_scope(world.tenants["alpha"]):
+        session = tenant_session()
+        candidate_id = session.get(Interview, interview_id).candidate_id
+        mentor_id = accounts.find_by_email(session, world.email("alpha", "mentor")).id
+    new_cohort(world, "alpha", [candidate_id], [mentor_id])
     page = mentor.get(base + "/report")
     assert page.status_code == 200 and "Second Candidate" in page.get_data(as_text=True)
     assert mentor.get(base + "/report.pdf").data.startswith(b"%PDF")

@@ -94,10 +94,11 @@ def _own_answer(interview_id: int, position: int) -> InterviewAnswer:
 
 
 def _readable(interview_id: int) -> Interview:
-    """The candidate's own interview, or any of the college's for its mentors and admins."""
-    interview = tenant_session().get(Interview, interview_id)
-    if interview is None or (interview.candidate_id != current_user.id
-                             and not set(current_user.role_names) & set(STAFF)):
+    """The candidate's own interview; for staff, one of a candidate they may see (admins:
+    the whole college; mentors: their cohorts)."""
+    session = tenant_session()
+    interview = session.get(Interview, interview_id)
+    if interview is None or not reviews.may_see_candidate(session, current_user, interview.candidate_id):
         abort(404, "There is no interview with this number.")
     return interview
 
