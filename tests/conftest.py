@@ -61,8 +61,9 @@ def _probe_mysql() -> None:
 def pytest_terminal_summary(terminalreporter):
     for name, reason in _unavailable.items():
         terminalreporter.write_line(
-            f"!!! SERVICE UNAVAILABLE: {name}: {reason}; its tests were skipped "
-            "(set AIMI_TEST_REQUIRE_SERVICES=1 to fail instead) !!!",
+            f"!!! SERVICE UNAVAILABLE: {name}: {reason}; its tests "
+            + ("FAILED (AIMI_TEST_REQUIRE_SERVICES=1) !!!" if REQUIRE
+               else "were skipped (set AIMI_TEST_REQUIRE_SERVICES=1 to fail instead) !!!"),
             red=True, bold=True,
         )
 

@@ -111,6 +111,7 @@ def test_invite_code_registration(world):
     ref = fresh_tenant(world, "invite", registration_policy="invite_code",
                        invite_code="PLACEMENT-2024")
     address = f"cand@{ref.slug}.example.com"
+    assert 'name="invite_code"' in world.client().get(f"/t/{ref.slug}/register").get_data(as_text=True)
     wrong = register(world.client(), ref, address, invite_code="guess-123")
     assert wrong.status_code == 200
     assert "That invite code is not right" in wrong.get_data(as_text=True)
@@ -129,6 +130,7 @@ def test_email_domain_registration(world):
     ref = fresh_tenant(world, "domain", registration_policy="email_domain",
                        allowed_email_domains=["college.edu"])
     outsider = f"someone-{ref.slug}@gmail.example.com"
+    assert 'name="invite_code"' not in world.client().get(f"/t/{ref.slug}/register").get_data(as_text=True)
     refused = register(world.client(), ref, outsider)
     assert refused.status_code == 200
     assert "Use your @college.edu e-mail address" in refused.get_data(as_text=True)

@@ -35,8 +35,6 @@ def security_config(settings: Settings, *, issuer: str) -> dict:
         # Same rule as aimi.tenants.accounts.normalise_email: syntax only, no DNS lookup
         # (which fails offline and would reject every address in the demo).
         "SECURITY_EMAIL_VALIDATOR_ARGS": {"check_deliverability": False},
-        "SECURITY_POST_LOGIN_VIEW": "/dashboard",
-        "SECURITY_POST_LOGOUT_VIEW": "/",
         "SECURITY_REDIRECT_BEHAVIOR": None,
         "SECURITY_FLASH_MESSAGES": True,
         "SECURITY_TOKEN_MAX_AGE": 7 * 24 * 3600,

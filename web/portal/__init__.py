@@ -57,6 +57,13 @@ def create_portal_app(settings: Settings) -> Flask:
         SECURITY_CONFIRMABLE=True,
         SECURITY_SEND_REGISTER_EMAIL=True,
         SECURITY_LOGIN_WITHOUT_CONFIRMATION=False,
+        # Endpoints, not paths: url_for keeps the /t/<slug> a path-addressed portal lives
+        # under (a bare "/dashboard" sent the browser to the platform's 404).
+        SECURITY_POST_LOGIN_VIEW="public.dashboard",
+        SECURITY_POST_LOGOUT_VIEW="public.landing",
+        SECURITY_POST_REGISTER_VIEW="security.login",
+        SECURITY_POST_RESET_VIEW="security.login",
+        SECURITY_POST_CHANGE_VIEW="public.dashboard",
     )
     datastore = SQLAlchemySessionUserDatastore(tenant_session, User, Role)
     init_security(app, datastore, register_form=registration.TenantRegisterForm)
@@ -80,6 +87,7 @@ def create_portal_app(settings: Settings) -> Flask:
                 "primary_color": tenant_settings.primary_color,
                 "accent_color": tenant_settings.accent_color,
             },
+            "home_url": url_for("public.landing"),  # this college's portal, not the platform's "/"
             "nav": _nav(),
             "logout_url": url_for("security.logout") if current_user.is_authenticated else None,
             "account_links": [
@@ -90,6 +98,7 @@ def create_portal_app(settings: Settings) -> Flask:
                 "Demo configuration: two-factor sign-in is optional here; production "
                 "requires it for admins."),
             "registration_note": tenant_settings.registration_note(),
+            "invite_code_needed": tenant_settings.registration_policy == "invite_code",
         }
 
     return app
