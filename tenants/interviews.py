@@ -41,6 +41,7 @@ from aimi.tenants.models import Job, User
 
 SCORE_KIND = "score_answer"  # the job kind; its handler is aimi.plugins.answer_scoring
 MAX_QUESTIONS = 15
+MAX_DURATION = 120  # minutes
 MAX_ANSWER_CHARS = 20_000
 GRACE_SECONDS = 30
 RECENT_INTERVIEWS = 3
@@ -113,6 +114,18 @@ def start(
                           assignment_id=assignment.id if assignment else None)
     session.add(interview)
     return interview
+
+
+def questions_for_duration(session: Session, role: str, type: str, minutes: int) -> int:
+    """How many questions fit in ``minutes``, from the mean time limit of the questions such
+    an interview draws from (questions are chosen one at a time, so this is an estimate)."""
+    if isinstance(minutes, bool) or not isinstance(minutes, int) or not 5 <= minutes <= MAX_DURATION:
+        raise InterviewError(f"Choose a duration from 5 to {MAX_DURATION} minutes.", "duration_minutes")
+    kinds = {_kind_at(type, position) for position in range(2)} if type in INTERVIEW_TYPES else set()
+    limits = [q.time_limit_seconds for kind in kinds for q in session.scalars(_pool(role, kind))]
+    if not limits:
+        raise InterviewError("Your college's question banks hold no questions for this choice yet.", "role")
+    return max(1, min(MAX_QUESTIONS, int(minutes * 60 // (sum(limits) / len(limits)))))
 
 
 def owned(session: Session, interview_id: int, user: User) -> Interview:

@@ -501,3 +501,16 @@ def test_practice_suggestion_prefills_the_set_up_form(world):
     option = r'<option[^>]*selected[^>]*value="general"|<option[^>]*value="general"[^>]*selected'
     assert re.search(option, html)
     assert re.search(r'name="num_questions"[^>]*value="3"|value="3"[^>]*name="num_questions"', html)
+
+
+def test_a_duration_sets_how_many_questions_fit(world, only_test_questions):
+    client = new_candidate(world)
+    interview_id = start(client, num_questions="1", duration_minutes="10")  # 180 s per test question
+    with tenant_scope(world.tenants["alpha"]):
+        assert tenant_session().get(Interview, interview_id).num_questions == 3
+    page = client.get(BASE.format(slug="alpha") + "/")
+    form = {"role": "software-engineer", "type": "technical", "difficulty": "easy", "num_questions": "2",
+            "duration_minutes": "500", "csrf_token": csrf_token(page.get_data(as_text=True))}
+    refused = client.post(BASE.format(slug="alpha") + "/", data=form)
+    assert refused.status_code == 422 and "Choose a duration from 5 to 120 minutes." in refused.get_data(
+        as_text=True)

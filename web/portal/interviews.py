@@ -28,7 +28,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from wtforms import IntegerField, RadioField, SelectField
-from wtforms.validators import InputRequired, NumberRange
+from wtforms.validators import InputRequired, NumberRange, Optional
 
 from aimi.platform.db import tenant_session
 from aimi.plugins import jobs
@@ -77,6 +77,10 @@ class StartForm(FlaskForm):
         validators=[InputRequired("Say how many questions you want."),
                     NumberRange(1, interviews.MAX_QUESTIONS,
                                 f"Choose between 1 and {interviews.MAX_QUESTIONS} questions.")])
+    duration_minutes = IntegerField(
+        "Or a duration in minutes", validators=[Optional()],
+        description="Leave empty to use the number of questions; filled in, as many questions as "
+                    "fit in this time (from 5 to 120 minutes).")
 
 
 def _own(interview_id: int) -> Interview:
@@ -140,9 +144,13 @@ def start_assignment(assignment_id: int) -> ResponseReturnValue:
     assignment = session.get(Assignment, assignment_id)
     template = assignment.template
     try:
+        count = template.num_questions
+        if template.duration_minutes:
+            count = interviews.questions_for_duration(session, template.role, template.type,
+                                                      template.duration_minutes)
         interview = interviews.start(
             session, current_user, role=template.role, type=template.type, difficulty=template.difficulty,
-            num_questions=template.num_questions, template=template, assignment=assignment)
+            num_questions=count, template=template, assignment=assignment)
     except InterviewError as exc:
         session.rollback()
         flash(f"This assignment cannot start yet: {exc} Tell your mentor.", "error")
@@ -160,9 +168,13 @@ def index() -> ResponseReturnValue:
     failed = False
     if form.validate_on_submit():
         try:
+            count = form.num_questions.data
+            if form.duration_minutes.data is not None:
+                count = interviews.questions_for_duration(session, form.role.data, form.type.data,
+                                                          form.duration_minutes.data)
             interview = interviews.start(
                 session, current_user, role=form.role.data, type=form.type.data,
-                difficulty=form.difficulty.data, num_questions=form.num_questions.data)
+                difficulty=form.difficulty.data, num_questions=count)
         except InterviewError as exc:
             session.rollback()
             form[exc.field or "role"].errors.append(str(exc))
