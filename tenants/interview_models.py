@@ -173,6 +173,7 @@ class MentorReview(TenantBase):
     mentor_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     status: Mapped[str] = mapped_column(String(16), default="in_progress")
     scores: Mapped[dict] = mapped_column(JSON, default=dict)  # dimension -> 0-100
+    rubric_checked: Mapped[list | None] = mapped_column(JSON, default=list)  # rubric point indexes
     overall: Mapped[float | None] = mapped_column(Float)
     comment: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

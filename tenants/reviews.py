@@ -2,8 +2,7 @@
 stored in ``MentorReview`` beside the AI's report (``answer.report`` is never changed).
 
 A review's ``scores`` maps each dimension the mentor overrode to 0-100 (a dimension left
-out agrees with the AI); the ticked rubric points are kept in the same JSON under the
-reserved key ``RUBRIC_KEY`` (a list of rubric indexes), which is never a dimension name.
+out agrees with the AI); ``rubric_checked`` lists the indexes of the rubric points ticked.
 ``overall`` is the mentor's overall, None when they agree with the AI's.
 
 Mentors see the answers of their cohorts' candidates, admins every answer, once the
@@ -24,7 +23,6 @@ from aimi.platform.timeutil import utcnow
 from aimi.tenants.interview_models import Interview, InterviewAnswer, MentorReview
 from aimi.tenants.models import User, cohort_candidates, cohort_mentors
 
-RUBRIC_KEY = "_rubric"
 REVIEWABLE_STATUSES = ("submitted", "scored")
 TABS = {"to_review": "To review", "in_progress": "In progress", "reviewed": "Reviewed"}
 COMMENT_NEEDED_ABOVE = 15.0  # an override this far from the AI needs a comment
@@ -102,12 +100,12 @@ def ai_scores(answer: InterviewAnswer) -> dict[str, float | None]:
 
 
 def overrides(review: MentorReview | None) -> dict[str, float]:
-    """The mentor's per-dimension scores, without the rubric checklist."""
-    return {k: v for k, v in ((review.scores if review else None) or {}).items() if k != RUBRIC_KEY}
+    """The mentor's per-dimension scores."""
+    return dict((review.scores if review else None) or {})
 
 
 def rubric_ticked(review: MentorReview | None) -> list[int]:
-    return list(((review.scores if review else None) or {}).get(RUBRIC_KEY) or [])
+    return list((review.rubric_checked if review else None) or [])
 
 
 def snapshot(review: MentorReview | None) -> dict[str, Any] | None:
@@ -168,9 +166,8 @@ def save(session: Session, answer: InterviewAnswer, user: User, form: dict[str, 
     if review is None:
         review = MentorReview(answer_id=answer.id, mentor_id=user.id)
         session.add(review)
-    if ticked:
-        scores[RUBRIC_KEY] = ticked
-    review.scores, review.overall, review.comment = scores, overall, comment
+    review.scores, review.rubric_checked = scores, ticked
+    review.overall, review.comment = overall, comment
     review.status = "reviewed" if finish else "in_progress"
     review.updated_at = utcnow()
     return review, before
