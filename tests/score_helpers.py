@@ -20,7 +20,7 @@ from aimi.tenants.interview_models import (
     QuestionBank,
     QuestionVersion,
 )
-from aimi.tenants.models import Cohort, User
+from aimi.tenants.models import ROLE_NAMES, Cohort, User
 from conftest import PASSWORD
 
 
@@ -28,13 +28,26 @@ def tag() -> str:
     return uuid.uuid4().hex[:8]
 
 
-def new_user(world, slug: str, label: str, role: str = "candidate",
+_HASHES: dict[int, str] = {}
+
+
+def password_hash(world) -> str:
+    """Hashing is slow on purpose; one hash per world serves every user made in tests."""
+    if id(world) not in _HASHES:
+        _HASHES[id(world)] = world.hasher()(PASSWORD)
+    return _HASHES[id(world)]
+
+
+def new_user(world, slug: str, label: str = "candidate", role: str | None = None,
              name: str | None = None) -> tuple[int, str]:
-    """A confirmed user with the test password; returns (id, e-mail)."""
+    """A confirmed user with the test password; the role defaults to the label when the
+    label names a role, else candidate. Returns (id, e-mail)."""
     email = f"{label}-{tag()}@{slug}.example.com"
+    role = role or (label if label in ROLE_NAMES else "candidate")
     with tenant_scope(world.tenants[slug]):
         user = accounts.create_user(tenant_session(), email=email, full_name=name or f"{label} {tag()}",
-                                    roles=[role], password_hash=world.hasher()(PASSWORD), confirmed=True)
+                                    roles=[role], password_hash=password_hash(world),
+                                    confirmed=True)
         tenant_session.commit()
         return user.id, email
 

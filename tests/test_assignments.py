@@ -5,23 +5,19 @@ tenants get nothing; the candidate-side views (``assignments_for``, ``can_attemp
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime, timedelta
 
 import pytest
+from score_helpers import new_user, tag
 from sqlalchemy import func, select
 
 from aimi.platform.db import tenant_scope, tenant_session
 from aimi.platform.timeutil import utcnow
-from aimi.tenants import accounts, assignments
+from aimi.tenants import assignments
 from aimi.tenants import settings as tenant_settings
 from aimi.tenants.interview_models import Assignment, Interview, InterviewTemplate
 from aimi.tenants.models import AuditLog, Cohort, User
 from conftest import PASSWORD, csrf_token
-
-
-def tag() -> str:
-    return uuid.uuid4().hex[:8]
 
 
 def post_form(client, page_url: str, action_url: str, data: dict):
@@ -54,25 +50,6 @@ def make_template(world, slug: str, published: bool = True, **fields) -> int:
         tenant_session.add(row)
         tenant_session.commit()
         return row.id
-
-
-_HASHES: dict[int, str] = {}
-
-
-def password_hash(world) -> str:
-    """Hashing is slow on purpose; one hash per world serves every user made here."""
-    if id(world) not in _HASHES:
-        _HASHES[id(world)] = world.hasher()(PASSWORD)
-    return _HASHES[id(world)]
-
-
-def make_user(world, slug: str, role: str = "candidate") -> tuple[int, str]:
-    email = f"{role}-{tag()}@{slug}.example.com"
-    with tenant_scope(world.tenants[slug]):
-        user = accounts.create_user(tenant_session(), email=email, full_name=f"{role} {email}", roles=[role],
-                                    password_hash=password_hash(world), confirmed=True)
-        tenant_session.commit()
-        return user.id, email
 
 
 def make_cohort(world, slug: str, mentors=(), candidates=()) -> int:
@@ -186,9 +163,9 @@ def test_editing_with_bad_input_keeps_the_template(world):
 
 def test_mentor_assigns_to_own_cohort_with_due_date_in_college_time_zone(world, kolkata):
     slug, mentor_email = kolkata
-    candidate_id, candidate_email = make_user(world, slug)
+    candidate_id, candidate_email = new_user(world, slug)
     cohort_id = make_cohort(world, slug, mentors=[mentor_email], candidates=[candidate_email])
-    _, other = make_user(world, slug)
+    _, other = new_user(world, slug)
     make_cohort(world, slug, candidates=[other])  # not this assignment's cohort
     template_id = make_template(world, slug)
     mentor = login_as(world, slug, mentor_email)
@@ -230,7 +207,7 @@ def test_mentor_assigns_to_own_cohort_with_due_date_in_college_time_zone(world, 
 
 
 def test_can_attempt_refuses_past_due_used_up_and_other_cohorts(world):
-    candidate_id, candidate_email = make_user(world, "alpha")
+    candidate_id, candidate_email = new_user(world, "alpha")
     mine = make_cohort(world, "alpha", candidates=[candidate_email])
     theirs = make_cohort(world, "alpha")
     template_id = make_template(world, "alpha")
@@ -279,7 +256,7 @@ def test_assignment_validation_writes_nothing(world, changes, message):
 
 
 def test_mentor_cannot_assign_to_or_see_or_delete_other_cohorts(world):
-    mentor_id, mentor_email = make_user(world, "alpha", "mentor")
+    mentor_id, mentor_email = new_user(world, "alpha", "mentor")
     mine = make_cohort(world, "alpha", mentors=[mentor_email])
     foreign = make_cohort(world, "alpha", mentors=[world.email("alpha", "mentor")])
     template_id = make_template(world, "alpha")
@@ -307,7 +284,7 @@ def test_mentor_cannot_assign_to_or_see_or_delete_other_cohorts(world):
 
 
 def test_delete_assignment_keeps_interviews_and_is_audited(world):
-    candidate_id, candidate_email = make_user(world, "alpha")
+    candidate_id, candidate_email = new_user(world, "alpha")
     cohort_id = make_cohort(world, "alpha", mentors=[world.email("alpha", "mentor")],
                             candidates=[candidate_email])
     template_id = make_template(world, "alpha")
@@ -412,5 +389,5 @@ def kolkata(world) -> tuple[str, str]:
         session = tenant_session()
         tenant_settings.save(session, {"timezone": "Asia/Kolkata"})
         session.commit()
-    _, email = make_user(world, slug, "mentor")
+    _, email = new_user(world, slug, "mentor")
     return slug, email

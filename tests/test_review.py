@@ -7,14 +7,13 @@ answers and reports, whoever produced them."""
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
+from score_helpers import new_user, tag
 from sqlalchemy import func, select
 
 from aimi.platform.db import tenant_scope, tenant_session
 from aimi.platform.timeutil import utcnow
-from aimi.tenants import accounts, interviews, reviews
+from aimi.tenants import interviews, reviews
 from aimi.tenants.interview_models import (
     Interview,
     InterviewAnswer,
@@ -28,9 +27,6 @@ from conftest import PASSWORD, csrf_token
 
 RUBRIC = ["names the trade-off", "gives an example", "states the outcome"]
 
-
-def tag() -> str:
-    return uuid.uuid4().hex[:8]
 
 
 def report(overall: float, content: float = 60.0, structure: float = 50.0) -> dict:
@@ -47,25 +43,6 @@ def report(overall: float, content: float = 60.0, structure: float = 50.0) -> di
         },
         "summary": "A fair answer.", "strengths": [], "areas_to_improve": ["content"],
     }
-
-
-_HASHES: dict[int, str] = {}
-
-
-def password_hash(world) -> str:
-    """Hashing is slow on purpose; one hash per world serves every user made here."""
-    if id(world) not in _HASHES:
-        _HASHES[id(world)] = world.hasher()(PASSWORD)
-    return _HASHES[id(world)]
-
-
-def make_user(world, slug: str, role: str = "candidate") -> tuple[int, str]:
-    email = f"{role}-{tag()}@{slug}.example.com"
-    with tenant_scope(world.tenants[slug]):
-        user = accounts.create_user(tenant_session(), email=email, full_name=f"{role.title()} {tag()}",
-                                    roles=[role], password_hash=password_hash(world), confirmed=True)
-        tenant_session.commit()
-        return user.id, email
 
 
 def make_cohort(world, slug: str, mentors=(), candidates=()) -> int:
@@ -143,8 +120,8 @@ def answer_link(answer_id: int) -> str:
 @pytest.fixture
 def mentored(world) -> dict:
     """A fresh mentor with one cohort of one candidate (alpha)."""
-    mentor_id, mentor_email = make_user(world, "alpha", "mentor")
-    candidate_id, candidate_email = make_user(world, "alpha")
+    mentor_id, mentor_email = new_user(world, "alpha", "mentor")
+    candidate_id, candidate_email = new_user(world, "alpha")
     make_cohort(world, "alpha", mentors=[mentor_email], candidates=[candidate_email])
     return {"mentor_id": mentor_id, "mentor": login_as(world, "alpha", mentor_email),
             "candidate_id": candidate_id}
@@ -251,7 +228,7 @@ def test_bad_review_input_is_refused_and_nothing_is_written(world, mentored, fie
 
 
 def test_mentor_sees_only_own_cohorts_answers(world, mentored):
-    outsider_id, _ = make_user(world, "alpha")
+    outsider_id, _ = new_user(world, "alpha")
     outside = make_answer(world, "alpha", outsider_id, text="Outsider's private answer")
     mentor = mentored["mentor"]
     assert answer_link(outside) not in queue_tab(mentor, "alpha", "to_review")
@@ -279,9 +256,9 @@ def test_candidates_are_refused_and_anonymous_sent_to_login(world, mentored):
 
 
 def test_other_tenants_answers_are_out_of_reach(world):
-    beta_candidate, _ = make_user(world, "beta")
+    beta_candidate, _ = new_user(world, "beta")
     beta_answer = make_answer(world, "beta", beta_candidate, text="Beta's confidential answer")
-    alpha_candidate, _ = make_user(world, "alpha")
+    alpha_candidate, _ = new_user(world, "alpha")
     alpha_answer = make_answer(world, "alpha", alpha_candidate, text="Alpha's own answer")
     while alpha_answer < beta_answer:  # make the ids overlap
         alpha_answer = make_answer(world, "alpha", alpha_candidate, text="Alpha's own answer")
@@ -314,7 +291,7 @@ def fresh(world) -> str:
 def test_agreement_figure(world, fresh):
     admin = world.login(fresh, "admin")
     assert "No reviewed answers yet" in queue_tab(admin, fresh, "to_review")
-    candidate_id, _ = make_user(world, fresh)
+    candidate_id, _ = new_user(world, fresh)
     cases = [(60.0, {"overall": "70"}), (80.0, {}), (50.0, {"overall": "80", "comment": "Much better."}),
              (40.0, {"overall": "49.5"})]
     for ai, fields in cases:  # differences 10, 0 (blank agrees), 30, 9.5
