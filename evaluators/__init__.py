@@ -9,3 +9,5 @@ BUILTIN_EVALUATORS = (
     "aimi.evaluators.delivery",
     "aimi.evaluators.tone",
 )
+# Built-in speech-to-text providers (aimi_transcribe_audio); not scoring dimensions.
+BUILTIN_SPEECH: tuple[str, ...] = ()

@@ -20,8 +20,9 @@ from typing import Any
 import pluggy
 from flask import Flask, abort
 
-from aimi.evaluators import BUILTIN_EVALUATORS
+from aimi.evaluators import BUILTIN_EVALUATORS, BUILTIN_SPEECH
 from aimi.evaluators.nlp import load_pipeline
+from aimi.integrations import BUILTIN_INTEGRATIONS
 from aimi.platform.db import tenant_session
 from aimi.plugins import hookspecs
 from aimi.plugins import settings as plugin_settings
@@ -40,7 +41,7 @@ from aimi.plugins.types import (
     Transcript,
 )
 
-BUILTIN_PLUGINS: tuple[str, ...] = BUILTIN_EVALUATORS
+BUILTIN_PLUGINS: tuple[str, ...] = (*BUILTIN_EVALUATORS, *BUILTIN_SPEECH, *BUILTIN_INTEGRATIONS)
 HOOK_NAMES = tuple(name for name in hookspecs.__all__ if name.startswith("aimi_"))
 States = Mapping[str, PluginState]
 log = logging.getLogger(__name__)
@@ -173,12 +174,20 @@ class PluginManager:
     def _call(impl: Any, **kwargs: Any) -> Any:
         return impl.function(*(kwargs[arg] for arg in impl.argnames))
 
-    def _first(self, hook: str, tenant: str | None, states: States, **kwargs: Any) -> Any:
-        for _name, impl, state in self._enabled(hook, states):
+    def _first(self, hook: str, tenant: str | None, states: States, only: str | None = None,
+               **kwargs: Any) -> Any:
+        """The first enabled plugin's answer (only plugin ``only``'s, when given)."""
+        if only is not None and only not in self._specs:
+            raise NotHandledError(f"there is no plugin named {only!r}; installed: {', '.join(self.names)}")
+        for name, impl, state in self._enabled(hook, states):
+            if only is not None and name != only:
+                continue
             result = self._call(impl, context=PluginContext(tenant, dict(state.options)), **kwargs)
             if result is not None:
                 return result
-        raise NotHandledError(f"no enabled plugin handled {hook} for tenant {tenant or '(platform)'}")
+        who = f"plugin {only!r}" if only else "no enabled plugin"
+        raise NotHandledError(f"{who} did not handle {hook} for tenant {tenant or '(platform)'}"
+                              + (" (is it enabled?)" if only else ""))
 
     def score_answer(self, answer: AnswerInput, *, tenant: str | None,
                      settings: States) -> list[DimensionScore]:
@@ -202,8 +211,11 @@ class PluginManager:
             scores.extend(replace(score, plugin=score.plugin or name) for score in result)
         return scores
 
-    def transcribe(self, audio: AudioInput, *, tenant: str | None, settings: States) -> Transcript:
-        return self._first("aimi_transcribe_audio", tenant, settings, audio=audio)
+    def transcribe(self, audio: AudioInput, *, tenant: str | None, settings: States,
+                   provider: str | None = None) -> Transcript:
+        """The transcript from ``provider`` (a plugin name, the tenant's choice), or from
+        the first enabled plugin that answers when no provider is named."""
+        return self._first("aimi_transcribe_audio", tenant, settings, only=provider, audio=audio)
 
     def send_message(self, message: Message, *, tenant: str | None, settings: States) -> str:
         return self._first("aimi_send_message", tenant, settings, message=message)

@@ -24,6 +24,9 @@ class AnswerInput:
     type: str = "technical"
     # Expected answer length in words (min, max); None lets the evaluator decide.
     expected_words: tuple[int, int] | None = None
+    # A spoken answer's delivery analysis (``SpeechAnalysis.as_dict()`` of
+    # aimi.evaluators.speech_analysis), measured on the audio; None for typed answers.
+    speech: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -88,10 +91,13 @@ class PluginContext:
 
 @dataclass(frozen=True)
 class AudioInput:
+    """Normalised audio to transcribe: ``path`` is a 16 kHz mono 16-bit PCM WAV file."""
+
     path: str
-    content_type: str
+    content_type: str = "audio/wav"
     language: str = "en-US"
-    hints: tuple[str, ...] = ()  # words to bias recognition toward (question vocabulary)
+    # Texts to bias recognition toward: the question, its reference answers and keywords.
+    hints: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
