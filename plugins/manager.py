@@ -146,6 +146,11 @@ class PluginManager:
             result.append(PluginInfo(name, self.is_builtin(name), source, hooks))
         return result
 
+    def providers(self, hook: str) -> tuple[str, ...]:
+        """Names of the plugins implementing ``hook`` (e.g. the speech providers)."""
+        found = {impl.plugin_name for impl in getattr(self._pm.hook, hook).get_hookimpls()}
+        return tuple(name for name in self.names if name in found)
+
     def option_specs(self, name: str) -> dict[str, OptionSpec]:
         return dict(self._specs[name])
 

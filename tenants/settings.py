@@ -13,6 +13,12 @@ from aimi.platform.timeutil import is_valid_timezone
 from aimi.tenants.models import Setting
 
 POLICIES = ("closed", "invite_code", "email_domain", "open")
+DEFAULT_RECORDING_POLICY = (
+    "When you answer by voice, your college records the audio of your answer, turns it into text "
+    "and measures how you speak (pace, pauses, filler words, pitch and volume). Your mentors may "
+    "listen to it. You can delete a recording at any time from My recordings; audio is deleted "
+    "automatically after the retention period, while the transcript and scores stay.")
+SPEECH_LANGUAGE_RE = re.compile(r"^[a-z]{2,3}-[A-Z]{2}$")
 HEX_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
 LOCALE_RE = re.compile(r"^[a-z]{2}(-[A-Z]{2})?$")
 DOMAIN_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
@@ -40,6 +46,13 @@ class TenantSettings:
     welcome_text: str = ""
     # {interview type: {dimension: weight}} laid over aimi.evaluators.report.DEFAULT_WEIGHTS.
     scoring_weights: dict[str, dict[str, float]] = field(default_factory=dict)
+    # Voice answers: who transcribes, in which language, how long a take may be, what the
+    # candidate agrees to before the first recording, and how long audio is kept.
+    speech_provider: str = "pocketsphinx"
+    speech_language: str = "en-US"
+    max_recording_seconds: int = 300
+    recording_policy: str = DEFAULT_RECORDING_POLICY
+    audio_retention_days: int = 90
 
     def email_allowed(self, email: str) -> bool:
         domain = email.rsplit("@", 1)[-1].lower()
@@ -74,7 +87,8 @@ def validate(values: dict) -> TenantSettings:
     if "allowed_email_domains" in data:
         data["allowed_email_domains"] = _normalise_domains(data["allowed_email_domains"])
     for key in ("display_name", "logo_url", "invite_code", "welcome_text", "timezone",
-                "locale", "primary_color", "accent_color", "registration_policy"):
+                "locale", "primary_color", "accent_color", "registration_policy", "speech_provider",
+                "speech_language", "recording_policy"):
         if key in data:
             data[key] = str(data[key]).strip()
     candidate = TenantSettings(**data)
@@ -102,11 +116,30 @@ def validate(values: dict) -> TenantSettings:
         validate_weights(candidate.scoring_weights)
     except WeightsError as exc:
         errors["scoring_weights"] = str(exc)
+    errors.update(_speech_errors(candidate))
     if len(candidate.welcome_text) > 2000:
         errors["welcome_text"] = "keep the welcome text under 2000 characters"
     if errors:
         raise SettingsError(errors)
     return candidate
+
+
+def _speech_errors(candidate: TenantSettings) -> dict[str, str]:
+    from aimi.plugins.manager import get_manager  # the manager's modules import this one
+
+    errors = {}
+    providers = get_manager().providers("aimi_transcribe_audio")
+    if candidate.speech_provider not in providers:
+        errors["speech_provider"] = f"choose one of: {', '.join(providers)}"
+    if not SPEECH_LANGUAGE_RE.match(str(candidate.speech_language)):
+        errors["speech_language"] = "use a language code such as en-US, en-IN or en-GB"
+    for key, low, high in (("max_recording_seconds", 30, 600), ("audio_retention_days", 1, 3650)):
+        value = getattr(candidate, key)
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            errors[key] = f"use a whole number from {low} to {high}"
+    if not 20 <= len(candidate.recording_policy.strip()) <= 4000:
+        errors["recording_policy"] = "write the policy candidates accept, 20 to 4000 characters"
+    return errors
 
 
 def load(session: Session) -> TenantSettings:

@@ -1,4 +1,4 @@
-"""Tenant admin: branding, time zone, locale and the self-registration policy.
+"""Tenant admin: branding, time zone, locale, the self-registration policy and voice answers.
 
 ``aimi.tenants.settings`` owns every rule; the form only carries values to it and shows
 each field's error beside the field.
@@ -12,9 +12,10 @@ from zoneinfo import available_timezones
 from flask import flash, g, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
-from wtforms import ColorField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms import ColorField, IntegerField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
 
 from aimi.platform.db import tenant_session
+from aimi.plugins.manager import get_manager
 from aimi.tenants import settings as tenant_settings
 from aimi.web.portal.manage import admin_view, bp, record, strip
 
@@ -49,6 +50,19 @@ class SettingsForm(FlaskForm):
                     "e.g. college.edu, students.college.edu.")
     welcome_text = TextAreaField("Welcome text", filters=[strip],
                                  description="Shown on your portal's front page (up to 2000 characters).")
+    speech_provider = SelectField(
+        "Speech-to-text provider", validate_choice=False,
+        description="pocketsphinx runs on our servers (English); google needs its key on the Plugins page.")
+    speech_language = StringField("Speech language", filters=[strip],
+                                  description="The accent candidates speak, e.g. en-IN, en-US or en-GB.")
+    max_recording_seconds = IntegerField("Longest voice answer (seconds)",
+                                         description="From 30 to 600; the recorder stops at this length.")
+    recording_policy = TextAreaField("Recording policy", filters=[strip],
+                                     description="Candidates read and accept this before their first "
+                                                 "recording; changing it asks them again.")
+    audio_retention_days = IntegerField(
+        "Keep audio for (days)",
+        description="From 1 to 3650. Older audio is deleted; transcripts and scores stay.")
 
 
 def _audit_diff(diff: dict) -> dict:
@@ -62,6 +76,7 @@ def settings() -> ResponseReturnValue:
     current = asdict(g.tenant_settings)
     current["allowed_email_domains"] = ", ".join(current["allowed_email_domains"])
     form = SettingsForm(data=current)
+    form.speech_provider.choices = list(get_manager().providers("aimi_transcribe_audio"))
     if form.validate_on_submit():
         session = tenant_session()
         try:
