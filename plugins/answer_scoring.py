@@ -1,5 +1,8 @@
 """Scoring of interview answers: the ``score_answer`` job, queued when an answer is submitted.
 
+A spoken answer is scored on its submitted (possibly corrected) text for content, and on
+its recording's delivery analysis, measured on the audio, for delivery.
+
 The handler scores only an answer that has no report yet, so a re-run or a second delivery
 stores the same report once; the last report of a submitted interview closes it.
 """
@@ -13,19 +16,20 @@ from sqlalchemy.orm import Session
 from aimi.plugins import jobs
 from aimi.plugins.scoring import score_for_tenant
 from aimi.plugins.types import INTERVIEW_TYPES, AnswerInput
-from aimi.tenants import interviews
+from aimi.tenants import interviews, recordings
 from aimi.tenants.interview_models import InterviewAnswer
 from aimi.tenants.models import Job
 
 
-def answer_input(answer: InterviewAnswer) -> AnswerInput:
-    """The answer with what its question version expects (aptitude is read as technical)."""
+def answer_input(answer: InterviewAnswer, speech: dict[str, Any] | None = None) -> AnswerInput:
+    """The answer with what its question version expects (aptitude is read as technical),
+    and for a spoken answer its delivery analysis."""
     question = answer.question
     return AnswerInput(
         id=f"answer-{answer.id}", question=question.text, answer=answer.text,
         reference_answers=tuple(question.reference_answers or ()), rubric=tuple(question.rubric or ()),
         keywords=tuple(question.keywords or ()),
-        type=question.type if question.type in INTERVIEW_TYPES else "technical",
+        type=question.type if question.type in INTERVIEW_TYPES else "technical", speech=speech,
     )
 
 
@@ -37,7 +41,9 @@ def score(session: Session, job: Job) -> dict[str, Any]:
     if answer is None:
         raise LookupError(f"interview answer {job.payload['answer_id']} does not exist")
     if answer.report is None:
-        interviews.store_score(answer, score_for_tenant(session, answer_input(answer)).as_dict())
+        take = recordings.current(session, answer)
+        speech = take.speech if take is not None and take.status == "transcribed" else None
+        interviews.store_score(answer, score_for_tenant(session, answer_input(answer, speech)).as_dict())
     else:
         interviews.finish_if_scored(answer.interview)
     return {"answer_id": answer.id, "interview_id": answer.interview_id, "overall": answer.overall}

@@ -43,7 +43,8 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 3
 RETRY_BACKOFF = (10, 60)  # seconds before the 2nd and 3rd attempt (RQ's scheduler waits them)
 # Modules whose handlers are built in; imported on first use, so a worker knows them.
-BUILTIN_HANDLER_MODULES = ("aimi.plugins.evaluations", "aimi.plugins.answer_scoring")
+BUILTIN_HANDLER_MODULES = ("aimi.plugins.evaluations", "aimi.plugins.answer_scoring",
+                           "aimi.plugins.speech_jobs")
 
 
 class TransientJobError(Exception):
