@@ -77,7 +77,8 @@ def process(session: Session, recording: Recording) -> None:
     analysis = speech_analysis.analyse(audio, transcript.words, norms)
     recording.transcript = {
         "text": transcript.text,
-        "words": [{"word": w.word, "start": round(w.start, 2), "end": round(w.end, 2)} for w in transcript.words],
+        "words": [{"word": w.word, "start": round(w.start, 2), "end": round(w.end, 2)}
+                  for w in transcript.words],
         "duration": round(transcript.duration, 2),
         "provider": transcript.provider,
     }

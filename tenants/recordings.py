@@ -59,11 +59,9 @@ def has_consent(session: Session, user: User, settings: TenantSettings) -> bool:
 
 
 def give_consent(session: Session, user: User, settings: TenantSettings) -> None:
-    consent = session.get(RecordingConsent, user.id)
-    if consent is None:
-        session.add(RecordingConsent(user_id=user.id, policy_hash=policy_hash(settings), accepted_at=utcnow()))
-    else:
-        consent.policy_hash, consent.accepted_at = policy_hash(settings), utcnow()
+    consent = session.get(RecordingConsent, user.id) or RecordingConsent(user_id=user.id)
+    consent.policy_hash, consent.accepted_at = policy_hash(settings), utcnow()
+    session.add(consent)
 
 
 # -- Files -----------------------------------------------------------------------------
@@ -117,7 +115,8 @@ def _check_open(answer: InterviewAnswer, user: User) -> None:
     if answer.submitted_at is not None:
         raise RecordingError("This answer was already submitted; its recording can no longer change.")
     if not interviews.is_open(answer):
-        raise RecordingError("Time is up for this question: what was saved in time is kept. Submit it to go on.")
+        raise RecordingError("Time is up for this question: what was saved in time is kept. "
+                             "Submit it to go on.")
 
 
 def start(session: Session, answer: InterviewAnswer, user: User, content_type: str,

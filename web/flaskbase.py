@@ -119,6 +119,12 @@ def make_flask(name: str, settings: Settings, portal: str) -> Flask:
         tz = g.get("timezone", "UTC")
         return format_local(value, tz, fmt)
 
+    @app.template_filter("clock")
+    def _clock(seconds) -> str:
+        """Seconds as m:ss, for times inside a recording."""
+        whole = max(0, int(seconds or 0))
+        return f"{whole // 60}:{whole % 60:02d}"
+
     @app.context_processor
     def _defaults():
         return {"portal": portal}

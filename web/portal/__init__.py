@@ -18,6 +18,7 @@ NAV = (
     # (label, endpoint, roles that see it; empty = every signed-in user)
     ("Dashboard", "public.dashboard", ()),
     ("Practice", "interviews.index", ("candidate",)),
+    ("Recordings", "recordings.mine", ("candidate",)),
     ("Question banks", "questions.banks", ("admin", "mentor")),
     ("Templates", "assignments.templates", ("admin", "mentor")),
     ("Review queue", "review.queue", ("admin", "mentor")),
@@ -107,6 +108,6 @@ def create_portal_app(settings: Settings) -> Flask:
 def _feature_modules():
     """Portal features added by other modules (each has ``init_app(app)``)."""
     from aimi.web import api
-    from aimi.web.portal import analytics, assignments, interviews, manage, questions, review
+    from aimi.web.portal import analytics, assignments, interviews, manage, questions, recordings, review
 
-    return (manage, api, questions, interviews, assignments, review, analytics)
+    return (manage, api, questions, interviews, recordings, assignments, review, analytics)

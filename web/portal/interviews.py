@@ -6,7 +6,6 @@ and admins of the college may read (only read) a candidate's report.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from flask import (
@@ -23,7 +22,7 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
-from flask_security import auth_required, current_user, roles_accepted
+from flask_security import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -32,7 +31,7 @@ from wtforms.validators import InputRequired, NumberRange, Optional
 
 from aimi.platform.db import tenant_session
 from aimi.plugins import jobs
-from aimi.tenants import assignments, interviews, reviews
+from aimi.tenants import assignments, interviews, recordings, reviews
 from aimi.tenants.interview_models import (
     DIFFICULTIES,
     INTERVIEW_TYPES,
@@ -41,24 +40,16 @@ from aimi.tenants.interview_models import (
     Interview,
     InterviewAnswer,
 )
-from aimi.tenants.interviews import InterviewError, InterviewNotFound
+from aimi.tenants.interviews import InterviewError
 from aimi.tenants.models import User
 from aimi.web.flaskbase import error_response, wants_json
 from aimi.web.pagination import paginate
 from aimi.web.portal import evidence, report_pdf
+from aimi.web.portal import recordings as voice
+from aimi.web.portal.candidate_access import candidate_view, own_answer, own_interview, report_view
 
 bp = Blueprint("interviews", __name__, url_prefix="/interviews")
-STAFF = ("mentor", "admin")
 TYPE_LABELS = {"hr": "HR and behavioural", "technical": "Technical", "mixed": "Mixed (technical and HR)"}
-
-
-def candidate_view(view: Callable) -> Callable:
-    """Session sign-in (which also checks a POST's CSRF token), then the candidate role."""
-    return auth_required("session")(roles_accepted("candidate")(view))
-
-
-def report_view(view: Callable) -> Callable:
-    return auth_required("session")(roles_accepted("candidate", *STAFF)(view))
 
 
 class StartForm(FlaskForm):
@@ -81,20 +72,6 @@ class StartForm(FlaskForm):
         "Or a duration in minutes", validators=[Optional()],
         description="Leave empty to use the number of questions; filled in, as many questions as "
                     "fit in this time (from 5 to 120 minutes).")
-
-
-def _own(interview_id: int) -> Interview:
-    try:
-        return interviews.owned(tenant_session(), interview_id, current_user)
-    except InterviewNotFound:
-        abort(404, "There is no interview with this number among yours.")
-
-
-def _own_answer(interview_id: int, position: int) -> InterviewAnswer:
-    answer = interviews.answer_at(_own(interview_id), position - 1)
-    if answer is None:
-        abort(404, "This question has not been shown in your interview yet.")
-    return answer
 
 
 def _readable(interview_id: int) -> Interview:
@@ -193,7 +170,7 @@ def index() -> ResponseReturnValue:
 def question(interview_id: int) -> ResponseReturnValue:
     """The question the candidate is on; a return after a refresh or a lost tab lands here."""
     session = tenant_session()
-    interview = _own(interview_id)
+    interview = own_interview(interview_id)
     if interview.status != "in_progress":
         return redirect(url_for(".progress", interview_id=interview_id))
     try:
@@ -201,7 +178,7 @@ def question(interview_id: int) -> ResponseReturnValue:
         session.commit()
     except IntegrityError:  # the same question shown twice at once: the first one stands
         session.rollback()
-        answer = interviews.answer_at(_own(interview_id), interview.current_position)
+        answer = interviews.answer_at(own_interview(interview_id), interview.current_position)
     except InterviewError as exc:
         session.rollback()
         abort(409, str(exc))
@@ -218,6 +195,7 @@ def _question_page(answer: InterviewAnswer, error: str | None = None, text: str 
         is_open=interviews.is_open(answer), max_chars=interviews.MAX_ANSWER_CHARS,
         storage_key=f"aimi:draft:{g.tenant.slug}:{interview.id}:{answer.position + 1}",
         role_label=ROLES.get(interview.role, interview.role),
+        voice=voice.recorder_context(answer) if interviews.is_open(answer) else None,
     ), code
 
 
@@ -226,7 +204,7 @@ def _question_page(answer: InterviewAnswer, error: str | None = None, text: str 
 def draft(interview_id: int, position: int) -> ResponseReturnValue:
     """Autosave (JSON, from the page's script) or the no-script "Save" button (a form)."""
     session = tenant_session()
-    answer = _own_answer(interview_id, position)
+    answer = own_answer(interview_id, position)
     text = _posted_text()
     try:
         interviews.save_draft(answer, text, current_user)
@@ -248,8 +226,12 @@ def draft(interview_id: int, position: int) -> ResponseReturnValue:
 def submit(interview_id: int, position: int) -> ResponseReturnValue:
     """Submit and go on; submitting twice lands where the first submission did."""
     session = tenant_session()
-    answer = _own_answer(interview_id, position)
+    answer = own_answer(interview_id, position)
     text = _posted_text()
+    if recordings.pending(session, answer):
+        return _question_page(answer, "Your recording is still being turned into text: wait for the "
+                              "transcript to appear, check it, then submit.", text if isinstance(text, str)
+                              else None, 409)
     try:
         result = interviews.submit_answer(session, answer, text, current_user)
     except InterviewError as exc:
@@ -277,7 +259,7 @@ def _settle(interview: Interview) -> None:
 @candidate_view
 def progress(interview_id: int) -> ResponseReturnValue:
     """Scoring under way: the page polls the status and moves on to the report by itself."""
-    interview = _own(interview_id)
+    interview = own_interview(interview_id)
     _settle(interview)
     if interview.status == "in_progress":
         return redirect(url_for(".question", interview_id=interview_id))
@@ -290,7 +272,7 @@ def progress(interview_id: int) -> ResponseReturnValue:
 @bp.get("/<int:interview_id>/status")
 @candidate_view
 def status(interview_id: int) -> ResponseReturnValue:
-    interview = _own(interview_id)
+    interview = own_interview(interview_id)
     _settle(interview)
     body = interviews.status_of(tenant_session(), interview)
     scored = interview.status == "scored"
@@ -314,9 +296,11 @@ def report(interview_id: int) -> ResponseReturnValue:
     interview = _scored(interview_id)
     candidate = tenant_session().get(User, interview.candidate_id)
     session = tenant_session()
+    takes = voice.takes_for(interview.answers)
     rows = [{"answer": a, "html": evidence.highlighted(a.text, a.report), "late": interviews.is_late(a),
              "covered": interviews.covered_points(a.report), "missed": interviews.missed_points(a.report),
-             "reviews": reviews.reviews_for_answer(session, a.id)}
+             "reviews": reviews.reviews_for_answer(session, a.id),
+             "take": takes.get(a.id), "words": voice.heard_words(takes.get(a.id))}
             for a in interview.answers]
     return render_template("interviews/report.html", interview=interview, candidate=candidate, rows=rows,
                            role_label=ROLES.get(interview.role, interview.role),

@@ -7,7 +7,7 @@
  *      nothing (restored and re-sent on return), a save status, and the countdown.
  *      The server's clock decides; the countdown only shows it.
  *   2. Progress page (#iv-progress): polls the status and opens the report when scored.
- *   3. Report: the Print button.
+ *   3. Report: the Print button, and the recording player of spoken answers.
  */
 (function () {
   "use strict";
@@ -199,7 +199,34 @@
     window.setTimeout(poll, 500);
   }
 
+  /* Report: a finding's time button plays the recording from there and outlines the words
+   * behind it; while it plays, the word being spoken is marked. */
+  function recordingPlayer(box) {
+    var player = box.querySelector("[data-player]");
+    var words = box.querySelectorAll("[data-transcript] .w");
+    if (!player) return;
+    box.addEventListener("click", function (event) {
+      var button = event.target.closest("[data-seek]");
+      if (!button) return;
+      for (var i = 0; i < words.length; i++) words[i].classList.remove("is-flagged");
+      (button.getAttribute("data-words") || "").split(",").forEach(function (index) {
+        if (index !== "" && words[index]) words[index].classList.add("is-flagged");
+      });
+      player.currentTime = Math.max(0, parseFloat(button.getAttribute("data-seek")) - 0.3);
+      player.play().catch(function () { /* autoplay refused: the position is set */ });
+    });
+    player.addEventListener("timeupdate", function () {
+      var t = player.currentTime;
+      for (var i = 0; i < words.length; i++) {
+        var w = words[i];
+        w.classList.toggle("is-now", t >= parseFloat(w.getAttribute("data-start")) && t < parseFloat(w.getAttribute("data-end")));
+      }
+    });
+  }
+
   function onReady() {
+    var recordings = document.querySelectorAll("[data-recording]");
+    for (var r = 0; r < recordings.length; r++) recordingPlayer(recordings[r]);
     var form = document.getElementById("iv-form");
     if (form) questionPage(form);
     var box = document.getElementById("iv-progress");
