@@ -11,7 +11,7 @@ import re
 import shutil
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -44,12 +44,13 @@ def live_server(app: Any) -> Iterator[str]:
         thread.join(timeout=5)
 
 
-def launch_chromium(playwright: Playwright) -> Browser:
-    """Debian's Chromium; raises when it is not installed, for ``need_service`` to report."""
+def launch_chromium(playwright: Playwright, extra_args: Sequence[str] = ()) -> Browser:
+    """Debian's Chromium (with ``extra_args``, e.g. a fake microphone); raises when it is
+    not installed, for ``need_service`` to report."""
     path = shutil.which("chromium") or CHROMIUM
     if not os.access(path, os.X_OK):
         raise FileNotFoundError(f"no Chromium executable at {path} (apt-get install chromium)")
-    return playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+    return playwright.chromium.launch(executable_path=path, args=[*CHROMIUM_ARGS, *extra_args])
 
 
 def new_page(browser: Browser, base_url: str) -> Page:
