@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from e2e_helpers import in_tenant, launch_chromium, live_server, new_page, open_nav, sign_in
 from playwright.sync_api import Browser, expect, sync_playwright
+from score_helpers import new_user
 from speech_helpers import say
 from sqlalchemy import select
-from score_helpers import new_user
 
 from aimi.tenants.interview_models import Interview, InterviewAnswer
 from aimi.tenants.recording_models import Recording
@@ -102,12 +102,14 @@ def test_candidate_answers_by_voice_corrects_the_transcript_and_reads_the_report
 
         def stored(session):
             interview = session.scalar(select(Interview).where(Interview.candidate_id == user_id))
-            answer = session.scalar(select(InterviewAnswer).where(InterviewAnswer.interview_id == interview.id))
+            answer = session.scalar(select(InterviewAnswer)
+                                    .where(InterviewAnswer.interview_id == interview.id))
             take = session.scalar(select(Recording).where(Recording.answer_id == answer.id))
             return answer.text, take.transcript["text"], take.speech, answer.report
 
         text, transcript, speech, report = in_tenant(ref, stored)
-        assert text == corrected and transcript == heard  # the correction changed the text, not the audio's words
+        # The correction changed the answer's text, not the words heard in the audio.
+        assert text == corrected and transcript == heard
         assert speech["wpm"] > 170 and speech["fillers_per_minute"] > 4, speech
         assert report["dimensions"]["delivery"]["evidence"]["speech"]["wpm"] == speech["wpm"]
     except Exception:

@@ -193,7 +193,8 @@ def test_submitting_waits_for_the_transcript(world, webm):
     take = voice.begin().get_json()
     voice.send(take, webm)
     with tenant_scope(world.tenants["alpha"]):  # as if the worker had not got to it yet
-        tenant_session().execute(update(Recording).where(Recording.id == take["id"]).values(status="processing"))
+        tenant_session().execute(update(Recording).where(Recording.id == take["id"])
+                                 .values(status="processing"))
         tenant_session().commit()
     resp = submit(voice.client, voice.interview, 1, "my answer", voice.token)
     assert resp.status_code == 409 and "still being turned into text" in resp.get_data(as_text=True)
@@ -217,7 +218,7 @@ def test_consent_is_asked_again_when_the_policy_changes(world):
     with tenant_scope(world.tenants["alpha"]):
         session = tenant_session()
         before = tenant_settings.load(session).recording_policy
-        tenant_settings.save(session, {"recording_policy": before + " Recordings are also used for research."})
+        tenant_settings.save(session, {"recording_policy": before + " Recordings also serve research."})
         session.commit()
     try:
         assert voice.begin().status_code == 403
@@ -277,7 +278,8 @@ def test_recordings_stay_with_their_candidate_and_college(world, webm):
     mine = other.get("/t/alpha/recordings/").get_data(as_text=True)
     assert f"/recordings/{state['id']}/audio" not in mine
     token = csrf_token(mine)
-    assert other.post(f"/t/alpha/recordings/{state['id']}/delete", data={"csrf_token": token}).status_code == 404
+    deleted = other.post(f"/t/alpha/recordings/{state['id']}/delete", data={"csrf_token": token})
+    assert deleted.status_code == 404
 
     mentor = world.login("alpha", "mentor")  # not this candidate's mentor
     assert mentor.get(audio).status_code == 404
