@@ -190,9 +190,8 @@ class PluginManager:
             result = self._call(impl, context=PluginContext(tenant, dict(state.options)), **kwargs)
             if result is not None:
                 return result
-        who = f"plugin {only!r}" if only else "no enabled plugin"
-        raise NotHandledError(f"{who} did not handle {hook} for tenant {tenant or '(platform)'}"
-                              + (" (is it enabled?)" if only else ""))
+        who = f"plugin {only!r} (is it enabled?) did not handle" if only else "no enabled plugin handled"
+        raise NotHandledError(f"{who} {hook} for tenant {tenant or '(platform)'}")
 
     def score_answer(self, answer: AnswerInput, *, tenant: str | None,
                      settings: States) -> list[DimensionScore]:

@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs
@@ -47,13 +48,17 @@ Answer = Callable[[RecognizeRequest], RecognizeResponse]
 def words_response(words: Sequence[tuple[str, float, float]], confidence: float = 0.9,
                    word_confidence: float | None = None) -> RecognizeResponse:
     """A one-result response saying ``words`` as ``(word, start, end)`` seconds."""
-    infos = [WordInfo(word=word, start_time={"seconds": int(start), "nanos": round(start % 1 * 1e9)},
-                      end_time={"seconds": int(end), "nanos": round(end % 1 * 1e9)},
+    infos = [WordInfo(word=word, start_time=timedelta(seconds=start), end_time=timedelta(seconds=end),
                       confidence=word_confidence or 0.0)
              for word, start, end in words]
     best = SpeechRecognitionAlternative(transcript=" ".join(w for w, _, _ in words),
                                         confidence=confidence, words=infos)
     return RecognizeResponse(results=[SpeechRecognitionResult(alternatives=[best])])
+
+
+def no_speech(request: RecognizeRequest) -> RecognizeResponse:
+    """What Google answers for audio with no speech in it: no results."""
+    return RecognizeResponse()
 
 
 @dataclass(frozen=True)
@@ -68,7 +73,7 @@ class Received:
 class SpeechServer:
     """The Speech service on 127.0.0.1; ``answer`` makes the reply, ``fail_with`` a failure."""
 
-    answer: Answer = field(default=lambda request: RecognizeResponse())
+    answer: Answer = no_speech
     requests: list[Received] = field(default_factory=list)
     failure: tuple[grpc.StatusCode, str] | None = None
     endpoint: str = ""
@@ -183,8 +188,7 @@ def local_google(answer: Answer | None = None) -> Iterator[LocalGoogle]:
     public = private_key.public_key().public_bytes(serialization.Encoding.PEM,
                                                    serialization.PublicFormat.SubjectPublicKeyInfo)
     token = TokenServer(public).start()
-    speech = SpeechServer(answer) if answer else SpeechServer()
-    speech.start()
+    speech = SpeechServer(answer or no_speech).start()
     try:
         yield LocalGoogle(speech, token, service_account_key(private_key, token.token_uri))
     finally:

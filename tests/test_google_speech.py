@@ -104,8 +104,16 @@ def test_response_maps_to_words_times_text_and_confidence(tmp_path):
     assert transcript.provider == "google" and transcript.duration == pytest.approx(4.0)
     assert transcript.text == "Hello, I'm Asha. I know C++."
     assert [w.word for w in transcript.words] == ["Hello", "I'm", "Asha", "I", "know", "C++"]
-    assert transcript.words[0] == TranscriptWord("Hello", 0.2, 0.55, pytest.approx(0.82))
-    assert transcript.words[-1] == TranscriptWord("C++", 2.5, 3.05, pytest.approx(0.97))
+    assert transcript.words[0] == TranscriptWord("Hello", 0.2, 0.55, 0.82)
+    assert transcript.words[-1] == TranscriptWord("C++", 2.5, 3.05, 0.97)
+
+
+def test_empty_audio_sends_nothing(tmp_path):
+    path = write_wav(tmp_path / "a.wav", noise(0))
+    with local_google() as google_:
+        transcript = transcribe(AudioInput(str(path)), google_.options)
+        assert google_.speech.requests == []
+    assert (transcript.text, transcript.words, transcript.duration) == ("", (), 0.0)
 
 
 def test_long_audio_goes_in_pieces_cut_at_quiet_moments(tmp_path):

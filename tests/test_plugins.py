@@ -23,6 +23,7 @@ from flask.cli import ScriptInfo
 from sqlalchemy import func, select
 from werkzeug.test import Client
 
+from aimi.evaluators import BUILTIN_EVALUATORS
 from aimi.platform.cli import main
 from aimi.platform.db import tenant_scope, tenant_session
 from aimi.plugins import settings as plugin_settings
@@ -37,6 +38,7 @@ from conftest import csrf_token
 
 EXAMPLE = Path(__file__).parent / "plugin_example"
 BUILTIN_NAMES = [dotted.rsplit(".", 1)[-1] for dotted in BUILTIN_PLUGINS]
+DIMENSIONS = [dotted.rsplit(".", 1)[-1] for dotted in BUILTIN_EVALUATORS]  # the built-ins that score
 ANSWER = AnswerInput(
     id="a1", question="Why do you want this role?",
     answer="I love building tools for students. I am excited to learn from your team.",
@@ -101,15 +103,15 @@ def test_external_plugin_is_discovered_through_its_entry_point_and_scores(world,
     enable(keen, "enthusiasm", manager, points_per_word=30)
 
     scored = by_name(manager.score_answer(ANSWER, tenant=keen.slug, settings=states_of(keen, manager)))
-    assert set(scored) == {*BUILTIN_NAMES, "enthusiasm"}
+    assert set(scored) == {*DIMENSIONS, "enthusiasm"}
     keen_score = scored["enthusiasm"]
     assert keen_score.score == 60 and keen_score.plugin == "enthusiasm" and not keen_score.error
     spans = keen_score.evidence["spans"]
     assert [ANSWER.answer[start:end] for start, end in spans] == ["love", "excited"]
 
     plain = by_name(manager.score_answer(ANSWER, tenant=other.slug, settings=states_of(other, manager)))
-    assert set(plain) == set(BUILTIN_NAMES)
-    assert all(plain[name].score == scored[name].score for name in BUILTIN_NAMES)  # deterministic
+    assert set(plain) == set(DIMENSIONS)
+    assert all(plain[name].score == scored[name].score for name in DIMENSIONS)  # deterministic
 
 
 def test_plugins_list_shows_sources_hooks_and_a_tenants_choices(world, example_plugin):
@@ -306,7 +308,7 @@ def test_a_raising_plugin_leaves_the_other_dimensions_intact():
                                             error="RuntimeError: model file missing")
     assert scores["nonsense"].score is None and scores["nonsense"].error.startswith(
         "TypeError: aimi_score_answer must return a list of DimensionScore")
-    assert all(scores[name].score is not None and not scores[name].error for name in BUILTIN_NAMES)
+    assert all(scores[name].score is not None and not scores[name].error for name in DIMENSIONS)
     assert "boom" not in by_name(manager.score_answer(ANSWER, tenant="t", settings={}))  # off by default
 
 
