@@ -12,6 +12,7 @@ from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy import select
 
 from aimi.evaluators.batch import evaluate_batch
+from aimi.evaluators.speech_cli import analyse_speech_command, transcribe_command
 from aimi.platform import migrate
 from aimi.platform.db import platform_session
 from aimi.platform.models import PlatformRole, SuperAdmin, Tenant
@@ -21,6 +22,7 @@ from aimi.plugins.manager import get_manager
 from aimi.plugins.worker import scheduler_command, worker_command
 from aimi.tenants import provisioning
 from aimi.tenants.accounts import AccountError, normalise_email
+from aimi.tenants.recordings_cli import recordings_group
 from aimi.web.security import password_hasher
 
 
@@ -227,6 +229,9 @@ def demo_data() -> None:
 
 main.add_command(plugins_group)
 main.add_command(evaluate_batch)
+main.add_command(transcribe_command)
+main.add_command(analyse_speech_command)
+main.add_command(recordings_group)
 main.add_command(worker_command)
 main.add_command(scheduler_command)
 get_manager().register_commands(main)

@@ -36,7 +36,8 @@ def test_chrome_recorder_chunks_without_duration_decode(speech):
 def test_wav_44k_stereo_becomes_16k_mono_and_round_trips(tmp_path):
     t = np.arange(int(44_100 * 1.5)) / 44_100
     left, right = 0.5 * np.sin(2 * np.pi * 440 * t), 0.5 * np.sin(2 * np.pi * 440 * t)
-    source = write_pcm(np.stack([left, right], axis=1).reshape(-1), tmp_path / "stereo.wav", 44_100, channels=2)
+    interleaved = np.stack([left, right], axis=1).reshape(-1)
+    source = write_pcm(interleaved, tmp_path / "stereo.wav", 44_100, channels=2)
     decoded = audio.read(source)
     assert decoded.duration == pytest.approx(1.5, abs=0.02)
     assert np.max(np.abs(decoded.samples)) == pytest.approx(0.5, abs=0.05)

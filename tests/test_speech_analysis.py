@@ -152,3 +152,68 @@ def test_analysis_is_fast(tmp_path):
     started = time.process_time()
     analyse(clip, words)
     assert (time.process_time() - started) / clip.duration < 0.05
+
+
+# -- The delivery evaluator on spoken answers ---------------------------------------------
+
+
+def delivery_score(text: str, speech: dict | None, options: dict | None = None):
+    from aimi.evaluators import delivery
+    from aimi.evaluators.nlp import load_pipeline
+    from aimi.plugins.types import AnswerInput, ScoringContext
+
+    nlp = load_pipeline()
+    answer = AnswerInput("t", "Tell me about a project.", text, type="behavioural", speech=speech)
+    [result] = delivery.aimi_score_answer(answer=answer, context=ScoringContext(None, options or {}, nlp,
+                                                                               nlp(text)))
+    return result
+
+
+def test_delivery_scores_a_fast_spoken_answer_on_pace_with_time_stamped_evidence(tmp_path):
+    good_audio, good_words = spoken(tmp_path, ANSWER, wpm=110)
+    fast_audio, fast_words = spoken(tmp_path, ANSWER, wpm=240)
+    good = delivery_score(ANSWER, analyse(good_audio, good_words).as_dict())
+    fast_speech = analyse(fast_audio, fast_words).as_dict()
+    fast = delivery_score(ANSWER, fast_speech)
+    assert fast.score < good.score
+    assert any(s.startswith(f"You spoke at {fast_speech['wpm']:.0f} words a minute, above the 110–170 range")
+               for s in fast.suggestions)
+    assert fast.evidence["speech"]["findings"][0]["start"] >= 0
+    assert fast.evidence["pace"] == {"wpm": fast_speech["wpm"], "min_wpm": 110.0, "max_wpm": 170.0}
+    # The tenant's norms decide: with a 400 wpm ceiling the same recording loses nothing on pace.
+    relaxed = delivery_score(ANSWER, fast_speech, {"pace_max_wpm": 400.0})
+    assert relaxed.score > fast.score
+    assert not any("words a minute" in s for s in relaxed.suggestions)
+
+
+def test_delivery_counts_spoken_fillers_and_long_pauses_not_the_corrected_text(tmp_path):
+    before = say_words("Um, I designed the, uh, cache layer. Um, you know.", tmp_path / "a.wav", wpm=150)
+    after = say_words("Then I measured the latency again.", tmp_path / "b.wav", wpm=150)
+    joined = concat([tmp_path / "a.wav", silence(3.0, tmp_path / "gap.wav"), tmp_path / "b.wav"],
+                    tmp_path / "joined.wav")
+    shift = duration(tmp_path / "a.wav") + 3.0
+    words = before + tuple(TranscriptWord(w.word, w.start + shift, w.end + shift) for w in after)
+    speech = analyse(audio.read(joined), words).as_dict()
+    corrected = "I designed the cache layer. Then I measured the latency again."  # no fillers left
+    result = delivery_score(corrected, speech)
+    assert result.evidence["fillers_per_minute"] == speech["fillers_per_minute"] > 4
+    assert len(result.evidence["long_pauses"]) == 1
+    assert any("'um'" in s and "times a minute" in s for s in result.suggestions)
+    assert any("paused 1 time(s)" in s for s in result.suggestions)
+    typed = delivery_score(corrected, None)
+    assert typed.score == 100 and "speech" not in typed.evidence
+    assert result.score <= 100 - 6 - 6  # a long pause and fillers above the norm
+
+
+def test_delivery_options_are_the_speech_norms_and_the_manager_accepts_them():
+    from aimi.evaluators import delivery
+    from aimi.plugins.manager import PluginManager
+    from aimi.plugins.settings import PluginSettingsError, validate_options
+
+    specs = PluginManager(entry_points=False).option_specs("delivery")
+    assert set(specs) == set(SpeechNorms.__dataclass_fields__)
+    assert specs == delivery.aimi_options()
+    assert all(s.type is float and s.help and s.min is not None and s.max is not None for s in specs.values())
+    assert norms_from_options(validate_options(specs, {"pace_max_wpm": "190"})).pace_max_wpm == 190.0
+    with pytest.raises(PluginSettingsError, match="pace_max_wpm"):
+        validate_options(specs, {"pace_max_wpm": 5000})

@@ -10,6 +10,7 @@ from pathlib import Path
 from flask import Flask, Response, g, jsonify, make_response, render_template, request
 from werkzeug.exceptions import HTTPException
 
+from aimi.evaluators.speech_analysis import clock
 from aimi.platform.config import Settings
 from aimi.platform.db import platform_session
 from aimi.platform.logsetup import request_id
@@ -119,11 +120,7 @@ def make_flask(name: str, settings: Settings, portal: str) -> Flask:
         tz = g.get("timezone", "UTC")
         return format_local(value, tz, fmt)
 
-    @app.template_filter("clock")
-    def _clock(seconds) -> str:
-        """Seconds as m:ss, for times inside a recording."""
-        whole = max(0, int(seconds or 0))
-        return f"{whole // 60}:{whole % 60:02d}"
+    app.add_template_filter(clock, "clock")  # m:ss, for times inside a recording
 
     @app.context_processor
     def _defaults():

@@ -246,7 +246,8 @@ def heard_words(take: Recording | None) -> list[dict]:
     if take is None:
         return []
     fillers = {item["index"] for item in (take.speech or {}).get("fillers", []) if "index" in item}
-    return [word | {"filler": index in fillers} for index, word in enumerate((take.transcript or {}).get("words", []))]
+    words = (take.transcript or {}).get("words", [])
+    return [word | {"filler": index in fillers} for index, word in enumerate(words)]
 
 
 def init_app(app: Flask) -> None:
