@@ -7,18 +7,21 @@ colleges. Jobs run in-process (the world has no Redis)."""
 from __future__ import annotations
 
 import io
+import uuid
 import wave
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from google_speech_server import local_google, words_response
 from speech_helpers import concat, encode, say, silence
 from sqlalchemy import update
 from test_interviews import BASE, add_questions, current, new_candidate, show, start, submit
 
 from aimi.platform.db import tenant_scope, tenant_session
 from aimi.platform.timeutil import utcnow
+from aimi.plugins import settings as plugin_settings
 from aimi.tenants import settings as tenant_settings
 from aimi.tenants.interview_models import InterviewAnswer
 from aimi.tenants.recording_models import Recording
@@ -294,3 +297,33 @@ def test_recordings_stay_with_their_candidate_and_college(world, webm):
     stored = Path(world.settings.instance_path) / "files"
     assert (stored / "alpha" / "recordings" / str(state["id"]) / "audio.wav").is_file()
     assert not (stored / "beta" / "recordings" / str(state["id"])).exists()
+
+
+def test_a_college_that_chose_google_gets_its_transcript_from_google(world, webm):
+    """Through the settings a tenant admin uses: the google plugin's key and endpoint, then
+    speech provider and language; the voice answer's request carries the tenant's language
+    and the question's words as phrases."""
+    slug = f"gsp-{uuid.uuid4().hex[:6]}"
+    ref = world.new_tenant(slug)
+    with local_google(lambda request: words_response(
+            [("a", 0.2, 0.3), ("hash", 0.3, 0.7), ("table", 0.7, 1.1), ("um", 1.2, 1.5)])) as google:
+        with tenant_scope(ref):
+            session = tenant_session()
+            plugin_settings.save(session, "google", True, google.options)
+            tenant_settings.save(session, {"speech_provider": "google", "speech_language": "en-IN"})
+            session.commit()
+        voice = Voice(world, slug)
+        voice.consent()
+        state = voice.record(webm)
+        assert state["status"] == "transcribed", state
+        assert state["transcript"] == "a hash table um"
+        (received,) = google.speech.requests
+        config = received.request.config
+        assert config.language_code == "en-IN" and config.sample_rate_hertz == 16000
+        with tenant_scope(ref):
+            asked = tenant_session().get(InterviewAnswer, current(world, voice.interview, slug)["id"])
+            keywords = set(asked.question.keywords)
+        phrases = {p for context in config.speech_contexts for p in context.phrases}
+        assert keywords and keywords <= phrases  # biased toward the question's words
+        stored = _stored(world, slug, state["id"])
+        assert stored.provider == "google" and stored.speech["fillers"][0]["word"] == "um"
