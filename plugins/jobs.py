@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from flask import Flask, current_app, has_app_context
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 from rq import Retry, get_current_job
@@ -179,7 +180,7 @@ def _to_rq(url: str, slug: str, job: Job) -> None:
 def run_here(tenant_slug: str, job_id: str) -> None:
     """Run a job in this process and wait for it: in a thread of its own, so it gets its
     own database session and an empty context, exactly as on a worker."""
-    thread = threading.Thread(target=_run_with_retries, args=(tenant_slug, job_id),
+    thread = threading.Thread(target=_in_app, args=(_current_app(), _run_with_retries, tenant_slug, job_id),
                               name=f"aimi-job-{job_id}")
     thread.start()
     thread.join()
@@ -204,7 +205,20 @@ def run_job(tenant_slug: str, job_id: str) -> str | None:
     whose tenant is gone when it ends, whatever happens. Returns the final status, or
     None when there was nothing to run (already done, failed, or running elsewhere)."""
     rq_job = get_current_job()
-    return contextvars.Context().run(_run, tenant_slug, job_id, rq_job)
+    return contextvars.Context().run(_in_app, _current_app(), _run, tenant_slug, job_id, rq_job)
+
+
+def _current_app() -> Flask | None:
+    return current_app._get_current_object() if has_app_context() else None
+
+
+def _in_app(app: Flask | None, work: Callable[..., Any], *args: Any) -> Any:
+    """Run ``work`` inside ``app``'s context (the worker's, or the request's that queued
+    it), so plugins read the app's settings (e.g. where files live) as in a request."""
+    if app is None:
+        return work(*args)
+    with app.app_context():
+        return work(*args)
 
 
 def _run(tenant_slug: str, job_id: str, rq_job: RQJob | None) -> str | None:
