@@ -4,6 +4,12 @@ The acoustic and language models ship inside the pocketsphinx wheel, so nothing 
 run time. One decoder per process is loaded on first use and shared under a lock (a decoder
 holds one utterance at a time). Audio longer than ``MAX_PIECE_SECONDS`` is decoded in pieces
 cut at its quietest moments, which keeps memory and search time linear in the length.
+
+Hesitations ("um", "uh") are what the delivery report points at, but the model's language
+model makes them too rare to survive the search. So the decoder also knows them under tokens
+of their own ("@um") with a unigram weight that lets them into the word lattice, the lattice
+is always rescored with a fixed filler probability that leaves the word history alone, and a
+filler is kept only when it sounds like one: long enough and next to a pause.
 """
 
 from __future__ import annotations
@@ -31,6 +37,18 @@ DECODER_SETTINGS = {"lw": 8.0, "loglevel": "ERROR"}
 MAX_PIECE_SECONDS = 30.0
 MIN_PIECE_SECONDS = 15.0
 DEFAULT_BIAS_WEIGHT = 0.5
+FILLER_PHONES = {"um": "AH M", "uh": "AH"}
+FILLER_TOKENS = {f"@{word}": word for word in FILLER_PHONES}
+# Lattice words rescored as fillers: our tokens and the model's own spellings of hesitations.
+LATTICE_FILLERS = frozenset({*FILLER_TOKENS, *FILLER_PHONES, "ah", "er", "hmm"})
+FILLER_WORDS = frozenset(LATTICE_FILLERS - set(FILLER_TOKENS))
+# Measured on 36 espeak recordings (3 voices, 140-220 wpm, half with fillers): these give 0.58
+# filler recall, 0.93 precision and 3 false fillers in 18 fluent answers; a higher log prob or
+# shorter minimum finds more fillers but invents two to three times as many.
+FILLER_LM_WEIGHT = 100_000.0  # unigram probability of a filler token, in multiples of uniform
+FILLER_LOG_PROB = -2.5  # natural log; a filler's probability wherever the rescoring meets one
+MIN_FILLER_SECONDS = 0.15
+FILLER_PAUSE_SECONDS = 0.1
 _ALTERNATE = re.compile(r"\(\d+\)$")
 
 
@@ -79,11 +97,13 @@ def transcribe(samples: np.ndarray, hints: tuple[str, ...] = (), weight: float =
     decoder, lock = _engine()
     for offset, piece in pieces(samples):
         with lock:
+            if not offset:  # noise tracking starts afresh, so a recording's words do not
+                decoder.reinit_feat()  # depend on what the process decoded before it
             decoder.start_utt()
             decoder.process_raw(dither(piece).tobytes(), full_utt=True)
             decoder.end_utt()
-            found = _rescored(decoder, distribution, weight) if distribution else _segments(decoder)
-        for word, start, end, confidence in found:
+            found = _rescored(decoder, distribution, weight)
+        for word, start, end, confidence in audible_fillers(found, len(piece) / RATE):
             yield TranscriptWord(word, round(offset + start, 2), round(offset + end, 2), confidence)
 
 
@@ -112,33 +132,62 @@ def dither(samples: np.ndarray) -> np.ndarray:
     return np.clip(samples.astype(np.int32) + noise, -32768, 32767).astype("<i2")
 
 
+Found = list[tuple[str, float, float, float]]  # (word, start, end, confidence), seconds in a piece
+
+
+def audible_fillers(found: Found, seconds: float) -> Found:
+    """``found`` with each run of fillers made one filler spanning the run (spelled as its
+    longest member), dropped unless it lasts MIN_FILLER_SECONDS and has a pause of
+    FILLER_PAUSE_SECONDS before or after it: a short vowel inside fluent speech is an "a",
+    not a hesitation. ``seconds`` is the piece's length (the pause after a final filler)."""
+    kept: Found = []
+    index = 0
+    while index < len(found):
+        stop = index
+        while stop < len(found) and found[stop][0] in FILLER_WORDS:
+            stop += 1
+        if stop == index:
+            kept.append(found[index])
+            index += 1
+            continue
+        run = found[index:stop]
+        start, end = run[0][1], run[-1][2]
+        before = start - (found[index - 1][2] if index else 0.0)
+        after = (found[stop][1] if stop < len(found) else seconds) - end
+        if end - start >= MIN_FILLER_SECONDS and max(before, after) >= FILLER_PAUSE_SECONDS:
+            longest = max(run, key=lambda item: item[2] - item[1])
+            kept.append((longest[0], start, end, max(item[3] for item in run)))
+        index = stop
+    return kept
+
+
 @functools.cache
 def _engine() -> tuple[pocketsphinx.Decoder, threading.Lock]:
-    """The process's decoder (models load once, about half a second) and the lock guarding it."""
-    return pocketsphinx.Decoder(**DECODER_SETTINGS), threading.Lock()
+    """The process's decoder (models load once, about half a second) with the filler tokens
+    added, and the lock guarding it."""
+    decoder = pocketsphinx.Decoder(**DECODER_SETTINGS)
+    model = decoder.get_lm()
+    for token in FILLER_TOKENS:
+        model.add_word(token, FILLER_LM_WEIGHT)
+    last = list(FILLER_TOKENS)[-1]
+    for token, word in FILLER_TOKENS.items():
+        decoder.add_word(token, FILLER_PHONES[word], token == last)
+    return decoder, threading.Lock()
 
 
 def _word(token: str) -> str | None:
-    """A dictionary token as a transcript word: alternates like "to(2)" lose their suffix;
-    silences, sentence marks and noises ("<sil>", "[NOISE]", "+NSN+") are not words."""
+    """A dictionary token as a transcript word: alternates like "to(2)" lose their suffix,
+    filler tokens ("@um") are spelled as the filler; silences, sentence marks and noises
+    ("<sil>", "[NOISE]", "+NSN+") are not words."""
     if token.startswith(("<", "[", "+", "!")):
         return None
-    return _ALTERNATE.sub("", token)
+    token = _ALTERNATE.sub("", token)
+    return FILLER_TOKENS.get(token, token)
 
 
-def _segments(decoder: pocketsphinx.Decoder) -> list[tuple[str, float, float, float]]:
-    found = []
-    for seg in decoder.seg():
-        word = _word(seg.word)
-        if word:
-            found.append((word, seg.start_frame / FRAMES_PER_SECOND,
-                          (seg.end_frame + 1) / FRAMES_PER_SECOND, round(seg.prob, 3)))
-    return found
-
-
-def _rescored(decoder: pocketsphinx.Decoder, distribution: dict[str, float],
-              weight: float) -> list[tuple[str, float, float, float]]:
-    """The best lattice path under the hint-biased language model."""
+def _rescored(decoder: pocketsphinx.Decoder, distribution: dict[str, float], weight: float) -> Found:
+    """The best lattice path under the language model, biased toward the hints when given,
+    with fillers scored apart."""
     if decoder.hyp() is None:
         return []
     with tempfile.TemporaryDirectory(prefix="aimi-sphinx-") as folder:
@@ -151,9 +200,11 @@ def _rescored(decoder: pocketsphinx.Decoder, distribution: dict[str, float],
         return logmath.log_to_ln(model.prob([word, *reversed(history)]))
 
     config = decoder.config
+    log_prob = speech_lm.biased(general, distribution, weight) if distribution else general
     path_words = speech_lm.best_path(
-        lattice, speech_lm.biased(general, distribution, weight), language_weight=config["lw"],
+        lattice, log_prob, language_weight=config["lw"],
         word_penalty=logmath.log_to_ln(logmath.log(config["wip"])),
-        filler_penalty=logmath.log_to_ln(logmath.log(config["silprob"])))
+        filler_penalty=logmath.log_to_ln(logmath.log(config["silprob"])),
+        fillers=speech_lm.Fillers(LATTICE_FILLERS, FILLER_LOG_PROB))
     return [(word, w.start, w.end, round(w.posterior, 3))
             for w in path_words if (word := _word(w.word))]

@@ -5,9 +5,11 @@ words its model already knows, so the bias is applied one step later: the decode
 lattice (every word hypothesis that survived the search, with acoustic scores) and the best
 path is searched again with P(w | h) = (1 - weight) * P_general(w | h) + weight * P_hints(w),
 where P_hints is the unigram distribution of the question, its reference answers and
-keywords, plus the filler words the delivery analysis counts. Words off the hints keep their
-general trigram probability (scaled by 1 - weight), so the candidate's own words still win
-where the audio says them.
+keywords. Words off the hints keep their general trigram probability (scaled by 1 - weight),
+so the candidate's own words still win where the audio says them. Filler words ("um", "uh")
+are scored apart: a fixed probability wherever they occur, and transparent to the history, so
+a hesitation neither needs a context that licenses it nor breaks the trigram of the words
+around it.
 """
 
 from __future__ import annotations
@@ -19,10 +21,6 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 
-# Fillers the delivery analysis counts; they get hint-like probability so the language model
-# does not starve them.
-FILLERS = ("um", "uh", "er", "ah", "hmm")
-FILLER_SHARE = 0.02
 # Lattice nodes that are not words: sentence marks and fillers such as <sil> or [NOISE].
 NON_WORDS = frozenset({"!NULL", "!SENT_START", "!SENT_END"})
 # Language-model contexts kept per lattice node (the search's beam); 4 loses nothing measurable.
@@ -37,16 +35,11 @@ def tokens(text: str) -> list[str]:
 
 @functools.lru_cache(maxsize=256)
 def hint_distribution(hints: tuple[str, ...]) -> dict[str, float]:
-    """P_hints: each hint word's share of the hint texts, fillers included. Cached per hints
-    (a question's answers share them)."""
+    """P_hints: each hint word's share of the hint texts. Cached per hints (a question's answers
+    share them)."""
     counts = Counter(word for hint in hints for word in tokens(hint))
     total = sum(counts.values())
-    if not total:
-        return {}
-    share = {word: (1 - FILLER_SHARE) * count / total for word, count in counts.items()}
-    for filler in FILLERS:
-        share[filler] = share.get(filler, 0.0) + FILLER_SHARE / len(FILLERS)
-    return share
+    return {word: count / total for word, count in counts.items()}
 
 
 @dataclass(frozen=True)
@@ -97,11 +90,21 @@ class PathWord:
 LogProb = Callable[[str, tuple[str, ...]], float]
 
 
+@dataclass(frozen=True)
+class Fillers:
+    """Lattice words that are spoken hesitations, and the natural-log probability each gets
+    wherever it occurs (instead of the language model's)."""
+
+    words: frozenset[str] = frozenset()
+    log_prob: float = 0.0
+
+
 def best_path(lattice: Lattice, log_prob: LogProb, *, language_weight: float, word_penalty: float,
-              filler_penalty: float) -> list[PathWord]:
+              filler_penalty: float, fillers: Fillers = Fillers()) -> list[PathWord]:
     """The lattice path with the best acoustic + ``language_weight`` * log_prob score, where
-    ``log_prob(word, history)`` (natural log) sees up to two previous words. Node order by
-    start time is a topological order, since every link goes forward in time."""
+    ``log_prob(word, history)`` (natural log) sees up to two previous words; ``fillers`` keep
+    the history as it was. Node order by start time is a topological order, since every link
+    goes forward in time."""
     best: dict[int, dict[tuple[str, ...], tuple[float, tuple[int, tuple[str, ...]] | None, float]]]
     best = defaultdict(dict)
     best[lattice.start][("<s>",)] = (0.0, None, 1.0)
@@ -114,6 +117,8 @@ def best_path(lattice: Lattice, log_prob: LogProb, *, language_weight: float, wo
                     added, next_history = language_weight * log_prob("</s>", history), history
                 elif word in NON_WORDS or word.startswith(("<", "[", "+")):
                     added, next_history = filler_penalty, history
+                elif word in fillers.words:
+                    added, next_history = language_weight * fillers.log_prob + word_penalty, history
                 else:
                     added = language_weight * log_prob(word, history) + word_penalty
                     next_history = (*history, word)[-2:]

@@ -333,9 +333,9 @@ def test_a_college_that_chose_google_gets_its_transcript_from_google(world, webm
         (received,) = google.speech.requests
         config = received.request.config
         assert config.language_code == "en-IN" and config.sample_rate_hertz == 16000
+        answer_id = current(world, voice.interview, slug)["id"]
         with tenant_scope(ref):
-            asked = tenant_session().get(InterviewAnswer, current(world, voice.interview, slug)["id"])
-            keywords = set(asked.question.keywords)
+            keywords = set(tenant_session().get(InterviewAnswer, answer_id).question.keywords)
         phrases = {p for context in config.speech_contexts for p in context.phrases}
         assert keywords and keywords <= phrases  # biased toward the question's words
         stored = _stored(world, slug, state["id"])

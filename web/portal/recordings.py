@@ -168,8 +168,8 @@ def finish(interview_id: int, position: int, recording_id: int) -> ResponseRetur
         return _refused(exc)
     session.commit()
     jobs.dispatch(g.tenant, job)
-    session.expire_all()
-    return jsonify(describe(tenant_session().get(Recording, recording_id))), 202
+    session.commit()  # end the snapshot read before an in-process job committed (MySQL's repeatable read)
+    return jsonify(describe(session.get(Recording, recording_id))), 202
 
 
 @bp.get("/interviews/<int:interview_id>/answers/<int:position>/recordings/<int:recording_id>")
