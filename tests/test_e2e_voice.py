@@ -98,7 +98,8 @@ def test_candidate_answers_by_voice_corrects_the_transcript_and_reads_the_report
         findings = page.locator(".iv-findings")
         expect(findings).to_contain_text(re.compile(r"filler", re.I))
         expect(findings).to_contain_text(re.compile(r"words a minute|fast|pace", re.I))
-        page.locator(".iv-findings [data-seek]").first.click()
+        filler = page.locator(".iv-findings li", has_text=re.compile(r"filler", re.I)).first
+        filler.get_by_role("button").click()  # plays from there and outlines the word heard
         expect(page.locator(".iv-transcript .w.is-flagged").first).to_be_visible()
         page.screenshot(path=tmp_path / "voice-report.png", full_page=True)
 
