@@ -57,14 +57,15 @@ def _transcribe(file: Path, provider: str, language: str) -> tuple[audio_codec.A
 _FILE = click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 _PROVIDER = click.option("--provider", default="pocketsphinx", show_default=True, callback=_provider,
                          help="Speech-to-text plugin to use.")
+_LANGUAGE = click.option("--language", default="en-US", show_default=True, callback=_language,
+                         help="Language of the speech, e.g. en, en-US, en-IN.")
 _JSON = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 
 
 @click.command("transcribe")
 @_FILE
 @_PROVIDER
-@click.option("--language", default="en-US", show_default=True, callback=_language,
-              help="Language of the speech, e.g. en, en-US, en-IN.")
+@_LANGUAGE
 @_JSON
 def transcribe_command(file: Path, provider: str, language: str, as_json: bool) -> None:
     """Transcribe a recording (WebM, Ogg, MP4, WAV, ...) with a speech provider."""
@@ -72,20 +73,13 @@ def transcribe_command(file: Path, provider: str, language: str, as_json: bool) 
     if not as_json:
         click.echo(transcript.text)
         return
-    click.echo(json.dumps({
-        "text": transcript.text,
-        "words": [{"word": w.word, "start": round(w.start, 3), "end": round(w.end, 3)}
-                  for w in transcript.words],
-        "duration": round(transcript.duration, 3),
-        "provider": transcript.provider,
-    }, indent=2))
+    click.echo(json.dumps(transcript.as_dict(), indent=2))
 
 
 @click.command("analyse-speech")
 @_FILE
 @_PROVIDER
-@click.option("--language", default="en-US", show_default=True, callback=_language,
-              help="Language of the speech, e.g. en, en-US, en-IN.")
+@_LANGUAGE
 @_JSON
 def analyse_speech_command(file: Path, provider: str, language: str, as_json: bool) -> None:
     """Transcribe a recording, then measure its delivery: pace, pauses, fillers, pitch, loudness."""

@@ -75,13 +75,7 @@ def process(session: Session, recording: Recording) -> None:
             return
     norms = speech_analysis.norms_from_options(get_manager().state("delivery", states).options)
     analysis = speech_analysis.analyse(audio, transcript.words, norms)
-    recording.transcript = {
-        "text": transcript.text,
-        "words": [{"word": w.word, "start": round(w.start, 2), "end": round(w.end, 2)}
-                  for w in transcript.words],
-        "duration": round(transcript.duration, 2),
-        "provider": transcript.provider,
-    }
+    recording.transcript = transcript.as_dict()
     recording.speech, recording.provider = analysis.as_dict(), transcript.provider
     recording.status, recording.error, recording.error_code = "transcribed", "", ""
     answer = recording.answer

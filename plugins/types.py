@@ -115,6 +115,17 @@ class Transcript:
     duration: float
     provider: str
 
+    def as_dict(self) -> dict[str, Any]:
+        """``{text, words: [{word, start, end}], duration, provider}``, times in seconds
+        to the millisecond: what ``aimi transcribe --json`` prints and a recording stores."""
+        return {
+            "text": self.text,
+            "words": [{"word": w.word, "start": round(w.start, 3), "end": round(w.end, 3)}
+                      for w in self.words],
+            "duration": round(self.duration, 3),
+            "provider": self.provider,
+        }
+
 
 @dataclass(frozen=True)
 class Message:

@@ -88,8 +88,8 @@ def _delete_files(session: Session, recording: Recording, chunks: list[Recording
     """Delete the files of ``chunks`` (default: all the recording's files)."""
     states = plugin_settings.load(session)
     keys = [chunk_key(recording, chunk.seq) for chunk in (recording.chunks if chunks is None else chunks)]
-    if recording.audio_key and chunks is None:
-        keys.append(recording.audio_key)
+    if chunks is None:  # also when a failed job wrote the file but not its row
+        keys.append(audio_key(recording))
     for key in keys:
         get_manager().delete_file(key, tenant=current_tenant().slug, settings=states)
 
