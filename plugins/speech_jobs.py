@@ -6,8 +6,9 @@ the report's player, transcribe with the college's provider (biased toward the q
 measure delivery on the audio with the college's norms, and put the transcript in the
 answer's draft for the candidate to correct. Audio that cannot be used (not audio, silent,
 too long) or a provider that is not set up ends the take as ``failed`` with a message the
-candidate reads; the upload is kept, so an admin can re-run the job once that is fixed.
-A provider's transient failure is retried by the job system.
+candidate reads (they record again or type; the upload stays until the retention purge).
+A provider's transient failure is retried by the job system, and a job that failed for
+good leaves the take ``processing`` for an admin to re-run from /manage/jobs.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ def transcribe_recording(session: Session, job: Job) -> dict[str, Any]:
     recording = session.get(Recording, job.payload["recording_id"])
     if recording is None:
         raise LookupError(f"recording {job.payload['recording_id']} does not exist")
-    if recording.status == "processing" or (recording.status == "failed" and recording.error_code):
+    if recording.status == "processing":  # a re-run after a crash; done or discarded takes stay
         process(session, recording)
     return {"recording_id": recording.id, "status": recording.status, "error": recording.error}
 

@@ -140,6 +140,12 @@ def start(session: Session, answer: InterviewAnswer, user: User, content_type: s
     return recording
 
 
+def check_chunk_size(size: int) -> None:
+    if size > MAX_CHUNK_BYTES:
+        raise RecordingError(f"A chunk may hold at most {MAX_CHUNK_BYTES // (1024 * 1024)} MB; "
+                             "send smaller pieces.", 413)
+
+
 def add_chunk(session: Session, recording: Recording, seq: int, data: bytes) -> RecordingChunk:
     """Store one chunk; sending the same ``seq`` again replaces it (a retried upload)."""
     if recording.status != "recording":
@@ -148,9 +154,7 @@ def add_chunk(session: Session, recording: Recording, seq: int, data: bytes) -> 
         raise RecordingError(f"Chunk numbers run from 0 to {MAX_CHUNKS - 1}.", 422)
     if not data:
         raise RecordingError("This chunk is empty: send the recorded bytes as the request body.", 422)
-    if len(data) > MAX_CHUNK_BYTES:
-        raise RecordingError(f"A chunk may hold at most {MAX_CHUNK_BYTES // (1024 * 1024)} MB; "
-                             "send smaller pieces.", 413)
+    check_chunk_size(len(data))
     chunk = next((c for c in recording.chunks if c.seq == seq), None)
     size = recording.size - (chunk.size if chunk else 0) + len(data)
     if size > MAX_RECORDING_BYTES:

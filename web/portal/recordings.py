@@ -72,8 +72,8 @@ def describe(recording: Recording) -> dict:
         "id": recording.id,
         "status": "failed" if failed else recording.status,
         "error": recording.error or (
-            "Transcription failed on our side; your recording is kept and will be retried. You can "
-            "also type your answer." if failed else ""),
+            "Transcription failed on our side; your recording is kept and your college's admin can "
+            "run it again. You can also type your answer." if failed else ""),
         "duration": recording.duration,
         "chunks": len(recording.chunks),
         "transcript": (recording.transcript or {}).get("text"),
@@ -144,9 +144,8 @@ def chunk(interview_id: int, position: int, recording_id: int, seq: int) -> Resp
     """One piece of the recording as the request body (sent again on a retry: idempotent)."""
     session = tenant_session()
     recording = _take(interview_id, position, recording_id)
-    if (request.content_length or 0) > recordings.MAX_CHUNK_BYTES:
-        return _refused(RecordingError("A chunk may hold at most 4 MB; send smaller pieces.", 413))
     try:
+        recordings.check_chunk_size(request.content_length or 0)  # before reading the body
         recordings.add_chunk(session, recording, seq, request.get_data(cache=False))
     except RecordingError as exc:
         return _refused(exc)
