@@ -144,6 +144,9 @@ def test_a_spoken_answer_goes_from_upload_to_report(world, webm):
     assert report.status_code == 200, report.get_data(as_text=True)
     page = report.get_data(as_text=True)
     assert state["audio_url"] in page and "data-seek=" in page and "words a minute" in page
+    review = world.login("alpha", "admin").get(f"/t/alpha/review/answers/{question['id']}")
+    assert review.status_code == 200 and "The candidate&#39;s recording" in review.get_data(as_text=True)
+    assert state["audio_url"] in review.get_data(as_text=True)  # staff hear it beside the AI's report
     with tenant_scope(voice.world.tenants["alpha"]):
         answer = tenant_session().get(InterviewAnswer, question["id"])
         delivery = answer.report["dimensions"]["delivery"]

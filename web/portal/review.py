@@ -15,6 +15,7 @@ from aimi.tenants import reviews
 from aimi.tenants.models import User
 from aimi.web.pagination import paginate
 from aimi.web.portal import evidence
+from aimi.web.portal import recordings as voice
 from aimi.web.portal.manage import record
 from aimi.web.portal.questions import staff_view
 
@@ -63,12 +64,14 @@ def answer(answer_id: int) -> ResponseReturnValue:
                 return redirect(url_for("review.queue"))
             return redirect(url_for("review.answer", answer_id=found.id))
     values = form if errors else _stored(review)
+    take = voice.takes_for([found]).get(found.id)
     return render_template("review/answer.html", answer=found, interview=found.interview, review=review,
                            candidate=session.get(User, found.interview.candidate_id),
                            ai=reviews.ai_scores(found), errors=errors, values=values,
                            ticked={int(i) for i in (form.getlist("rubric") if errors else
                                                     reviews.rubric_ticked(review)) if str(i).isdigit()},
                            highlighted=evidence.highlighted(found.text or "", found.report),
+                           take=take, words=voice.heard_words(take),
                            threshold=reviews.COMMENT_NEEDED_ABOVE), 422 if errors else 200
 
 
