@@ -81,22 +81,28 @@ def store_file(session: Session, key: str, data: bytes, content_type: str) -> No
 
 
 def read_file(session: Session, key: str) -> bytes:
-    return get_manager().read_file(key, tenant=current_tenant().slug, settings=plugin_settings.load(session))
+    return read_files(session, [key])[0]
+
+
+def read_files(session: Session, keys: list[str]) -> list[bytes]:
+    """Several files, with the tenant's plugin settings read once (not once a chunk)."""
+    slug, states = current_tenant().slug, plugin_settings.load(session)
+    return [get_manager().read_file(key, tenant=slug, settings=states) for key in keys]
 
 
 def _delete_files(session: Session, recording: Recording, chunks: list[RecordingChunk] | None = None) -> None:
     """Delete the files of ``chunks`` (default: all the recording's files)."""
-    states = plugin_settings.load(session)
+    slug, states = current_tenant().slug, plugin_settings.load(session)
     keys = [chunk_key(recording, chunk.seq) for chunk in (recording.chunks if chunks is None else chunks)]
     if chunks is None:  # also when a failed job wrote the file but not its row
         keys.append(audio_key(recording))
     for key in keys:
-        get_manager().delete_file(key, tenant=current_tenant().slug, settings=states)
+        get_manager().delete_file(key, tenant=slug, settings=states)
 
 
 def upload(session: Session, recording: Recording) -> bytes:
     """The recording as uploaded: its chunks, in order."""
-    return b"".join(read_file(session, chunk_key(recording, chunk.seq)) for chunk in recording.chunks)
+    return b"".join(read_files(session, [chunk_key(recording, chunk.seq) for chunk in recording.chunks]))
 
 
 # -- Recording -------------------------------------------------------------------------
