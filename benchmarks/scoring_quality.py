@@ -17,11 +17,11 @@ import re
 import sys
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 
-from aimi.evaluators.content import score_content
-from aimi.evaluators.nlp import load_pipeline
-from aimi.plugins.types import AnswerInput, ScoringContext
+from aimi.plugins.scoring import default_states, score
+from aimi.plugins.types import AnswerInput
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # run as a script: benchmarks/ is not a package
 from semeval import CORPORA, DEFAULT_ZIP, TEST_SPLITS, Question, load_test_split, load_training  # noqa: E402
@@ -61,20 +61,20 @@ def word_overlap(answer: str, references: Sequence[str]) -> float:
 
 
 def content_scorer(method: str) -> Callable[[Question], list[float]]:
-    nlp = load_pipeline()
+    """The content dimension of the one scoring pipeline's report, the content evaluator alone on."""
+    states = default_states({"content": {"similarity_method": method}})
+    states = {name: state if name == "content" else replace(state, enabled=False)
+              for name, state in states.items()}
 
-    def score(question: Question) -> list[float]:
-        reference_docs = tuple(nlp.pipe(question.references))
+    def content(question: Question) -> list[float]:
         out = []
         for student in question.answers:
             answer = AnswerInput(id=student.id, question=question.text, answer=student.text,
                                  reference_answers=question.references)
-            context = ScoringContext(tenant=None, options={"similarity_method": method}, nlp=nlp,
-                                     doc=nlp(student.text), reference_docs=reference_docs)
-            out.append(score_content(answer, context).score or 0.0)
+            out.append(score(answer, states=states).dimensions["content"].score or 0.0)
         return out
 
-    return score
+    return content
 
 
 def evaluate(name: str, questions: list[Question], scorer: Callable[[Question], list[float]]) -> tuple:

@@ -2,7 +2,8 @@
 
 Answers of about 50 and 300 words are built deterministically from SemEval-2013 training
 answers (the same question's student answers joined with spoken connectors), scored one by
-one with every built-in evaluator on one core, and timed. Prints answers per second,
+one through the one scoring pipeline (``aimi.plugins.scoring.score``, every built-in
+evaluator) on one core, and timed. Prints answers per second,
 p50/p95 latency per length, the bare ``nlp.pipe`` time on the same texts and the ratio.
 Target for the default (non-embedding) scorer: p95 under 150 ms at 300 words, total at most
 2x the bare pipeline.
@@ -20,9 +21,8 @@ import sys
 import time
 from pathlib import Path
 
-from aimi.evaluators import BUILTIN_EVALUATORS
 from aimi.evaluators.nlp import load_pipeline
-from aimi.evaluators.report import import_evaluators, score_answer
+from aimi.plugins.scoring import default_states, score
 from aimi.plugins.types import INTERVIEW_TYPES, AnswerInput
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # run as a script: benchmarks/ is not a package
@@ -66,8 +66,7 @@ def main() -> None:
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core
     nlp = load_pipeline()
-    evaluators = import_evaluators(BUILTIN_EVALUATORS)
-    options = {"content": {"similarity_method": args.method}}
+    states = default_states({"content": {"similarity_method": args.method}})
     print(f"pipeline: {nlp.meta.get('name', '?')} {nlp.pipe_names}; content similarity: {args.method}; "
           f"{args.answers} answers per length, one core")
     total_score = total_bare = 0.0
@@ -75,7 +74,7 @@ def main() -> None:
     for words in LENGTHS:
         answers = synthesise(args.answers, words, seed=words, path=args.data)
         for answer in answers[:5]:  # warm up: word lists, lexicons and caches load once per process
-            score_answer(answer, evaluators, options=options, nlp=nlp)
+            score(answer, states=states)
         texts = [a.answer for a in answers]
         start = time.perf_counter()
         for _ in nlp.pipe(texts):
@@ -84,7 +83,7 @@ def main() -> None:
         latencies = []
         for answer in answers:
             start = time.perf_counter()
-            score_answer(answer, evaluators, options=options, nlp=nlp)
+            score(answer, states=states)
             latencies.append(time.perf_counter() - start)
         spent = sum(latencies)
         total_score, total_bare, scored = total_score + spent, total_bare + bare, scored + len(answers)

@@ -1,22 +1,18 @@
 """One report per answer: the dimensions, weighted by interview type into an overall score,
 with a short summary, strengths and areas to improve.
 
-``build_report`` is the single place dimensions become a report (the plugin manager calls
-it too); ``score_answer`` is the plain-module path used without a manager (the batch
-command, the benchmark): parse once, run each evaluator in isolation, combine.
+``build_report`` is the single place dimensions become a report; ``aimi.plugins.scoring``
+is the one pipeline that runs the evaluators and calls it.
 """
 
 from __future__ import annotations
 
-import importlib
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
-from types import ModuleType
+from dataclasses import dataclass, field
 from typing import Any
 
-from aimi.evaluators.nlp import load_pipeline
-from aimi.plugins.types import INTERVIEW_TYPES, AnswerInput, DimensionScore, ScoringContext
+from aimi.plugins.types import INTERVIEW_TYPES, AnswerInput, DimensionScore
 
 DIMENSIONS = ("content", "structure", "language", "delivery", "tone")
 DEFAULT_WEIGHTS: dict[str, dict[str, float]] = {
@@ -136,32 +132,3 @@ def _areas(scored: Mapping[str, DimensionScore]) -> list[str]:
     advised = [(n, d) for n, d in ranked if d.suggestions]
     weak = [(n, d) for n, d in advised if d.score < WEAK_BELOW] or advised[:1]
     return [f"{_label(n)}: {d.suggestions[0]}" for n, d in weak]
-
-
-def plugin_name(module: ModuleType) -> str:
-    """A built-in evaluator's plugin name is its module's last name ("content", "tone")."""
-    return module.__name__.rsplit(".", 1)[-1]
-
-
-def import_evaluators(names: Iterable[str]) -> tuple[ModuleType, ...]:
-    return tuple(importlib.import_module(name) for name in names)
-
-
-def score_answer(answer: AnswerInput, evaluators: Sequence[ModuleType], *, tenant: str | None = None,
-                 options: Mapping[str, Mapping[str, Any]] | None = None,
-                 weights: Mapping[str, float] | None = None, nlp: Any = None) -> Report:
-    """Score one answer with plain evaluator modules, without a plugin manager: the answer and
-    its references are parsed once and shared; an evaluator that raises is recorded against
-    its plugin name and the others still count."""
-    nlp = nlp or load_pipeline()
-    doc, *references = nlp.pipe([answer.answer, *answer.reference_answers])
-    dimensions: list[DimensionScore] = []
-    for module in evaluators:
-        name = plugin_name(module)
-        context = ScoringContext(tenant, dict((options or {}).get(name, {})), nlp, doc, tuple(references))
-        try:
-            found = module.aimi_score_answer(answer=answer, context=context) or []
-        except Exception as exc:  # one evaluator's bug must not cost the candidate the report
-            found = [DimensionScore(name, None, plugin=name, error=f"{type(exc).__name__}: {exc}")]
-        dimensions.extend(d if d.plugin else replace(d, plugin=name) for d in found)
-    return build_report(answer, dimensions, weights)

@@ -11,12 +11,12 @@ from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy import select
 
-from aimi.evaluators.batch import evaluate_batch
 from aimi.evaluators.speech_cli import analyse_speech_command, transcribe_command
 from aimi.platform import migrate
 from aimi.platform.db import platform_session
 from aimi.platform.models import PlatformRole, SuperAdmin, Tenant
 from aimi.platform.timeutil import utcnow
+from aimi.plugins.batch import evaluate_batch
 from aimi.plugins.cli import plugins_group
 from aimi.plugins.manager import get_manager
 from aimi.plugins.worker import scheduler_command, worker_command

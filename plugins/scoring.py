@@ -1,22 +1,48 @@
-"""Score one answer the way its tenant wants: its enabled evaluators with their options,
-and its weights per interview type. Every scoring job goes through here."""
+"""The one scoring pipeline: an answer, the plugins its tenant enabled with their options, and
+the tenant's weights per interview type. Interviews, try-it evaluations, ``aimi
+evaluate-batch`` and the benchmarks all call ``score``, so what is measured is what runs;
+without a tenant the defaults apply (built-in evaluators on, default options and weights)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from sqlalchemy.orm import Session
 
-from aimi.evaluators.report import Report, build_report, resolve_weights
+from aimi.evaluators.report import DEFAULT_WEIGHTS, Report, build_report, resolve_weights
 from aimi.plugins import settings as plugin_settings
-from aimi.plugins.manager import get_manager
+from aimi.plugins.manager import PluginManager, States, get_manager
+from aimi.plugins.settings import PluginState
 from aimi.plugins.types import AnswerInput
 from aimi.tenants import settings as tenant_settings
 from aimi.tenants.context import current_tenant
 
 
+def score(answer: AnswerInput, *, tenant: str | None = None, states: States | None = None,
+          weights: Mapping[str, Any] | None = None, manager: PluginManager | None = None) -> Report:
+    """The report for ``answer``: every enabled evaluator's dimensions (``states``, by default
+    the built-ins with their default options), weighted by the interview type with the
+    ``weights`` overrides (``{type: {dimension: weight}}``) laid over the defaults."""
+    manager = manager or get_manager()
+    dimensions = manager.score_answer(answer, tenant=tenant, settings=states or {})
+    kind = answer.type if answer.type in DEFAULT_WEIGHTS else "mixed"
+    return build_report(answer, dimensions, resolve_weights(kind, weights))
+
+
+def default_states(options: Mapping[str, Mapping[str, Any]],
+                   manager: PluginManager | None = None) -> dict[str, PluginState]:
+    """The default plugin states with some options changed (``{plugin: {option: value}}``),
+    as a benchmark or a test needs them without a tenant."""
+    manager = manager or get_manager()
+    states = {}
+    for name in manager.names:
+        default = manager.default_state(name)
+        states[name] = PluginState(default.enabled, {**default.options, **options.get(name, {})})
+    return states
+
+
 def score_for_tenant(session: Session, answer: AnswerInput) -> Report:
     """The report for ``answer`` under the tenant in context."""
-    states = plugin_settings.load(session)
-    dimensions = get_manager().score_answer(answer, tenant=current_tenant().slug, settings=states)
-    overrides = tenant_settings.load(session).scoring_weights
-    kind = answer.type if answer.type in ("hr", "technical", "behavioural", "mixed") else "mixed"
-    return build_report(answer, dimensions, resolve_weights(kind, overrides))
+    return score(answer, tenant=current_tenant().slug, states=plugin_settings.load(session),
+                 weights=tenant_settings.load(session).scoring_weights)

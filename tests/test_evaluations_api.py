@@ -4,12 +4,16 @@ validation and isolation between colleges."""
 
 from __future__ import annotations
 
+import json
 import uuid
 
 import pytest
+from click.testing import CliRunner
+from flask.cli import ScriptInfo
 from job_helpers import SAMPLE, drain, queued_ids, redis_app
 from sqlalchemy import func, select
 
+from aimi.platform.cli import main
 from aimi.platform.db import tenant_scope, tenant_session
 from aimi.plugins import evaluations
 from aimi.tenants.models import Evaluation, Job, User
@@ -163,3 +167,20 @@ def test_other_colleges_ids_are_404_and_their_tokens_401(world, role):
     stolen = auth(world, role, slug="alpha")
     assert world.client().get(f"/t/beta/api/v1/evaluations/{beta_id}", headers=stolen).status_code == 401
     assert world.client().post("/t/beta/api/v1/evaluations", json=SAMPLE, headers=stolen).status_code == 401
+
+
+def test_the_cli_and_the_api_give_the_same_report(world):
+    """One scoring path: `aimi evaluate-batch` (no tenant, the defaults) and the try-it API of a
+    college that kept the defaults score the same input to the same report."""
+    slug = f"same-{uuid.uuid4().hex[:6]}"
+    world.new_tenant(slug)
+    resp = world.client().post(f"/t/{slug}/api/v1/evaluations", json=SAMPLE,
+                               headers=auth(world, "admin", slug))
+    assert resp.status_code == 202, resp.get_json()
+    api_report = resp.get_json()["report"]
+    result = CliRunner().invoke(main, ["evaluate-batch"], input=json.dumps({"id": "s", **SAMPLE}) + "\n",
+                                obj=ScriptInfo(create_app=lambda: None))
+    assert result.exit_code == 0, result.output
+    cli_report = json.loads(result.stdout)
+    assert cli_report.pop("id") == "s"
+    assert cli_report == api_report

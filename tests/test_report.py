@@ -3,18 +3,18 @@ costs only its own dimension."""
 
 from __future__ import annotations
 
-import types
-
 import pytest
 
-from aimi.evaluators import delivery, language, structure, tone
 from aimi.evaluators.report import (
     DEFAULT_WEIGHTS,
     WeightsError,
     build_report,
     resolve_weights,
-    score_answer,
 )
+from aimi.plugins.hookspecs import hookimpl
+from aimi.plugins.manager import PluginManager
+from aimi.plugins.scoring import default_states, score
+from aimi.plugins.settings import PluginState
 from aimi.plugins.types import INTERVIEW_TYPES, AnswerInput, DimensionScore
 
 ANSWER = AnswerInput(
@@ -85,18 +85,21 @@ def test_failed_dimension_is_left_out_and_named():
     assert report.as_dict()["dimensions"]["structure"]["score"] is None
 
 
-def _broken_evaluator() -> types.ModuleType:
-    module = types.ModuleType("tests.plugins.broken")
-
-    def aimi_score_answer(answer, context):
+class Broken:
+    @hookimpl
+    def aimi_score_answer(self, answer, context):
         raise RuntimeError("lexicon missing")
 
-    module.aimi_score_answer = aimi_score_answer
-    return module
+
+STRUCTURE_TO_TONE = tuple(f"aimi.evaluators.{n}" for n in ("structure", "language", "delivery", "tone"))
 
 
 def test_a_raising_evaluator_leaves_the_others_in_the_report():
-    report = score_answer(ANSWER, [structure, _broken_evaluator(), language, delivery, tone])
+    manager = PluginManager(builtins=STRUCTURE_TO_TONE, entry_points=False)
+    manager.register(Broken(), "broken")
+    states = default_states({}, manager)
+    states["broken"] = PluginState(True)
+    report = score(ANSWER, states=states, manager=manager)
     broken = report.dimensions["broken"]
     assert broken.score is None and broken.error == "RuntimeError: lexicon missing"
     assert {n for n, d in report.dimensions.items() if d.score is not None} == {
@@ -111,8 +114,11 @@ def test_a_raising_evaluator_leaves_the_others_in_the_report():
 def test_options_reach_their_own_evaluator():
     mixed = AnswerInput("m", "What is an index?", "An index makes lookups fast because rows are found "
                         "without a scan, for example by email.", type="mixed")
-    star = score_answer(mixed, [structure], options={"structure": {"mixed_star_weight": 1.0}})
-    tech = score_answer(mixed, [structure], options={"structure": {"mixed_star_weight": 0.0}})
+    manager = PluginManager(builtins=("aimi.evaluators.structure",), entry_points=False)
+    star = score(mixed, states=default_states({"structure": {"mixed_star_weight": 1.0}}, manager),
+                 manager=manager)
+    tech = score(mixed, states=default_states({"structure": {"mixed_star_weight": 0.0}}, manager),
+                 manager=manager)
     assert star.dimensions["structure"].evidence["star_weight"] == 1.0
     assert tech.dimensions["structure"].evidence["star_weight"] == 0.0
     assert star.overall < tech.overall == 100

@@ -10,11 +10,10 @@ from collections import Counter
 import pytest
 from sqlalchemy import delete, func, select
 
-from aimi.evaluators import BUILTIN_EVALUATORS
 from aimi.evaluators.nlp import load_pipeline
-from aimi.evaluators.report import import_evaluators, score_answer
 from aimi.platform import demo
 from aimi.platform.db import tenant_scope, tenant_session
+from aimi.plugins.scoring import default_states, score
 from aimi.plugins.types import AnswerInput
 from aimi.tenants import registry
 from aimi.tenants.interview_models import ROLES, Question, QuestionBank, QuestionVersion
@@ -108,11 +107,11 @@ def test_a_bad_file_names_the_file_and_the_question(questions):
 
 
 def _score(question: dict, answer: str, options: dict | None = None):
-    return score_answer(
+    return score(
         AnswerInput(id="starter", question=question["text"], answer=answer,
                     reference_answers=tuple(question["reference_answers"]), rubric=tuple(question["rubric"]),
                     keywords=tuple(question["keywords"]), type=question["type"]),
-        import_evaluators(BUILTIN_EVALUATORS), options=options,
+        states=default_states(options or {}),
     )
 
 

@@ -1,4 +1,5 @@
-"""`aimi evaluate-batch`: score JSON Lines of answers offline, with no database or tenant.
+"""`aimi evaluate-batch`: score JSON Lines of answers offline, with no database or tenant,
+through the same pipeline as interviews and try-it evaluations (``aimi.plugins.scoring``).
 
 Each input line is one answer; each output line its report, keys sorted so that the same
 input always gives byte-identical output. A bad line is reported on stderr with its number
@@ -9,15 +10,12 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterable, Sequence
-from types import ModuleType
+from collections.abc import Iterable
 from typing import Any, TextIO
 
 import click
 
-from aimi.evaluators import BUILTIN_EVALUATORS
-from aimi.evaluators.nlp import load_pipeline
-from aimi.evaluators.report import import_evaluators, score_answer
+from aimi.plugins.scoring import score
 from aimi.plugins.types import INTERVIEW_TYPES, AnswerInput
 
 REQUIRED = ("id", "question", "answer")
@@ -60,11 +58,9 @@ def parse_line(line: str) -> tuple[str | int, AnswerInput]:
     )
 
 
-def run_batch(lines: Iterable[str], out: TextIO, err: TextIO,
-              evaluators: Sequence[ModuleType] | None = None) -> tuple[int, int]:
-    """Score every line; returns (scored, failed). Blank lines are skipped."""
-    modules = tuple(evaluators) if evaluators is not None else import_evaluators(BUILTIN_EVALUATORS)
-    nlp = load_pipeline()
+def run_batch(lines: Iterable[str], out: TextIO, err: TextIO) -> tuple[int, int]:
+    """Score every line through the one pipeline with the defaults (no tenant); returns
+    (scored, failed). Blank lines are skipped."""
     scored = failed = 0
     for number, line in enumerate(lines, start=1):
         if not line.strip():
@@ -75,7 +71,7 @@ def run_batch(lines: Iterable[str], out: TextIO, err: TextIO,
             failed += 1
             err.write(f"line {number}: {exc}\n")
             continue
-        record: dict[str, Any] = {"id": record_id, **score_answer(answer, modules, nlp=nlp).as_dict()}
+        record: dict[str, Any] = {"id": record_id, **score(answer).as_dict()}
         out.write(json.dumps(record, sort_keys=True, ensure_ascii=False) + "\n")
         scored += 1
     return scored, failed
