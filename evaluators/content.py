@@ -21,7 +21,8 @@ from typing import Any
 
 from spacy.attrs import IS_ALPHA, LIKE_NUM
 
-from aimi.evaluators import embeddings
+from aimi.evaluators import contradiction, embeddings
+from aimi.evaluators.answer_form import form_factor, prose_share
 from aimi.evaluators.text_features import Term, TermIndex, terms, weight
 from aimi.plugins.hookspecs import hookimpl
 from aimi.plugins.types import AnswerInput, DimensionScore, OptionSpec, ScoringContext
@@ -34,6 +35,8 @@ QUESTION_WORD_FACTOR = 0.3  # words the question already contains prove little
 SEMANTIC_SHARE = 0.5  # share of the embedding cosine in the similarity when it is used
 RECALL_BIAS = 2.0  # F-beta's beta: above 1 favours saying the reference's words over extra words
 PAIR_SHARE = 0.2  # share of word-pair overlap (word order, phrases) in the lexical similarity
+CONTRADICTION_WEIGHT = 0.5  # each contradiction divides coverage and similarity by 1 + this
+LIST_BELOW = 0.5  # prose share under which the answer reads as a list of terms
 
 
 @dataclass(frozen=True)
@@ -41,7 +44,7 @@ class ContentOptions:
     coverage_weight: float = 0.5
     similarity_weight: float = 0.4
     length_weight: float = 0.1
-    similarity_method: str = "auto"
+    similarity_method: str = "lexical"  # embeddings cost more than the speed target allows
     point_threshold: float = 0.6
 
 
@@ -60,7 +63,8 @@ def aimi_options() -> dict[str, OptionSpec]:
         "length_weight": OptionSpec(float, _DEFAULTS.length_weight, "Weight of answer length.", min=0, max=1),
         "similarity_method": OptionSpec(
             str, _DEFAULTS.similarity_method,
-            "lexical (word overlap), semantic (sentence embeddings, needs the semantic extra) or auto.",
+            "lexical (word overlap only), semantic (also sentence embeddings, needs the semantic "
+            "extra) or auto (semantic when the extra is installed).",
             choices=METHODS,
         ),
         "point_threshold": OptionSpec(
@@ -342,8 +346,8 @@ def score_content(answer: AnswerInput, context: ScoringContext) -> DimensionScor
 
     # Similarity
     if context.reference_docs:
-        method, sims = _similarities(answer, answer_terms, index, reference_terms, weigh,
-                                     opts.similarity_method)
+        method, sims = _similarities(answer_terms, index, context.reference_docs, reference_terms, weigh,
+                                     doc, opts.similarity_method)
         best = max(range(len(sims)), key=lambda i: (sims[i], -i))
         parts["similarity"] = _clip(sims[best]) ** 0.6
         evidence["similarity"] = {"method": method, "value": round(sims[best], 3),
@@ -353,22 +357,51 @@ def score_content(answer: AnswerInput, context: ScoringContext) -> DimensionScor
         parts["relevance"] = relevance
         evidence["question_relevance"] = round(relevance, 3)
 
+    # Meaning: said in sentences, and not the opposite of the reference
+    share = prose_share(doc)
+    evidence["prose_share"] = round(share, 3)
+    findings = contradiction.find(answer_terms, text, _claims(answer, context, reference_terms))
+    if findings:
+        evidence["contradictions"] = [f.as_dict() for f in findings]
+    agreement = 1 / (1 + CONTRADICTION_WEIGHT * len(findings))
+    for name in ("coverage", "similarity"):
+        if name in parts:
+            parts[name] *= agreement
+
     weights = {"coverage": opts.coverage_weight, "similarity": opts.similarity_weight,
                "relevance": opts.similarity_weight, "length": opts.length_weight}
     total_weight = sum(weights[k] for k in parts)
     score = 0.0 if not words else 100 * sum(weights[k] * v for k, v in parts.items()) / (total_weight or 1)
+    score *= form_factor(share)
     evidence["components"] = {k: round(100 * v, 1) for k, v in parts.items()}
     advice = _suggestions(evidence, words, low, high)
     return DimensionScore(NAME, round(score, 1), evidence, advice, plugin=NAME)
 
 
-def _similarities(answer: AnswerInput, answer_terms: tuple[Term, ...], index: TermIndex,
+def _claims(answer: AnswerInput, context: ScoringContext,
+            reference_terms: Sequence[tuple[Term, ...]]) -> list[tuple[str, tuple[Term, ...]]]:
+    """What the answer may contradict: each reference sentence and each rubric point."""
+    claims = [(p, _parsed_terms(context.nlp, p)) for p in answer.rubric]
+    for doc, ref_terms in zip(context.reference_docs, reference_terms, strict=True):
+        for index, sent in enumerate(doc.sents):
+            claims.append((sent.text.strip(), tuple(t for t in ref_terms if t.sent == index)))
+    return claims
+
+
+def _text_vector(doc: Any) -> Any:
+    """The embedding of a parsed text: its sentences' vectors, pooled."""
+    sentences = [s.text.strip() for s in doc.sents if s.text.strip()] or [doc.text]
+    return embeddings.mean_vector(embeddings.embed(sentences))
+
+
+def _similarities(answer_terms: tuple[Term, ...], index: TermIndex, reference_docs: Sequence[Any],
                   reference_terms: Sequence[tuple[Term, ...]], weigh: _Weigher,
-                  method: str) -> tuple[str, list[float]]:
+                  answer_doc: Any, method: str) -> tuple[str, list[float]]:
     lexical = [_lexical_similarity(answer_terms, index, ref, weigh) for ref in reference_terms]
     if method == "lexical" or not embeddings.available():
         return "lexical", lexical
-    cosines = embeddings.cosine_similarities(answer.answer, tuple(answer.reference_answers))
+    vector = _text_vector(answer_doc)
+    cosines = [float(vector @ _text_vector(doc)) for doc in reference_docs]
     return "semantic", [(1 - SEMANTIC_SHARE) * lex + SEMANTIC_SHARE * _clip(cos) for lex, cos in
                         zip(lexical, cosines, strict=True)]
 
@@ -377,6 +410,12 @@ def _suggestions(evidence: dict[str, Any], words: int, low: int, high: int) -> t
     if not words:
         return ("You did not give an answer. Even a short one that names the main idea earns credit.",)
     out = []
+    if evidence["prose_share"] < LIST_BELOW:
+        out.append("Your answer lists terms without explaining them; say in sentences what each one "
+                   "means and why it matters.")
+    for finding in evidence.get("contradictions", [])[:2]:
+        out.append(f'You say "{finding["says"]}", the reference says "{finding["reference_says"]}"; '
+                   "check that point.")
     for point in evidence.get("points_missed", [])[:3]:
         out.append(f'You did not mention "{point["point"]}"; add a sentence that covers it.')
     missing = evidence.get("keywords_missing", [])

@@ -2,9 +2,13 @@
 and repetition.
 
 Spelling uses pyspellchecker's bundled English word list (offline) and leaves alone what is
-not a plain English word: names, technical tokens, and every word of the question, its
-reference answers, rubric and keywords. Grammar is a small set of rules that are right far
-more often than wrong; a full grammar checker would need a model we cannot ship.
+not a plain English word: names, technical tokens, every word of the question, its
+reference answers, rubric and keywords, every word of the tenant's question banks, and the
+tenant's own word list (the ``extra_words`` option). Grammar is a small set of rules that are
+right far more often than wrong; a full grammar checker would need a model we cannot ship.
+A spoken answer is a transcript: its capitals and punctuation are the recogniser's, not the
+candidate's, so it is judged on neither (no capital-letter rules, no sentence-length
+readability).
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from spellchecker import SpellChecker
 
 from aimi.evaluators.textview import Hit, TextView, clamp, per_100, quoted, view
 from aimi.plugins.hookspecs import hookimpl
-from aimi.plugins.types import AnswerInput, DimensionScore, ScoringContext
+from aimi.plugins.types import AnswerInput, DimensionScore, OptionSpec, ScoringContext
 
 NAME = "language"
 WEIGHTS = {"spelling": 0.3, "grammar": 0.3, "readability": 0.2, "vocabulary": 0.2}
@@ -40,11 +44,14 @@ _TECH_WORDS_TEXT = """
     serverless multithreading multithreaded goroutine goroutines nullable iterable iterator
     async subclass subclasses superclass polymorphic inheritance getter setter getters setters
     unittest pytest codebase codebases email emails online offline startup startups
+    app apps uptime downtime failover webapp webapps frontends backends dataflow hotfix
+    rollout rollback timestamp timestamps latencies throughput signup checkout dropdown
 """
 TECH_WORDS = frozenset(_TECH_WORDS_TEXT.split())
 _WORD = re.compile(r"[A-Za-z]+")
 _SYLLABLES = re.compile(r"[aeiouy]+")
 
+_I_RULE = "Write 'I' as a capital letter."
 # (pattern, message): each match is one grammar error at the match's span.
 _GRAMMAR_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\b(?!(?:that|had)\b)([A-Za-z]+)\s+\1\b", re.IGNORECASE),
@@ -54,7 +61,7 @@ _GRAMMAR_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\b(?i:an)\s+(?!(?:hour|honest|honou?r|heir))[bcdfgjklmnpqrstvwxyz][a-z]*\b"),
      "Use 'a' before a consonant sound: 'a project', not 'an project'."),
     (re.compile(r"(?<![\w'.])i(?=\s|'m|'ve|'ll|'d)"),
-     "Write 'I' as a capital letter."),
+     _I_RULE),
     (re.compile(r"\b(?:could|should|would|must|might)\s+of\b", re.IGNORECASE),
      "Write 'could have' (or 'could've'), not 'could of'."),
     (re.compile(r"\b(?:he|she|it)\s+(?:don't|do not|have been|are|were not)\b", re.IGNORECASE),
@@ -103,11 +110,20 @@ def _syllables(word: str) -> int:
 
 
 @hookimpl
+def aimi_options() -> dict[str, OptionSpec]:
+    return {"extra_words": OptionSpec(
+        list, [], "Words spelt right for this college (names, product and course terms): never "
+        "flagged as misspellings.")}
+
+
+@hookimpl
 def aimi_score_answer(answer: AnswerInput, context: ScoringContext) -> list[DimensionScore]:
     text = view(context.doc)
-    known = _given_words(answer, context.reference_docs)
+    spoken = answer.speech is not None
+    extra = {str(w).lower() for w in context.options.get("extra_words", ())}
+    known = _given_words(answer, context.reference_docs) | context.vocabulary | extra
     spelling = _spelling(text, known)
-    grammar = _grammar(text)
+    grammar = _grammar(text, spoken)
     readability = _readability(text)
     vocabulary = _vocabulary(text, known)
     words = max(text.word_count, 1)
@@ -117,7 +133,10 @@ def aimi_score_answer(answer: AnswerInput, context: ScoringContext) -> list[Dime
         "readability": readability["score"],
         "vocabulary": vocabulary["score"],
     }
-    score = sum(WEIGHTS[k] * v for k, v in parts.items())
+    if spoken:  # sentence lengths of a transcript are where the recogniser put full stops
+        del parts["readability"]
+        readability = {"advice": [], "skipped": "spoken answer: sentence breaks are the transcriber's"}
+    score = sum(WEIGHTS[k] * v for k, v in parts.items()) / sum(WEIGHTS[k] for k in parts)
     advice = []
     if spelling:
         fixes = [f"{m['word']} -> {m['suggestion']}" for m in spelling]
@@ -158,9 +177,13 @@ def _spelling(text: TextView, known: frozenset[str]) -> list[dict[str, Any]]:
     return found
 
 
-def _grammar(text: TextView) -> list[dict[str, Any]]:
+def _grammar(text: TextView, spoken: bool = False) -> list[dict[str, Any]]:
+    """Rule matches; a spoken answer is not held to capital letters (the transcriber wrote them)."""
     found = [_error(m.group(0), m.start(), m.end(), message)
-             for pattern, message in _GRAMMAR_RULES for m in pattern.finditer(text.text)]
+             for pattern, message in _GRAMMAR_RULES for m in pattern.finditer(text.text)
+             if not (spoken and message == _I_RULE)]
+    if spoken:
+        return sorted(found, key=lambda e: (e["span"][0], e["message"]))
     dictionary = _speller().word_frequency.dictionary
     for sentence in text.sentences:
         first = sentence.words[0] if sentence.words else None

@@ -17,6 +17,7 @@ from importlib import resources
 
 from spacy.lang.en.stop_words import STOP_WORDS
 
+from aimi.evaluators import tech_terms
 from aimi.evaluators.synonyms import synonyms_of
 
 # spaCy's stop list drops words that carry meaning in an answer ("more", "same", "empty").
@@ -77,12 +78,22 @@ def _instead_of(token) -> bool:
 
 
 def terms(doc) -> tuple[Term, ...]:
-    """The content terms of a parsed text, in order."""
+    """The content terms of a parsed text, in order. A technical token ("O(1)", "n log n",
+    "C plus plus") is one term with its canonical form as lemma; its words are not terms."""
     out: list[Term] = []
+    spans = list(tech_terms.find(doc.text))
     reach = 0
     for sent_index, sent in enumerate(doc.sents):
         reach = 0
         for token in sent:
+            while spans and spans[0].end <= token.idx:
+                spans.pop(0)
+            if spans and spans[0].start <= token.idx:
+                tech = spans[0]
+                if not (out and out[-1].start == tech.start):
+                    out.append(Term(tech.term, tech.term, tech.start, tech.end, sent_index, reach > 0))
+                    reach = 0
+                continue
             lower = token.lower_
             if lower in NEGATIONS or _instead_of(token):
                 reach = _NEGATION_REACH

@@ -4,7 +4,9 @@ Sentiment is VADER's compound score averaged over sentences (its lexicon ships w
 vadersentiment package);
 assertiveness weighs hedges against confident statements ("I decided", "I will", "I
 recommend") and counts passive sentences. The evidence names the words that moved each
-number: nothing here guesses how the candidate felt.
+number: nothing here guesses how the candidate felt. Words that VADER reads as negative but
+that name technical things ("collision", "worst case", "kill the process", "fail over",
+"attack surface", "error rate") are masked before scoring: they describe systems, not mood.
 """
 
 from __future__ import annotations
@@ -32,6 +34,13 @@ PASSIVE = re.compile(
     r"chosen|broken|spoken|paid|set|put|run|left|caught|brought|bought|led|lost|won|split|cut|hit)\b",
     re.IGNORECASE)
 _NEGATIONS = frozenset(NEGATE) | {"not", "n't"}
+TECHNICAL_SENSE = re.compile(
+    r"\b(?:collisions?|collid(?:e|es|ed|ing)|worst[\s-]+case|kill(?:s|ed|ing)?|fail(?:s|ed|ing)?[\s-]+"
+    r"(?:over|open|closed|fast|safe)|failover|fail-?safe|attacks?|attackers?|abort(?:s|ed)?|crash(?:es|ed)?|"
+    r"fatal|panics?|exceptions?|penalty|penalties|loss(?:es)?|miss(?:es)?|dead(?:lock)?s?|"
+    r"reject(?:s|ed|ion)?|drop(?:s|ped)?|terminat(?:e|es|ed|ion)|threats?|vulnerab\w*|block(?:s|ed|ing)?|"
+    r"errors?|bugs?|leaks?|starv(?:e|es|ed|ation)|stale|overfit\w*|underfit\w*|noise|noisy|bias(?:ed)?|"
+    r"cancel(?:s|led|ed)?|denied|deny|poison(?:ed|ing)?|garbage)\b", re.IGNORECASE)
 _NEGATION_REACH = 3  # VADER looks this many words back for a negation
 
 
@@ -59,12 +68,18 @@ def _sentiment(text: TextView) -> dict[str, Any]:
     # VADER's own advice for paragraphs: score each sentence and average. It is also much
     # faster (VADER re-reads the whole text for every sentiment word), and a sentence with no
     # lexicon word scores 0 without being run.
-    compounds = [analyzer.polarity_scores(s.text)["compound"] if any(w.lower in lexicon for w in s.words)
-                 else 0.0 for s in text.sentences]
+    masked = [(m.start(), m.end()) for m in TECHNICAL_SENSE.finditer(text.text)]
+
+    def technical(word: Any) -> bool:
+        return any(start <= word.start < end for start, end in masked)
+
+    compounds = [analyzer.polarity_scores(_mask(s.text, s.start, masked))["compound"]
+                 if any(w.lower in lexicon and not technical(w) for w in s.words) else 0.0
+                 for s in text.sentences]
     compound = sum(compounds) / len(compounds) if compounds else 0.0
     for i, word in enumerate(words):
         valence = lexicon.get(word.lower)
-        if not valence:
+        if not valence or technical(word):
             continue
         negated = any(w.lower in _NEGATIONS for w in words[max(0, i - _NEGATION_REACH):i])
         item = {**Hit(word.text, word.start, word.end).as_dict(), "valence": valence, "negated": negated}
@@ -79,6 +94,15 @@ def _sentiment(text: TextView) -> dict[str, Any]:
                       "factually and spend more words on what you did about them.")
     return {"compound": round(compound, 3), "positive_words": positive, "negative_words": negative,
             "score": round(clamp(score), 1), "advice": advice}
+
+
+def _mask(sentence: str, offset: int, spans: list[tuple[int, int]]) -> str:
+    """The sentence with technical-sense words blanked (offsets kept)."""
+    chars = list(sentence)
+    for start, end in spans:
+        for i in range(max(start - offset, 0), min(end - offset, len(chars))):
+            chars[i] = " "
+    return "".join(chars)
 
 
 def _assertiveness(text: TextView) -> dict[str, Any]:

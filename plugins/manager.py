@@ -193,17 +193,17 @@ class PluginManager:
         who = f"plugin {only!r} (is it enabled?) did not handle" if only else "no enabled plugin handled"
         raise NotHandledError(f"{who} {hook} for tenant {tenant or '(platform)'}")
 
-    def score_answer(self, answer: AnswerInput, *, tenant: str | None,
-                     settings: States) -> list[DimensionScore]:
+    def score_answer(self, answer: AnswerInput, *, tenant: str | None, settings: States,
+                     vocabulary: frozenset[str] = frozenset()) -> list[DimensionScore]:
         """Every enabled evaluator's dimensions, in registration order. The answer and
         references are parsed once and shared; an evaluator that raises (or returns
         something else than a list of DimensionScore) gives one dimension named after it,
-        with no score and the error."""
+        with no score and the error. ``vocabulary`` is the words of the tenant's banks."""
         nlp = load_pipeline()
         doc, *references = nlp.pipe([answer.answer, *answer.reference_answers])
         scores: list[DimensionScore] = []
         for name, impl, state in reversed(list(self._enabled("aimi_score_answer", settings))):
-            context = ScoringContext(tenant, dict(state.options), nlp, doc, tuple(references))
+            context = ScoringContext(tenant, dict(state.options), nlp, doc, tuple(references), vocabulary)
             try:
                 result = self._call(impl, answer=answer, context=context)
                 _check_scores(result)

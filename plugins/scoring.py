@@ -15,17 +15,20 @@ from aimi.plugins import settings as plugin_settings
 from aimi.plugins.manager import PluginManager, States, get_manager
 from aimi.plugins.settings import PluginState
 from aimi.plugins.types import AnswerInput
+from aimi.tenants import questions
 from aimi.tenants import settings as tenant_settings
 from aimi.tenants.context import current_tenant
 
 
 def score(answer: AnswerInput, *, tenant: str | None = None, states: States | None = None,
-          weights: Mapping[str, Any] | None = None, manager: PluginManager | None = None) -> Report:
+          weights: Mapping[str, Any] | None = None, vocabulary: frozenset[str] = frozenset(),
+          manager: PluginManager | None = None) -> Report:
     """The report for ``answer``: every enabled evaluator's dimensions (``states``, by default
     the built-ins with their default options), weighted by the interview type with the
-    ``weights`` overrides (``{type: {dimension: weight}}``) laid over the defaults."""
+    ``weights`` overrides (``{type: {dimension: weight}}``) laid over the defaults.
+    ``vocabulary`` is the words of the tenant's question banks (known to the spelling check)."""
     manager = manager or get_manager()
-    dimensions = manager.score_answer(answer, tenant=tenant, settings=states or {})
+    dimensions = manager.score_answer(answer, tenant=tenant, settings=states or {}, vocabulary=vocabulary)
     kind = answer.type if answer.type in DEFAULT_WEIGHTS else "mixed"
     return build_report(answer, dimensions, resolve_weights(kind, weights))
 
@@ -45,4 +48,5 @@ def default_states(options: Mapping[str, Mapping[str, Any]],
 def score_for_tenant(session: Session, answer: AnswerInput) -> Report:
     """The report for ``answer`` under the tenant in context."""
     return score(answer, tenant=current_tenant().slug, states=plugin_settings.load(session),
-                 weights=tenant_settings.load(session).scoring_weights)
+                 weights=tenant_settings.load(session).scoring_weights,
+                 vocabulary=questions.bank_vocabulary(session))

@@ -66,6 +66,8 @@ class ScoringContext:
     nlp: Any  # spacy.language.Language
     doc: Any  # spacy.tokens.Doc of the answer
     reference_docs: tuple[Any, ...] = ()
+    # Words of the tenant's question banks (lower case), known to be spelt as the college wants.
+    vocabulary: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)

