@@ -7,7 +7,11 @@ reference answers, as for a question whose author gave none). Nothing is trained
 test splits; ``--training`` runs the same measure on the training splits instead, which
 is where the scorer may be tuned.
 
-Run: ``python benchmarks/scoring_quality.py [--data PATH] [--method lexical|semantic|auto]``.
+``--promoted K`` simulates mentor-promoted references: up to K training answers graded correct
+join each test question's references (only unseen-answers questions have any).
+
+Run: ``python benchmarks/scoring_quality.py [--data PATH] [--method lexical|semantic|auto]
+[--promoted K]``.
 """
 
 from __future__ import annotations
@@ -60,6 +64,20 @@ def word_overlap(answer: str, references: Sequence[str]) -> float:
     return best
 
 
+def promoted_references(questions: list[Question], training: list[Question], count: int) -> list[Question]:
+    """Mentor-promoted references simulated: each test question gains up to ``count`` TRAINING
+    answers to the same question that were graded correct (never a test answer). Questions of
+    the unseen-questions and unseen-domains splits have no training answers, so they keep only
+    the author's references, as a new question would."""
+    by_id = {q.id: q for q in training}
+    out = []
+    for question in questions:
+        extra = tuple(a.text for a in by_id[question.id].answers if a.correct)[:count] \
+            if question.id in by_id else ()
+        out.append(replace(question, references=question.references + extra))
+    return out
+
+
 def content_scorer(method: str) -> Callable[[Question], list[float]]:
     """The content dimension of the one scoring pipeline's report, the content evaluator alone on."""
     states = default_states({"content": {"similarity_method": method}})
@@ -93,14 +111,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, default=DEFAULT_ZIP, help="path to semeval-3way.zip")
     parser.add_argument("--method", choices=("lexical", "semantic", "auto"), default="lexical")
     parser.add_argument("--training", action="store_true", help="measure the training splits (for tuning)")
+    parser.add_argument("--promoted", type=int, default=0, metavar="K",
+                        help="add up to K correct training answers of the same question as references")
     args = parser.parse_args(argv)
     scorer = content_scorer(args.method)
     if args.training:
         splits = [(f"{c}/training", load_training(c, args.data)) for c in CORPORA]
     else:
         splits = [(f"{c}/{s}", load_test_split(c, s, args.data)) for c, s in TEST_SPLITS]
+    if args.promoted:
+        training = {c: load_training(c, args.data) for c in CORPORA}
+        splits = [(name, promoted_references(questions, training[name.split("/")[0]], args.promoted))
+                  for name, questions in splits]
     rows = [evaluate(name, questions, scorer) for name, questions in splits]
-    print(f"content similarity method: {args.method}")
+    print(f"content similarity method: {args.method}; promoted references per question: {args.promoted}")
     print(f"{'split':38} {'answers':>7} {'overlap AUC':>11} {'content AUC':>11} {'ms/answer':>9}")
     for name, count, base, ours, ms in rows:
         print(f"{name:38} {count:7d} {base:11.3f} {ours:11.3f} {ms:9.2f}")

@@ -23,6 +23,10 @@ DEFAULT_WEIGHTS: dict[str, dict[str, float]] = {
 }
 # A dimension from a third-party plugin that no weight table mentions still counts, lightly.
 EXTRA_DIMENSION_WEIGHT = 0.10
+# A technical answer whose content scores below this cannot be carried by its form: the other
+# dimensions count in proportion (content 25 -> they count half). A fluent wrong answer or a
+# well-formed off-topic one then scores low overall, as its content does.
+CONTENT_GATE = 50.0
 STRENGTH_AT = 75.0
 WEAK_BELOW = 60.0
 
@@ -91,13 +95,26 @@ def build_report(answer: AnswerInput, dimensions: Iterable[DimensionScore],
     by_name = {d.name: d for d in dimensions}
     scored = {n: d for n, d in by_name.items() if d.score is not None}
     total = sum(table.get(n, EXTRA_DIMENSION_WEIGHT) for n in scored)
+    gate = content_gate(answer, scored)
     overall = None
     if total > 0:
-        weighted = sum(table.get(n, EXTRA_DIMENSION_WEIGHT) * d.score for n, d in scored.items())
+        weighted = sum(table.get(n, EXTRA_DIMENSION_WEIGHT) * d.score * (1.0 if n == "content" else gate)
+                       for n, d in scored.items())
         overall = round(weighted / total, 1)
     failed = sorted(n for n, d in by_name.items() if d.score is None)
-    return Report(overall, dict(sorted(by_name.items())), _summary(answer, overall, scored, failed),
+    summary = _summary(answer, overall, scored, failed)
+    if gate < 1.0 and overall is not None:
+        summary += " The content is weak, so the other dimensions count for less."
+    return Report(overall, dict(sorted(by_name.items())), summary,
                   _strengths(scored), _areas(scored))
+
+
+def content_gate(answer: AnswerInput, scored: Mapping[str, DimensionScore]) -> float:
+    """How much the dimensions other than content count in a technical answer's overall (0-1)."""
+    content = scored.get("content")
+    if answer.type != "technical" or content is None:
+        return 1.0
+    return min(1.0, content.score / CONTENT_GATE)
 
 
 def _label(name: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from aimi.evaluators.report import DEFAULT_WEIGHTS, DIMENSIONS
+from aimi.evaluators.report import CONTENT_GATE, DEFAULT_WEIGHTS, DIMENSIONS
 from aimi.platform.db import tenant_scope, tenant_session
 from aimi.tenants import settings as tenant_settings
 from conftest import csrf_token
@@ -81,7 +81,9 @@ def test_evaluations_use_the_tenants_weights(world):
             f"/t/beta/api/v1/evaluations/{other.get_json()['id']}",
             headers={"Authentication-Token": world.token("beta", "admin")}).get_json()["report"]
         weights = DEFAULT_WEIGHTS["technical"]
-        expected = sum(weights[d] * beta_report["dimensions"][d]["score"] for d in DIMENSIONS)
+        gate = min(1.0, beta_report["dimensions"]["content"]["score"] / CONTENT_GATE)
+        expected = sum(weights[d] * beta_report["dimensions"][d]["score"] * (1 if d == "content" else gate)
+                       for d in DIMENSIONS)
         assert beta_report["overall"] == pytest.approx(expected / sum(weights.values()), abs=0.15)
     finally:
         _reset(world, "alpha")
