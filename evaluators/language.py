@@ -121,8 +121,8 @@ def aimi_score_answer(answer: AnswerInput, context: ScoringContext) -> list[Dime
     text = view(context.doc)
     spoken = answer.speech is not None
     extra = {str(w).lower() for w in context.options.get("extra_words", ())}
-    known = _given_words(answer, context.reference_docs) | context.vocabulary | extra
-    spelling = _spelling(text, known)
+    known = _given_words(answer, context.reference_docs)
+    spelling = _spelling(text, known | context.vocabulary | extra)
     grammar = _grammar(text, spoken)
     readability = _readability(text)
     vocabulary = _vocabulary(text, known)

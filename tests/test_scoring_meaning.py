@@ -7,6 +7,12 @@ from __future__ import annotations
 
 import pytest
 
+from aimi.platform.db import tenant_scope, tenant_session
+from aimi.plugins import settings as plugin_settings
+from aimi.plugins.manager import get_manager
+from aimi.plugins.scoring import score
+from aimi.plugins.types import AnswerInput
+
 API = "/t/alpha/api/v1/evaluations"
 HASH_MAP = {
     "question": "How does a hash map work, and what is the time complexity of its operations?",
@@ -89,3 +95,50 @@ def test_collision_and_worst_case_are_not_negative_tone(world):
                              "key collides, lookups fail over to a linear scan and performance is killed.")
     sentiment = report["dimensions"]["tone"]["evidence"]["sentiment"]
     assert sentiment["compound"] >= 0 and not sentiment["negative_words"], sentiment
+
+
+def _flagged(world, slug: str, answer: str) -> set[str]:
+    token = world.token(slug, "admin")
+    resp = world.client().post(f"/t/{slug}/api/v1/evaluations",
+                               json={"question": "Tell us about a data project.", "answer": answer,
+                                     "type": "technical"}, headers={"Authentication-Token": token})
+    assert resp.status_code == 202, resp.get_json()
+    items = resp.get_json()["report"]["dimensions"]["language"]["evidence"]["spelling"]["items"]
+    return {item["word"].lower() for item in items}
+
+
+def test_spelling_knows_the_colleges_banks_and_word_list(world):
+    """Words of the college's question banks (the starter bank says "sharding" and "telecom")
+    and of its own word list are spelt right there; another college's list does not apply."""
+    answer = "We used sharding for the telecom data and the flink pipeline."
+    assert _flagged(world, "alpha", answer) == {"flink"}  # bank words known, its own term not yet
+    manager = get_manager()
+    with tenant_scope(world.tenants["alpha"]):
+        session = tenant_session()
+        plugin_settings.save(session, "language", True, {"extra_words": ["Flink"]}, manager=manager)
+        session.commit()
+    try:
+        assert _flagged(world, "alpha", answer) == set()
+        assert "flink" in _flagged(world, "beta", answer)
+    finally:
+        with tenant_scope(world.tenants["alpha"]):
+            session = tenant_session()
+            plugin_settings.save(session, "language", True, {"extra_words": []}, manager=manager)
+            session.commit()
+
+
+def test_a_spoken_answer_is_not_judged_on_capitals(world):
+    """A transcript's capitals and full stops are the recogniser's: the same words typed lose
+    language points for them, spoken they do not."""
+    words = ("the hash map is fast because i hash the key to a bucket and lookups are "
+             "constant time on average and the worst case is linear when keys collide")
+    manager = get_manager()
+    typed = score(AnswerInput("t", HASH_MAP["question"], words, type="technical"), manager=manager)
+    spoken = score(AnswerInput("s", HASH_MAP["question"], words, type="technical",
+                               speech={"words_per_minute": 140}), manager=manager)
+    typed_rules = {g["message"] for g in typed.dimensions["language"].evidence["grammar"]["items"]}
+    spoken_rules = {g["message"] for g in spoken.dimensions["language"].evidence["grammar"]["items"]}
+    assert "Write 'I' as a capital letter." in typed_rules and "Start each sentence with a capital letter." \
+        in typed_rules
+    assert not spoken_rules & {"Write 'I' as a capital letter.", "Start each sentence with a capital letter."}
+    assert spoken.dimensions["language"].score > typed.dimensions["language"].score
