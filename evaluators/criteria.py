@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from aimi.evaluators.structure import star_parts
-from aimi.evaluators.text_features import TermIndex, terms, weight
+from aimi.evaluators.text_features import TermIndex, terms
 from aimi.evaluators.textview import Sentence, TextView, Word, i_actions, view
 from aimi.plugins.types import AnswerInput, DimensionScore, ScoringContext
 
@@ -34,7 +34,10 @@ COMPANY_PLACEHOLDER = "{company}"
 EXPECTED_WORDS = {"hr": (60, 250), "behavioural": (120, 350)}
 LENGTH_SHARE = 0.15  # the rest of the score is the criteria met
 OFF_TOPIC_FLOOR = 0.35  # an answer sharing no word with the question keeps this share of its score
-TOPIC_RECALL_FOR_FULL = 0.25  # share of the question's topic words that shows the answer is on topic
+THEME_WORDS_FOR_FULL = 2  # distinct words of the question's theme that show an answer is on topic
+# Words that ask rather than name the theme of a question.
+_ASKING_WORDS = frozenset({"tell", "time", "describe", "give", "example", "situation", "show", "explain",
+                           "talk", "share", "handle", "know", "want", "think", "deal", "like"})
 
 
 @dataclass(frozen=True)
@@ -115,12 +118,12 @@ _GOALS = re.compile(
     r"|i (?:want|hope|plan|aim|intend|would like) to|i see myself"
     r"|my (?:goal|aim|plan|ambition)|long[- ]term|by then|in the future)\b",
     re.IGNORECASE)
-_DESCRIBES = re.compile(
+_DOES = re.compile(
     r"\b(?:builds?|makes?|provides?|sells?|offers?|develops?|runs?|serves?|operates?|designs?"
-    r"|manufactures?|helps?|is (?:a|an|one of|known|the)|are (?:a|an|known|the)|specialis\w+|speciali\w+"
-    r"|known for|its (?:products?|platform|customers|clients|services|app|software|mission)"
-    r"|products?|platform|customers|clients|services|founded|launched|markets?)\b",
+    r"|manufactures?|helps?|specialis\w+|speciali[sz]\w+|known for|products?|platform|customers|clients"
+    r"|services|software|apps?|launched|markets?|users)\b",
     re.IGNORECASE)
+_IS_A = re.compile(r"\b(?:is|are) (?:a|an|one of|the)\b", re.IGNORECASE)
 _GENERIC = re.compile(
     r"\b(?:(?:good|great|reputed|reputable|big|famous|well[- ]known|leading|top|best|nice) "
     r"(?:company|organi[sz]ation|brand|place|name|environment|culture|work culture)"
@@ -203,9 +206,9 @@ def _result(text: TextView, facts: Facts) -> list[Found]:
         sentence = text.sentences[index]
         if _LEARNING.search(sentence.text) and not _OUTCOME.search(sentence.text):
             continue  # a lesson is the learning criterion, not an outcome
-        measured = _MEASURE.search(sentence.text)
-        found.append(_sentence_found(sentence, 1.0 if measured else 0.75,
-                                     f"a measured result: '{measured.group(0)}'" if measured
+        measures = [m.group(0) for m in _MEASURE.finditer(sentence.text)]
+        found.append(_sentence_found(sentence, 1.0 if measures else 0.75,
+                                     f"a measured result: {', '.join(measures[:3])}" if measures
                                      else "an outcome, not measured"))
     return found
 
@@ -255,12 +258,10 @@ def _company_knowledge(text: TextView, facts: Facts) -> list[Found]:
     named = _company_pattern(facts.company) if facts.company else None
     found = []
     for sentence in text.sentences:
-        describes = _DESCRIBES.search(sentence.text)
-        if not describes:
-            continue
-        if named and named.search(sentence.text):
+        does = _DOES.search(sentence.text)
+        if named and named.search(sentence.text) and (does or _IS_A.search(sentence.text)):
             found.append(_sentence_found(sentence, 1.0, f"says what {facts.company} does"))
-        elif re.search(r"\b(?:you|your|the company|it|they|their)\b", sentence.text, re.IGNORECASE):
+        elif does and re.search(r"\b(?:you|your|the company|it|they|their)\b", sentence.text, re.IGNORECASE):
             found.append(_sentence_found(sentence, 0.6, "says what the company does"))
     return found
 
@@ -368,22 +369,21 @@ def criteria_of(answer: AnswerInput) -> tuple[str, ...]:
 
 
 def _topic(text: TextView, answer: AnswerInput, nlp: Any, doc: Any) -> tuple[float, list[str]]:
-    """Share (weighted) of the question's own words and keywords the answer uses: the theme
-    asked about (conflict, failure, deadlines), not the details of anybody's story."""
+    """How clearly the answer is about the theme asked (conflict, failure, deadlines): the
+    question's own words and keywords it uses, the asking words ("tell", "time") left out;
+    two distinct theme words make it clearly on topic. Nobody's story details are involved."""
     source = terms(nlp(" ".join((answer.question.replace(COMPANY_PLACEHOLDER, answer.company),
                                  *answer.keywords))))
-    unique = {t.lemma: t for t in source}
-    total = sum(weight(t.lemma) for t in unique.values())
-    if not total:
+    theme = {t.lemma: t for t in source if t.lemma not in _ASKING_WORDS}
+    if not theme:
         return 1.0, []
     index = TermIndex(terms(doc))
-    matched, words = 0.0, []
-    for term in unique.values():
-        quality, hits = index.find(term.lemma, term.stem)
+    words = []
+    for term in theme.values():
+        _quality, hits = index.find(term.lemma, term.stem)
         if hits:
-            matched += weight(term.lemma) * quality
             words.append(text.text[hits[0].start:hits[0].end])
-    return matched / total, words
+    return min(1.0, len(words) / THEME_WORDS_FOR_FULL), words
 
 
 def _length(words: int, low: int, high: int) -> float:
@@ -415,8 +415,7 @@ def score_criteria(answer: AnswerInput, context: ScoringContext) -> DimensionSco
     facts = Facts(answer.question, answer.company.strip())
     judged = [_judge(CRITERIA[c], text, facts) for c in criteria_of(answer)] if words else []
     met = sum(j["score"] for j in judged) / len(judged) if judged else 0.0
-    topic, topic_words = _topic(text, answer, context.nlp, context.doc) if words else (0.0, [])
-    on_topic = min(1.0, topic / TOPIC_RECALL_FOR_FULL)
+    on_topic, topic_words = _topic(text, answer, context.nlp, context.doc) if words else (0.0, [])
     topic_factor = OFF_TOPIC_FLOOR + (1 - OFF_TOPIC_FLOOR) * on_topic
     length = _length(words, low, high)
     score = 0.0 if not words else 100 * topic_factor * ((1 - LENGTH_SHARE) * met + LENGTH_SHARE * length)
@@ -424,7 +423,7 @@ def score_criteria(answer: AnswerInput, context: ScoringContext) -> DimensionSco
         "points_source": "criteria",
         "points_covered": [j for j in judged if j["covered"]],
         "points_missed": [j for j in judged if not j["covered"]],
-        "topic": {"value": round(topic, 3), "words": topic_words},
+        "topic": {"value": round(on_topic, 3), "words": topic_words},
         "word_count": words, "expected_words": [low, high],
         "components": {"criteria": round(100 * met, 1), "topic": round(100 * topic_factor, 1),
                        "length": round(100 * length, 1)},

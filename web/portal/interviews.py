@@ -70,7 +70,9 @@ class StartForm(FlaskForm):
                     NumberRange(1, interviews.MAX_QUESTIONS,
                                 f"Choose between 1 and {interviews.MAX_QUESTIONS} questions.")])
     target_company = StringField(
-        "Target company (optional)", filters=[strip], validators=[Length(max=interviews.MAX_COMPANY)],
+        "Target company (optional)", filters=[strip], validators=[Length(
+            max=interviews.MAX_COMPANY,
+            message=f"Give the company's name in at most {interviews.MAX_COMPANY} characters.")],
         description="The company you are preparing for: HR interviews then ask what you know about it "
                     "and why you want to work there. Left empty, those questions are not asked.")
     duration_minutes = IntegerField(
