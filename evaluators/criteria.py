@@ -32,9 +32,8 @@ CRITERIA_TYPES = ("hr", "behavioural")
 COMPANY_PLACEHOLDER = "{company}"
 # Expected answer length (words) of a criteria-judged answer when the question does not say.
 EXPECTED_WORDS = {"hr": (60, 250), "behavioural": (120, 350)}
-LENGTH_SHARE = 0.15  # the rest of the score is the criteria met
 OFF_TOPIC_FLOOR = 0.35  # an answer sharing no word with the question keeps this share of its score
-THEME_WORDS_FOR_FULL = 2  # distinct words of the question's theme that show an answer is on topic
+THEME_WORDS_FOR_FULL = 1  # an answer using none of the question's theme words is off topic
 # Words that ask rather than name the theme of a question.
 _ASKING_WORDS = frozenset({"tell", "time", "describe", "give", "example", "situation", "show", "explain",
                            "talk", "share", "handle", "know", "want", "think", "deal", "like"})
@@ -83,7 +82,8 @@ _LEARNING = re.compile(
     re.IGNORECASE)
 _OUTCOME = re.compile(
     r"\b(?:result|outcome|reduced|increased|improved|saved|delivered|finished|completed|won|achieved"
-    r"|shipped|launched|passed|cut|grew|raised|met|fell|rose)\b", re.IGNORECASE)
+    r"|shipped|launched|passed|cut|grew|raised|met|fell|rose|dropped|doubled|halved|qualified|cleared"
+    r"|selected|adopted|approved|accepted|renewed|signed|succeeded)\b", re.IGNORECASE)
 _ROLE = re.compile(
     r"\b(?:(?:this|the|your|a) (?:role|job|position|team|company|organi[sz]ation|field|domain|industry)"
     r"|as an? (?:engineer|developer|analyst|designer|manager|marketer|consultant|scientist|executive"
@@ -201,8 +201,11 @@ def _own_action(text: TextView, facts: Facts) -> list[Found]:
 
 
 def _result(text: TextView, facts: Facts) -> list[Found]:
+    """The STAR result sentences the structure evaluator finds, and any sentence that reports
+    an outcome ("marks rose", "the client renewed"); full credit when it is measured."""
     found = []
-    for index in star_parts(text)["result"]:
+    outcomes = {i for i, s in enumerate(text.sentences) if _OUTCOME.search(s.text)}
+    for index in sorted(set(star_parts(text)["result"]) | outcomes):
         sentence = text.sentences[index]
         if _LEARNING.search(sentence.text) and not _OUTCOME.search(sentence.text):
             continue  # a lesson is the learning criterion, not an outcome
@@ -370,8 +373,8 @@ def criteria_of(answer: AnswerInput) -> tuple[str, ...]:
 
 def _topic(text: TextView, answer: AnswerInput, nlp: Any, doc: Any) -> tuple[float, list[str]]:
     """How clearly the answer is about the theme asked (conflict, failure, deadlines): the
-    question's own words and keywords it uses, the asking words ("tell", "time") left out;
-    two distinct theme words make it clearly on topic. Nobody's story details are involved."""
+    question's own words and keywords it uses, the asking words ("tell", "time") left out.
+    An answer using none of them is about something else. No story details are involved."""
     source = terms(nlp(" ".join((answer.question.replace(COMPANY_PLACEHOLDER, answer.company),
                                  *answer.keywords))))
     theme = {t.lemma: t for t in source if t.lemma not in _ASKING_WORDS}
@@ -387,10 +390,12 @@ def _topic(text: TextView, answer: AnswerInput, nlp: Any, doc: Any) -> tuple[flo
 
 
 def _length(words: int, low: int, high: int) -> float:
+    """A factor on the criteria met: an answer well below the expected length cannot develop
+    them (the square root of its share of the minimum), a rambling one loses a little."""
     if words < low:
-        return words / low
+        return (words / low) ** 0.5
     if words > high:
-        return max(0.5, high / words)
+        return max(0.7, high / words)
     return 1.0
 
 
@@ -418,7 +423,7 @@ def score_criteria(answer: AnswerInput, context: ScoringContext) -> DimensionSco
     on_topic, topic_words = _topic(text, answer, context.nlp, context.doc) if words else (0.0, [])
     topic_factor = OFF_TOPIC_FLOOR + (1 - OFF_TOPIC_FLOOR) * on_topic
     length = _length(words, low, high)
-    score = 0.0 if not words else 100 * topic_factor * ((1 - LENGTH_SHARE) * met + LENGTH_SHARE * length)
+    score = 0.0 if not words else 100 * topic_factor * met * length
     evidence: dict[str, Any] = {
         "points_source": "criteria",
         "points_covered": [j for j in judged if j["covered"]],
