@@ -112,7 +112,7 @@ def render(interview: Interview, *, candidate_name: str, college: str, role_labe
         pdf.heading("Topics to review")
         pdf.bullets([f"Q{t['position'] + 1}: {t['question']} (missed: {'; '.join(t['missed'])})"
                      for t in topics])
-    pdf.para("In the answers: bold green = rubric point covered, orange = filler word, "
+    pdf.para("In the answers: bold green = rubric point covered or criterion met, orange = filler word, "
              "blue = a part of the answer's structure.", 8, MUTED)
     for answer in interview.answers:
         pdf.heading(f"Question {answer.position + 1} ({answer.difficulty}): {answer.question_text}", 11)
