@@ -51,9 +51,8 @@ class Found:
 
 @dataclass(frozen=True)
 class Facts:
-    """What detectors may know besides the answer: the question and the target company."""
+    """What detectors may know besides the answer: the target company ("" when none)."""
 
-    question: str
     company: str
 
 
@@ -343,16 +342,12 @@ def applies(answer: AnswerInput) -> bool:
     return answer.type in CRITERIA_TYPES
 
 
-def is_company_question(text: str) -> bool:
-    return COMPANY_PLACEHOLDER in text
-
-
 def default_criteria(question: str, kind: str) -> tuple[str, ...]:
     """Criteria for a question whose rubric names none (an older HR question)."""
     lower = question.casefold()
     if kind == "behavioural":
         return STAR_CRITERIA
-    if "company" in lower or COMPANY_PLACEHOLDER in question:
+    if "company" in lower:  # "{company}" too
         return ("company_knowledge", "role_relevance", "specific")
     if "yourself" in lower:
         return ("background", "example", "motivation", "role_relevance")
@@ -417,7 +412,7 @@ def score_criteria(answer: AnswerInput, context: ScoringContext) -> DimensionSco
     text = view(context.doc)
     words = text.word_count
     low, high = answer.expected_words or EXPECTED_WORDS.get(answer.type, EXPECTED_WORDS["hr"])
-    facts = Facts(answer.question, answer.company.strip())
+    facts = Facts(answer.company.strip())
     judged = [_judge(CRITERIA[c], text, facts) for c in criteria_of(answer)] if words else []
     met = sum(j["score"] for j in judged) / len(judged) if judged else 0.0
     on_topic, topic_words = _topic(text, answer, context.nlp, context.doc) if words else (0.0, [])

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import delete, func, select
 
 from aimi.evaluators import BUILTIN_EVALUATORS
-from aimi.evaluators.criteria import COMPANY_PLACEHOLDER, is_company_question
+from aimi.evaluators.criteria import COMPANY_PLACEHOLDER
 from aimi.evaluators.nlp import load_pipeline
 from aimi.evaluators.report import import_evaluators, score_answer
 from aimi.platform import demo
@@ -110,7 +110,7 @@ def test_a_bad_file_names_the_file_and_the_question(questions):
 
 def _score(question: dict, answer: str, options: dict | None = None):
     # A company question's reference answers are about the example company "Ledgerly".
-    company = "Ledgerly" if is_company_question(question["text"]) else ""
+    company = "Ledgerly" if COMPANY_PLACEHOLDER in question["text"] else ""
     return score_answer(
         AnswerInput(id="starter", question=question["text"].replace(COMPANY_PLACEHOLDER, company),
                     answer=answer, reference_answers=tuple(question["reference_answers"]),
