@@ -21,7 +21,7 @@ from typing import Any
 
 from spacy.attrs import IS_ALPHA, LIKE_NUM
 
-from aimi.evaluators import contradiction, embeddings
+from aimi.evaluators import contradiction, criteria, embeddings
 from aimi.evaluators.answer_form import form_factor, prose_share
 from aimi.evaluators.text_features import Term, TermIndex, terms, weight
 from aimi.plugins.hookspecs import hookimpl
@@ -100,6 +100,8 @@ def resolve_options(options: Mapping[str, Any]) -> ContentOptions:
 
 @hookimpl
 def aimi_score_answer(answer: AnswerInput, context: ScoringContext) -> list[DimensionScore]:
+    if criteria.applies(answer):  # HR and behavioural: criteria, never a model story's words
+        return [criteria.score_criteria(answer, context)]
     return [score_content(answer, context)]
 
 

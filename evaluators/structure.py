@@ -134,12 +134,19 @@ def _star_scores(text: TextView) -> list[dict[str, float]]:
     return scores
 
 
-def _star(text: TextView) -> tuple[float, dict[str, Any], list[str]]:
+def star_parts(text: TextView) -> dict[str, list[int]]:
+    """The sentences (indexes) that carry each STAR part; criteria scoring reads the same
+    detection (situation, result) so the two dimensions never disagree on what was said."""
     parts: dict[str, list[int]] = {part: [] for part in STAR}
     for index, scores in enumerate(_star_scores(text)):
         for part, value in scores.items():
             if value >= _ASSIGN_AT:
                 parts[part].append(index)
+    return parts
+
+
+def _star(text: TextView) -> tuple[float, dict[str, Any], list[str]]:
+    parts = star_parts(text)
     present = [p for p in STAR if parts[p]]
     firsts = [parts[p][0] for p in present]
     in_order = len(present) >= 2 and firsts == sorted(firsts)

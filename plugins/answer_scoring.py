@@ -26,10 +26,11 @@ def answer_input(answer: InterviewAnswer, speech: dict[str, Any] | None = None) 
     and for a spoken answer its delivery analysis."""
     question = answer.question
     return AnswerInput(
-        id=f"answer-{answer.id}", question=question.text, answer=answer.text,
+        id=f"answer-{answer.id}", question=answer.question_text, answer=answer.text,
         reference_answers=tuple(question.reference_answers or ()), rubric=tuple(question.rubric or ()),
         keywords=tuple(question.keywords or ()),
         type=question.type if question.type in INTERVIEW_TYPES else "technical", speech=speech,
+        company=answer.interview.target_company or "",
     )
 
 

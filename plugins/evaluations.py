@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from aimi.evaluators.criteria import COMPANY_PLACEHOLDER
 from aimi.platform.timeutil import utcnow
 from aimi.plugins import jobs
 from aimi.plugins.scoring import score_for_tenant
@@ -73,8 +74,11 @@ def answer_of(evaluation: Evaluation) -> AnswerInput:
     fields: dict[str, Any] = {name: tuple(request[name]) for name in LIST_FIELDS if name in request}
     if request.get("type"):
         fields["type"] = request["type"]
-    return AnswerInput(id=request.get("id") or evaluation.id, question=request["question"],
-                       answer=request["answer"], **fields)
+    if request.get("company"):
+        fields["company"] = request["company"]
+        fields["question"] = request["question"].replace(COMPANY_PLACEHOLDER, request["company"])
+    fields.setdefault("question", request["question"])
+    return AnswerInput(id=request.get("id") or evaluation.id, answer=request["answer"], **fields)
 
 
 @jobs.register(KIND, queue="scoring")

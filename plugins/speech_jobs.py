@@ -37,9 +37,9 @@ LENGTH_SLACK = 5
 
 
 def hints(answer: InterviewAnswer) -> tuple[str, ...]:
-    """What the candidate is likely to say: the question, its references and keywords."""
+    """What the candidate is likely to say: the question as asked, its references and keywords."""
     question = answer.question
-    return (question.text, *(question.reference_answers or ()), *(question.keywords or ()))
+    return (answer.question_text, *(question.reference_answers or ()), *(question.keywords or ()))
 
 
 @jobs.register(recordings.SPEECH_KIND, queue="speech")

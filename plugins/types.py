@@ -27,6 +27,8 @@ class AnswerInput:
     # A spoken answer's delivery analysis (``SpeechAnalysis.as_dict()`` of
     # aimi.evaluators.speech_analysis), measured on the audio; None for typed answers.
     speech: dict[str, Any] | None = None
+    # The company a company question names (the interview's target company); "" when none.
+    company: str = ""
 
 
 @dataclass(frozen=True)

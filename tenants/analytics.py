@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session, joinedload
 
 from aimi.platform.timeutil import utcnow
 from aimi.tenants.assignments import Completion, completion
-from aimi.tenants.interview_models import Assignment, Interview, InterviewAnswer
-from aimi.tenants.interviews import missed_points
+from aimi.tenants.interview_models import Assignment, Interview, InterviewAnswer, QuestionVersion
+from aimi.tenants.interviews import HR_TYPES, content_evidence, missed_points
 from aimi.tenants.models import Cohort, Role, User, cohort_candidates, roles_users
 from aimi.tenants.progress import dimension_scores
 
@@ -117,13 +117,24 @@ def popular_roles(session: Session, cohort_id: int) -> list[tuple[str, int]]:
 
 
 def weak_points(session: Session, cohort_id: int, limit: int = WEAK_POINTS) -> list[tuple[str, int]]:
-    """The rubric points the cohort's scored answers missed most often."""
+    """What the cohort's scored answers missed most often: rubric points of technical
+    questions, criteria of HR and behavioural ones (never a model story's details)."""
     counts: Counter[str] = Counter()
-    for report in session.scalars(
-            select(InterviewAnswer.report).join(Interview, Interview.id == InterviewAnswer.interview_id)
+    for report, kind in session.execute(
+            select(InterviewAnswer.report, QuestionVersion.type)
+            .join(QuestionVersion, QuestionVersion.id == InterviewAnswer.question_version_id)
+            .join(Interview, Interview.id == InterviewAnswer.interview_id)
             .where(Interview.candidate_id.in_(members(cohort_id)), Interview.status == "scored")):
-        counts.update(point for point in missed_points(report) if point)
+        counts.update(point for point in _weak_points_of(report, kind) if point)
     return sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:limit]
+
+
+def _weak_points_of(report: dict[str, Any] | None, kind: str) -> list[str]:
+    """An HR or behavioural answer counts only its missed criteria: reports scored before
+    criteria existed list points of a model story, which say nothing about the cohort."""
+    if kind in HR_TYPES and content_evidence(report).get("points_source") != "criteria":
+        return []
+    return missed_points(report)
 
 
 def tenant_figures(session: Session, now: datetime | None = None) -> dict[str, Any]:

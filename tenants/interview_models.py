@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from aimi.evaluators.criteria import COMPANY_PLACEHOLDER
 from aimi.platform.db import TenantBase
 from aimi.platform.timeutil import utcnow
 
@@ -125,6 +126,8 @@ class Interview(TenantBase):
     type: Mapped[str] = mapped_column(String(20))
     difficulty_mode: Mapped[str] = mapped_column(String(10))  # easy, medium, hard or adaptive
     num_questions: Mapped[int] = mapped_column(Integer, default=5)
+    # The company the candidate prepares for: company questions name it; none, none are asked.
+    target_company: Mapped[str | None] = mapped_column(String(120))
     status: Mapped[str] = mapped_column(String(16), default="in_progress", index=True)
     current_position: Mapped[int] = mapped_column(Integer, default=0)
     started_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
@@ -160,6 +163,11 @@ class InterviewAnswer(TenantBase):
 
     interview: Mapped[Interview] = relationship(back_populates="answers")
     question: Mapped[QuestionVersion] = relationship(lazy="joined")
+
+    @property
+    def question_text(self) -> str:
+        """The question as asked: a company question names the interview's target company."""
+        return self.question.text.replace(COMPANY_PLACEHOLDER, self.interview.target_company or "")
 
 
 class MentorReview(TenantBase):

@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from aimi.evaluators.criteria import COMPANY_PLACEHOLDER
 from aimi.evaluators.report import STRENGTH_AT, WEAK_BELOW
 from aimi.platform.timeutil import utcnow
 from aimi.plugins import jobs
@@ -49,6 +50,7 @@ ADAPTIVE = "adaptive"
 STEP_UP_AT = 70.0
 STEP_DOWN_BELOW = 45.0
 HR_TYPES = ("hr", "behavioural")
+MAX_COMPANY = 120
 
 
 class InterviewError(ValueError):
@@ -85,9 +87,12 @@ def start(
     num_questions: int,
     template: InterviewTemplate | None = None,
     assignment: Assignment | None = None,
+    target_company: str = "",
 ) -> Interview:
     """Stage a new interview after checking the choice and that the banks hold enough
-    distinct questions for it."""
+    distinct questions for it. With a target company, company questions name it; without
+    one they are not asked."""
+    company = checked_company(target_company)
     if role not in ROLES:
         raise InterviewError(f"Choose one of the roles: {', '.join(ROLES.values())}.", "role")
     if type not in INTERVIEW_TYPES:
@@ -102,7 +107,7 @@ def start(
                              "role")
     kinds = [_kind_at(type, position) for position in range(num_questions)]
     for kind, needed in Counter(kinds).items():
-        available = len({q.question_id for q in session.scalars(_pool(role, kind))})
+        available = len({q.question_id for q in session.scalars(_pool(role, kind, company))})
         if available < needed:
             raise InterviewError(
                 f"Your college's question banks hold {available} {kind} question(s) for "
@@ -110,10 +115,26 @@ def start(
                 "num_questions")
     interview = Interview(candidate_id=candidate.id, role=role, type=type, difficulty_mode=difficulty,
                           num_questions=num_questions, status="in_progress", current_position=0,
+                          target_company=company or None,
                           template_id=template.id if template else None,
                           assignment_id=assignment.id if assignment else None)
     session.add(interview)
     return interview
+
+
+def checked_company(value: object) -> str:
+    """The target company as typed (trimmed), or InterviewError saying what is wrong."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise InterviewError("Give the company's name as text.", "target_company")
+    company = " ".join(value.split())
+    if len(company) > MAX_COMPANY:
+        raise InterviewError(f"Give the company's name in at most {MAX_COMPANY} characters.",
+                             "target_company")
+    if any(c in company for c in "{}<>"):
+        raise InterviewError("A company name cannot contain { } < or >.", "target_company")
+    return company
 
 
 def questions_for_duration(session: Session, role: str, type: str, minutes: int) -> int:
@@ -200,11 +221,14 @@ def _kind_at(interview_type: str, position: int) -> str:
     return interview_type
 
 
-def _pool(role: str, kind: str):
-    """Current versions of the tenant's non-retired questions of one kind for a role."""
+def _pool(role: str, kind: str, company: str | None = ""):
+    """Current versions of the tenant's non-retired questions of one kind for a role; company
+    questions only when the interview names a company."""
     stmt = (select(QuestionVersion)
             .join(Question, Question.id == QuestionVersion.question_id)
             .where(Question.retired_at.is_(None), QuestionVersion.version == Question.current_version))
+    if not company:
+        stmt = stmt.where(~QuestionVersion.text.contains(COMPANY_PLACEHOLDER, autoescape=True))
     if kind == "hr":
         stmt = stmt.where(QuestionVersion.role.in_((role, "general")), QuestionVersion.type.in_(HR_TYPES))
     else:
@@ -216,7 +240,8 @@ def _pick(session: Session, interview: Interview, position: int, difficulty: str
     """A question not asked in this interview, preferring one not seen in the candidate's
     last interviews, then the difficulty closest to the wanted one; ties drawn at random
     (seeded by interview and position, so a retry draws the same)."""
-    pool = list(session.scalars(_pool(interview.role, _kind_at(interview.type, position))))
+    pool = list(session.scalars(_pool(interview.role, _kind_at(interview.type, position),
+                                      interview.target_company)))
     if not pool:
         raise InterviewError("This interview's questions were retired from the question banks; "
                              "start a new interview.")
@@ -387,7 +412,7 @@ def aggregate(answers: list[InterviewAnswer]) -> dict[str, Any]:
         "strengths": [f"{n.capitalize()} ({s:.0f}/100)" for n, s in ranked if s >= STRENGTH_AT],
         "areas_to_improve": _areas(by_dimension, dimensions),
         "topics_to_review": [
-            {"position": a.position, "question": a.question.text, "tags": list(a.question.tags or []),
+            {"position": a.position, "question": a.question_text, "tags": list(a.question.tags or []),
              "missed": missed}
             for a in answers if (missed := missed_points(a.report))],
         "late": [a.position for a in answers if is_late(a)],
@@ -409,14 +434,16 @@ def _areas(by_dimension: dict[str, list[tuple[float, InterviewAnswer]]],
     return areas
 
 
+def content_evidence(report: dict[str, Any] | None) -> dict[str, Any]:
+    return ((report or {}).get("dimensions", {}).get("content") or {}).get("evidence") or {}
+
+
 def missed_points(report: dict[str, Any] | None) -> list[str]:
-    evidence = ((report or {}).get("dimensions", {}).get("content") or {}).get("evidence") or {}
-    return [p.get("point", "") for p in evidence.get("points_missed", [])]
+    return [p.get("point", "") for p in content_evidence(report).get("points_missed", [])]
 
 
 def covered_points(report: dict[str, Any] | None) -> list[str]:
-    evidence = ((report or {}).get("dimensions", {}).get("content") or {}).get("evidence") or {}
-    return [p.get("point", "") for p in evidence.get("points_covered", [])]
+    return [p.get("point", "") for p in content_evidence(report).get("points_covered", [])]
 
 
 def status_of(session: Session, interview: Interview) -> dict[str, Any]:

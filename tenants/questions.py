@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import Select, String, and_, cast, func, select
 from sqlalchemy.orm import Session
 
+from aimi.evaluators import criteria
 from aimi.platform.timeutil import utcnow
 from aimi.tenants import audit
 from aimi.tenants.interview_models import (
@@ -43,6 +44,7 @@ TIME_LIMIT_RANGE = (30, 1800)
 DEFAULT_TIME_LIMIT = 180
 MAX_IMPORT_ROWS = 5000
 CSV_SEPARATOR = " | "
+CRITERIA_NAMES = "; ".join(c.label for c in criteria.CRITERIA.values())
 
 
 class QuestionError(ValueError):
@@ -127,6 +129,11 @@ def validate(raw: Mapping[str, Any]) -> dict[str, Any]:
             clean[name] = check(raw.get(name))
         except ValueError as exc:
             errors[name] = [str(exc)]
+    unknown = criteria.unknown_items(clean.get("rubric") or [])
+    if "rubric" not in errors and clean.get("type") in criteria.CRITERIA_TYPES and unknown:
+        errors["rubric"] = [f"HR and behavioural answers are judged on criteria, not on points of a "
+                            f"model story: give one criterion per line from: {CRITERIA_NAMES}. "
+                            f"Not a criterion: {unknown[0][:60]!r}."]
     if not errors and not clean["reference_answers"] and not clean["rubric"]:
         errors["reference_answers"] = ["Give at least one reference answer or rubric point, so the "
                                        "scorer knows what a good answer covers."]

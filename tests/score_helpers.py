@@ -84,11 +84,14 @@ def new_assignment(world, slug: str, cohort_id: int, name: str, due_at: datetime
         return assignment.id
 
 
-def _question(session) -> QuestionVersion:
+def _question(session, kind: str) -> QuestionVersion:
+    """A question of the interview's kind: an HR one for HR interviews, else a technical one."""
     bank = QuestionBank(name=f"Helper bank {tag()}")
     question = Question(bank=bank, current_version=1)
-    version = QuestionVersion(question=question, version=1, text="Tell us about a project.", role="general",
-                              type="hr", difficulty="easy", reference_answers=[], rubric=[], keywords=[],
+    text, role = ("Tell us about a project.", "general") if kind == "hr" else \
+        ("Explain a design trade-off.", "software-engineer")
+    version = QuestionVersion(question=question, version=1, text=text, role=role, type=kind,
+                              difficulty="easy", reference_answers=[], rubric=[], keywords=[],
                               tags=["projects"])
     session.add_all([bank, question, version])
     session.flush()
@@ -116,7 +119,7 @@ def scored_interview(world, slug: str, candidate_id: int, when: datetime, answer
     aggregate report and overall (the mean of the answers' overalls)."""
     with tenant_scope(world.tenants[slug]):
         session = tenant_session()
-        version = _question(session)
+        version = _question(session, "hr" if type == "hr" else "technical")
         interview = Interview(candidate_id=candidate_id, role=role, type=type, difficulty_mode="easy",
                               num_questions=len(answers), status=status, current_position=len(answers),
                               started_at=when, submitted_at=when, assignment_id=assignment_id)

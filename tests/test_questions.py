@@ -27,6 +27,7 @@ GOOD = {
     "rubric": "key generation\nstorage\ncaching", "keywords": "hash\ncache", "tags": "System Design",
     "time_limit_seconds": "240",
 }
+CRITERIA_RUBRIC = "Your own actions, in the first person\nwhat you learnt"  # labels, any case
 ANSWER = ("I would hash the long URL into a short key and store the pair in a database, with a cache in "
           "front for popular links. Um, collisions get a new key.")
 CSV_HEADER = "text,role,type,difficulty,reference_answers,rubric,keywords,tags,time_limit_seconds\n"
@@ -177,7 +178,7 @@ def test_search_filters_and_retire(world):
     bank_id, [q1, q2, q3] = make_bank(world, "alpha", [
         {"text": f"Explain indexes {word}", "tags": "databases\nperformance"},
         {"text": "Tell me about a conflict", "role": "general", "type": "behavioural", "difficulty": "easy",
-         "keywords": f"team\n{word}kw"},
+         "keywords": f"team\n{word}kw", "rubric": CRITERIA_RUBRIC},
         {"text": "Estimate piano tuners", "role": "product-manager", "type": "aptitude",
          "difficulty": "hard"},
     ])
@@ -219,7 +220,7 @@ def test_csv_import_keeps_good_rows_and_reports_bad_lines(world):
         "What is ROI,Product Manager,aptitude,brutal,ref,,,,",
         "Pitch this pen,sales-executive,hr,easy,ref,,,,9000",
         "Pitch that pen,sales-executive,hr,easy,ref,,,,soon",
-        "Sell me this stapler,Sales Executive,HR,hard,,listens first | asks questions,,,90",
+        "Sell me this stapler,Sales Executive,HR,hard,,own action | Example,,,90",
     ]) + "\n"
     admin = world.login("alpha", "admin")
     resp = upload(admin, bank_id, "questions.csv", body)
@@ -274,7 +275,7 @@ def test_export_import_round_trip(world, fmt):
     source, _ = make_bank(world, "alpha", [
         {"text": f"Round trip one {tag()}", "tags": "a\nb", "keywords": 'quote " and, comma'},
         {"text": f"Round trip two {tag()}", "role": "ux-designer", "type": "hr", "difficulty": "hard",
-         "reference_answers": "Line one, with a comma\nSecond answer"},
+         "reference_answers": "Line one, with a comma\nSecond answer", "rubric": CRITERIA_RUBRIC},
     ])
     admin = world.login("alpha", "admin")
     exported = admin.get(f"/t/alpha/questions/banks/{source}/export.{fmt}")

@@ -10,6 +10,7 @@ from collections import Counter
 import pytest
 from sqlalchemy import delete, func, select
 
+from aimi.evaluators.criteria import COMPANY_PLACEHOLDER
 from aimi.evaluators.nlp import load_pipeline
 from aimi.platform import demo
 from aimi.platform.db import tenant_scope, tenant_session
@@ -107,10 +108,13 @@ def test_a_bad_file_names_the_file_and_the_question(questions):
 
 
 def _score(question: dict, answer: str, options: dict | None = None):
+    # A company question's reference answers are about the example company "Ledgerly".
+    company = "Ledgerly" if COMPANY_PLACEHOLDER in question["text"] else ""
     return score(
-        AnswerInput(id="starter", question=question["text"], answer=answer,
-                    reference_answers=tuple(question["reference_answers"]), rubric=tuple(question["rubric"]),
-                    keywords=tuple(question["keywords"]), type=question["type"]),
+        AnswerInput(id="starter", question=question["text"].replace(COMPANY_PLACEHOLDER, company),
+                    answer=answer, reference_answers=tuple(question["reference_answers"]),
+                    rubric=tuple(question["rubric"]), keywords=tuple(question["keywords"]),
+                    type=question["type"], company=company),
         states=default_states(options or {}),
     )
 

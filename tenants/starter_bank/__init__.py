@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from aimi.evaluators import criteria
 from aimi.tenants import audit
 from aimi.tenants.interview_models import (
     DIFFICULTIES,
@@ -71,6 +72,9 @@ def validate_question(raw: Any, role: str) -> dict[str, Any]:
             TIME_LIMIT_SECONDS[0] <= limit <= TIME_LIMIT_SECONDS[1]):
         raise ValueError(f"time_limit_seconds must be an integer from {TIME_LIMIT_SECONDS[0]} to "
                          f"{TIME_LIMIT_SECONDS[1]}")
+    rubric = _strings(raw["rubric"], "rubric", RUBRIC_POINTS)
+    if raw["type"] in criteria.CRITERIA_TYPES and (unknown := criteria.unknown_items(rubric)):
+        raise ValueError(f"an HR or behavioural rubric must name criteria, not {unknown[0]!r}")
     references = _strings(raw["reference_answers"], "reference_answers", REFERENCE_ANSWERS)
     for reference in references:
         words = len(reference.split())
@@ -80,7 +84,7 @@ def validate_question(raw: Any, role: str) -> dict[str, Any]:
     return {
         "text": raw["text"].strip(), "role": role, "type": raw["type"], "difficulty": raw["difficulty"],
         "reference_answers": references,
-        "rubric": _strings(raw["rubric"], "rubric", RUBRIC_POINTS),
+        "rubric": rubric,
         "keywords": _strings(raw["keywords"], "keywords", KEYWORDS),
         "tags": _strings(raw["tags"], "tags"),
         "time_limit_seconds": limit,

@@ -50,6 +50,8 @@ class EvaluationCreateSchema(Schema):
     keywords = _texts(100, "Words or phrases a good answer uses")
     type = fields.String(validate=validate.OneOf(INTERVIEW_TYPES),
                          metadata={"description": "The interview type, which sets the weights."})
+    company = Text(validate=validate.Length(max=120), metadata={
+        "description": "The target company a company question names ({company} in its text)."})
 
 
 class JobSchema(Schema):

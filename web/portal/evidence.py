@@ -37,8 +37,12 @@ def marks(report: dict[str, Any] | None) -> list[Mark]:
     dims = (report or {}).get("dimensions") or {}
     found: list[Mark] = []
     content = (dims.get("content") or {}).get("evidence") or {}
+    criteria = content.get("points_source") == "criteria"
     for point in content.get("points_covered") or []:
-        found += _mark(point.get("span"), "covered", f"Rubric point covered: {point.get('point', '')}")
+        label = f"{'Criterion met' if criteria else 'Rubric point covered'}: {point.get('point', '')}"
+        spans = [item.get("span") for item in point.get("spans") or [] if isinstance(item, dict)]
+        for span in spans or [point.get("span")]:
+            found += _mark(span, "covered", label)
     fillers = ((dims.get("delivery") or {}).get("evidence") or {}).get("fillers") or {}
     for item in fillers.get("items") or []:
         found += _mark(item.get("span"), "filler", f"Filler: {item.get('word', '')}")

@@ -26,8 +26,8 @@ from flask_security import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from wtforms import IntegerField, RadioField, SelectField
-from wtforms.validators import InputRequired, NumberRange, Optional
+from wtforms import IntegerField, RadioField, SelectField, StringField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from aimi.platform.db import tenant_session
 from aimi.plugins import jobs
@@ -47,6 +47,7 @@ from aimi.web.pagination import paginate
 from aimi.web.portal import evidence, report_pdf
 from aimi.web.portal import recordings as voice
 from aimi.web.portal.candidate_access import candidate_view, own_answer, own_interview, report_view
+from aimi.web.portal.manage import strip
 
 bp = Blueprint("interviews", __name__, url_prefix="/interviews")
 TYPE_LABELS = {"hr": "HR and behavioural", "technical": "Technical", "mixed": "Mixed (technical and HR)"}
@@ -68,6 +69,12 @@ class StartForm(FlaskForm):
         validators=[InputRequired("Say how many questions you want."),
                     NumberRange(1, interviews.MAX_QUESTIONS,
                                 f"Choose between 1 and {interviews.MAX_QUESTIONS} questions.")])
+    target_company = StringField(
+        "Target company (optional)", filters=[strip], validators=[Length(
+            max=interviews.MAX_COMPANY,
+            message=f"Give the company's name in at most {interviews.MAX_COMPANY} characters.")],
+        description="The company you are preparing for: HR interviews then ask what you know about it "
+                    "and why you want to work there. Left empty, those questions are not asked.")
     duration_minutes = IntegerField(
         "Or a duration in minutes", validators=[Optional()],
         description="Leave empty to use the number of questions; filled in, as many questions as "
@@ -151,7 +158,8 @@ def index() -> ResponseReturnValue:
                                                           form.duration_minutes.data)
             interview = interviews.start(
                 session, current_user, role=form.role.data, type=form.type.data,
-                difficulty=form.difficulty.data, num_questions=count)
+                difficulty=form.difficulty.data, num_questions=count,
+                target_company=form.target_company.data or "")
         except InterviewError as exc:
             session.rollback()
             form[exc.field or "role"].errors.append(str(exc))
@@ -299,6 +307,8 @@ def report(interview_id: int) -> ResponseReturnValue:
     takes = voice.takes_for(interview.answers)
     rows = [{"answer": a, "html": evidence.highlighted(a.text, a.report), "late": interviews.is_late(a),
              "covered": interviews.covered_points(a.report), "missed": interviews.missed_points(a.report),
+             "criteria": interviews.content_evidence(a.report).get("points_source") == "criteria",
+             "example": interviews.content_evidence(a.report).get("example_answer"),
              "reviews": reviews.reviews_for_answer(session, a.id),
              "take": takes.get(a.id), "words": voice.heard_words(takes.get(a.id))}
             for a in interview.answers]

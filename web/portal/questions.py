@@ -66,7 +66,7 @@ SAMPLE_ROWS = [
      "time_limit_seconds": 150},
     {"text": "Tell me about a time you missed a deadline. What did you learn?", "role": "general",
      "type": "behavioural", "difficulty": "easy", "reference_answers": [],
-     "rubric": ["describes the situation", "takes responsibility", "names what changed afterwards"],
+     "rubric": ["Situation and stakes stated", "Your own actions, in the first person", "What you learnt"],
      "keywords": ["deadline", "learned", "plan"], "tags": ["star", "ownership"], "time_limit_seconds": 180},
 ]
 
@@ -108,7 +108,9 @@ class QuestionForm(FlaskForm):
     reference_answers = TextAreaField("Reference answers", render_kw={"rows": 5}, description=(
         "Model answers, one per line (one paragraph each). Give reference answers or rubric points."))
     rubric = TextAreaField("Rubric points", render_kw={"rows": 4},
-                           description="Points a good answer covers. " + LIST_HELP)
+                           description="Points a good answer covers. " + LIST_HELP + " HR and behavioural "
+                           "questions are judged on criteria instead, one per line from: "
+                           + questions.CRITERIA_NAMES + ".")
     keywords = TextAreaField("Keywords", render_kw={"rows": 3},
                              description="Words or phrases a good answer uses. " + LIST_HELP)
     tags = TextAreaField("Tags", render_kw={"rows": 2},

@@ -112,10 +112,10 @@ def render(interview: Interview, *, candidate_name: str, college: str, role_labe
         pdf.heading("Topics to review")
         pdf.bullets([f"Q{t['position'] + 1}: {t['question']} (missed: {'; '.join(t['missed'])})"
                      for t in topics])
-    pdf.para("In the answers: bold green = rubric point covered, orange = filler word, "
+    pdf.para("In the answers: bold green = rubric point covered or criterion met, orange = filler word, "
              "blue = a part of the answer's structure.", 8, MUTED)
     for answer in interview.answers:
-        pdf.heading(f"Question {answer.position + 1} ({answer.difficulty}): {answer.question.text}", 11)
+        pdf.heading(f"Question {answer.position + 1} ({answer.difficulty}): {answer.question_text}", 11)
         answer_report = answer.report or {}
         late = " Submitted late: the text saved within the time limit was scored." \
             if interviews.is_late(answer) else ""
