@@ -61,6 +61,7 @@ class User(TenantBase, AccountMixin):
         """Bind API tokens to the tenant that issued them."""
         from aimi.tenants.context import current_tenant
 
+        super().augment_auth_token(tdata)
         tdata["tenant"] = current_tenant().slug
 
     def verify_auth_token(self, data: dict) -> bool:

@@ -305,6 +305,27 @@ def current_code(b32key: str) -> str:
     return TOTP(key=b32key, format="base32").generate().token
 
 
+def start_totp_setup(client, base: str, issuer: str = "aimi") -> tuple[str, str, str]:
+    """Start authenticator setup as the page does: (b32 key, state token, form CSRF)."""
+    started = client.post(f"{base}/tf-setup", json={"setup": "authenticator"},
+                          headers=_csrf_header(client, f"{base}/tf-setup"))
+    assert started.status_code == 200, started.get_data(as_text=True)
+    body = started.get_json()["response"]
+    assert body["tf_authr_issuer"] == issuer
+    # The code form of the setup page (its JSON variant needs a phone-number column).
+    token = csrf_token(client.get(f"{base}/tf-setup").get_data(as_text=True))
+    return body["tf_authr_b32key"], body["tf_state_token"], token
+
+
+def enrol_totp(client, base: str, issuer: str = "aimi") -> str:
+    """Enrol an authenticator for the signed-in account; returns its base32 key."""
+    b32key, state, token = start_totp_setup(client, base, issuer)
+    done = client.post(f"{base}/tf-setup/{state}",
+                       data={"code": current_code(b32key), "csrf_token": token})
+    assert done.status_code == 302, done.get_data(as_text=True)
+    return b32key
+
+
 def test_admins_must_set_up_two_factor_when_required(world, strict_app):
     ref = fresh_tenant(world, "tfa")
     base = f"/t/{ref.slug}"
@@ -323,15 +344,7 @@ def test_admins_must_set_up_two_factor_when_required(world, strict_app):
     assert api.status_code == 403 and "two-factor" in api.get_json()["message"]
     assert client.get(f"{base}/tf-setup").status_code == 200
 
-    started = client.post(f"{base}/tf-setup", json={"setup": "authenticator"},
-                          headers=_csrf_header(client, f"{base}/tf-setup"))
-    assert started.status_code == 200, started.get_data(as_text=True)
-    body = started.get_json()["response"]
-    b32key, state = body["tf_authr_b32key"], body["tf_state_token"]
-    assert body["tf_authr_issuer"] == "aimi"
-
-    # The code form of the setup page (its JSON variant needs a phone-number column).
-    token = csrf_token(client.get(f"{base}/tf-setup").get_data(as_text=True))
+    b32key, state, token = start_totp_setup(client, base)
     wrong = client.post(f"{base}/tf-setup/{state}", data={"code": "000000", "csrf_token": token})
     assert wrong.status_code == 302 and find_user(ref, admin).tf_primary_method is None
     done = client.post(f"{base}/tf-setup/{state}",
@@ -348,3 +361,68 @@ def test_admins_must_set_up_two_factor_when_required(world, strict_app):
     second = again.post(f"{base}/tf-validate", json={"code": current_code(b32key)})
     assert second.status_code == 200, second.get_data(as_text=True)
     assert again.get(f"{base}/dashboard").status_code == 200
+
+
+def _restricted_password_login(app, base: str, address: str):
+    """A password-only session with remember-me, and an API token, before enrolment."""
+    client = app.test_client()
+    resp = client.post(f"{base}/login?include_auth_token",
+                       json={"email": address, "password": PASSWORD, "remember": True})
+    assert resp.status_code == 200, resp.get_data(as_text=True)
+    remember = client.get_cookie("remember_token", path=f"{base}/") or client.get_cookie(
+        "remember_token")
+    assert remember is not None, "remember-me cookie was not set"
+    return client, resp.get_json()["response"]["user"]["authentication_token"], remember.value
+
+
+def test_enrolling_two_factor_does_not_upgrade_older_sessions(world, strict_app):
+    """A session, remember cookie or token from before enrolment never becomes admin."""
+    ref = fresh_tenant(world, "tfold")
+    base = f"/t/{ref.slug}"
+    admin = world.email(ref.slug, "admin")
+    old, old_token, old_remember = _restricted_password_login(strict_app, base, admin)
+    assert old.get(f"{base}/manage/users").status_code == 302
+    token_header = {"Authentication-Token": old_token, "Accept": "application/json"}
+    assert old.get(f"{base}/api/v1/me", headers=token_header).status_code == 403
+
+    owner = strict_app.test_client()
+    assert login(owner, ref, admin).status_code == 200
+    b32key = enrol_totp(owner, base)
+    assert owner.get(f"{base}/manage/users").status_code == 200  # the session that enrolled
+
+    assert old.get(f"{base}/manage/users").status_code in (302, 401)
+    assert old.get(f"{base}/api/v1/me", headers={"Accept": "application/json"}).status_code in (401, 403)
+    fresh = strict_app.test_client()
+    assert fresh.get(f"{base}/api/v1/me", headers=token_header).status_code in (401, 403)
+    cookie_only = strict_app.test_client()
+    cookie_only.set_cookie("remember_token", old_remember, path=f"{base}/")
+    assert cookie_only.get(f"{base}/manage/users").status_code in (302, 401)
+    assert cookie_only.get(f"{base}/api/v1/me",
+                           headers={"Accept": "application/json"}).status_code in (401, 403)
+
+    # A new sign-in with both factors gets a working token.
+    again = strict_app.test_client()
+    assert login(again, ref, admin).get_json()["response"]["tf_required"] is True
+    done = again.post(f"{base}/tf-validate?include_auth_token", json={"code": current_code(b32key)})
+    assert done.status_code == 200, done.get_data(as_text=True)
+    token = done.get_json()["response"]["user"]["authentication_token"]
+    assert strict_app.test_client().get(
+        f"{base}/api/v1/me", headers={"Authentication-Token": token}).status_code == 200
+
+
+def test_enrolling_two_factor_does_not_upgrade_older_console_sessions(world, strict_app):
+    from aimi.platform.cli import ensure_superadmin
+
+    address = f"root-{uuid.uuid4().hex[:6]}@platform.example.com"
+    with strict_app.app_context():
+        ensure_superadmin(address, PASSWORD, "Root")
+    old = strict_app.test_client()
+    assert old.post("/admin/login", json={"email": address, "password": PASSWORD}).status_code == 200
+    assert old.get("/admin/").status_code == 302
+
+    owner = strict_app.test_client()
+    assert owner.post("/admin/login", json={"email": address, "password": PASSWORD}).status_code == 200
+    enrol_totp(owner, "/admin", issuer="aimi console")
+    assert owner.get("/admin/").status_code == 200
+    resp = old.get("/admin/")
+    assert resp.status_code == 302 and "/admin/login" in resp.headers["Location"]

@@ -3,13 +3,14 @@ mandatory two-factor for tenant admins."""
 
 from __future__ import annotations
 
-from flask import Flask, redirect, request, url_for
-from flask_security import current_user
+from flask import Flask, flash, redirect, request, url_for
+from flask_security import current_user, logout_user
 from flask_security.signals import user_authenticated
 from werkzeug.exceptions import TooManyRequests
 
 from aimi.platform import ratelimit
 from aimi.platform.config import Settings
+from aimi.web import second_factor
 from aimi.web.flaskbase import error_response, wants_json
 
 LOGIN_ENDPOINTS = {"security.login", "security.two_factor_token_validation",
@@ -52,15 +53,25 @@ def init_app(app: Flask, settings: Settings, realm_of) -> None:
     def _require_two_factor():
         if not settings.two_factor_required or request.endpoint in TWO_FACTOR_FREE:
             return None
-        if not current_user.is_authenticated or current_user.tf_primary_method:
+        if not current_user.is_authenticated:
             return None
         needs = getattr(current_user, "requires_two_factor", None)
-        if needs is not None and needs():
+        if needs is None or not needs():
+            return None
+        if not current_user.tf_primary_method:
             if wants_json():
                 return error_response(403, "Set up two-factor sign-in first: your role requires "
                                            "it. Open the two-factor setup page in a browser.")
             return redirect(url_for("security.two_factor_setup"))
-        return None
+        if second_factor.proven():
+            return None
+        message = ("This sign-in did not pass two-factor authentication. Sign in again with "
+                   "your password and the code from your authenticator app.")
+        if wants_json():
+            return error_response(401, message)
+        logout_user()
+        flash(message, "error")
+        return redirect(url_for("security.login"))
 
     def _reset(_sender, **_kw):
         counter.reset(_login_key(realm_of()))

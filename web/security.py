@@ -15,6 +15,7 @@ from flask_wtf import CSRFProtect
 
 from aimi.platform import mail
 from aimi.platform.config import Settings
+from aimi.web import second_factor
 
 
 def security_config(settings: Settings, *, issuer: str) -> dict:
@@ -57,7 +58,9 @@ class OutboxMailUtil(MailUtil):
 
 def init_security(app: Flask, datastore: SQLAlchemySessionUserDatastore, **forms) -> Security:
     CSRFProtect(app)
-    return Security(app, datastore, mail_util_cls=OutboxMailUtil, **forms)
+    security = Security(app, datastore, mail_util_cls=OutboxMailUtil, **forms)
+    second_factor.init_app(app, datastore)
+    return security
 
 
 def password_hasher(app: Flask):
