@@ -53,6 +53,7 @@ class Settings:
     platform_hosts: tuple[str, ...] = ("localhost", "127.0.0.1")
     instance_path: Path = DEFAULT_INSTANCE
     export_dir: Path | None = None
+    files_root: Path | None = None
     mail_sender: str = "aimi <no-reply@aimi.example.com>"
     smtp_url: str = ""
     require_2fa: bool | None = None
@@ -77,6 +78,10 @@ class Settings:
     @property
     def effective_export_dir(self) -> Path:
         return self.export_dir or self.instance_path / "exports"
+
+    @property
+    def effective_files_root(self) -> Path:
+        return self.files_root or self.instance_path / "files"
 
     def with_(self, **changes) -> Settings:
         return replace(self, **changes)
@@ -122,6 +127,7 @@ def from_env(environ: dict[str, str] | None = None) -> Settings:
         platform_hosts=hosts,
         instance_path=instance,
         export_dir=Path(env["AIMI_EXPORT_DIR"]) if env.get("AIMI_EXPORT_DIR") else None,
+        files_root=Path(env["AIMI_FILES_ROOT"]) if env.get("AIMI_FILES_ROOT") else None,
         mail_sender=env.get("AIMI_MAIL_SENDER", "aimi <no-reply@aimi.example.com>"),
         smtp_url=env.get("AIMI_SMTP_URL", ""),
         require_2fa=None if require_2fa in (None, "") else _bool(require_2fa),
