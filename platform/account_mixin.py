@@ -6,6 +6,7 @@ Declared as a mixin so both tables keep one definition of what Flask-Security re
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
 from flask import g, has_request_context, session
@@ -26,6 +27,9 @@ class AccountMixin(UserMixin):
     password: Mapped[str | None] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     fs_uniquifier: Mapped[str] = mapped_column(String(64), unique=True)
+    # API tokens carry this instead of fs_uniquifier, so logout can revoke them alone.
+    fs_token_uniquifier: Mapped[str] = mapped_column(String(64), unique=True,
+                                                     default=lambda: uuid.uuid4().hex)
     confirmed_at: Mapped[datetime | None] = mapped_column(DateTime)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime)
     current_login_at: Mapped[datetime | None] = mapped_column(DateTime)

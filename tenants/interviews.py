@@ -85,9 +85,11 @@ def start(
     num_questions: int,
     template: InterviewTemplate | None = None,
     assignment: Assignment | None = None,
+    start_key: str | None = None,
 ) -> Interview:
     """Stage a new interview after checking the choice and that the banks hold enough
-    distinct questions for it."""
+    distinct questions for it. ``start_key`` (unique) makes a repeated post of the same
+    start form fail on commit instead of starting a second interview."""
     if role not in ROLES:
         raise InterviewError(f"Choose one of the roles: {', '.join(ROLES.values())}.", "role")
     if type not in INTERVIEW_TYPES:
@@ -111,9 +113,17 @@ def start(
     interview = Interview(candidate_id=candidate.id, role=role, type=type, difficulty_mode=difficulty,
                           num_questions=num_questions, status="in_progress", current_position=0,
                           template_id=template.id if template else None,
-                          assignment_id=assignment.id if assignment else None)
+                          assignment_id=assignment.id if assignment else None, start_key=start_key)
     session.add(interview)
     return interview
+
+
+def started_with(session: Session, candidate: User, start_key: str | None) -> Interview | None:
+    """The candidate's interview started by the form carrying ``start_key``, if any."""
+    if not start_key:
+        return None
+    return session.scalar(select(Interview).where(Interview.candidate_id == candidate.id,
+                                                  Interview.start_key == start_key))
 
 
 def questions_for_duration(session: Session, role: str, type: str, minutes: int) -> int:

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import Select, String, and_, cast, func, select
 from sqlalchemy.orm import Session
 
+from aimi.platform.spreadsheet import read_cell, safe_cell
 from aimi.platform.timeutil import utcnow
 from aimi.tenants import audit
 from aimi.tenants.interview_models import (
@@ -335,7 +336,7 @@ def parse_csv(data: str | bytes) -> list[tuple[int, dict[str, Any]]]:
     try:
         for row in reader:
             start, end = end + 1, reader.line_num
-            values = {k: (v or "").strip() for k, v in row.items() if k}
+            values = {k: read_cell((v or "").strip()) for k, v in row.items() if k}
             if None in row:
                 rows.append((start, {"_error": "this row has more cells than the header has columns"}))
                 continue
@@ -404,7 +405,8 @@ def dump_csv(items: list[dict[str, Any]]) -> str:
     writer = csv.writer(out)
     writer.writerow(FIELDS)
     for item in items:
-        writer.writerow([CSV_SEPARATOR.join(item[n]) if n in LIST_FIELDS else item[n] for n in FIELDS])
+        writer.writerow([safe_cell(CSV_SEPARATOR.join(item[n]) if n in LIST_FIELDS else item[n])
+                         for n in FIELDS])
     return out.getvalue()
 
 

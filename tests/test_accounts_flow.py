@@ -16,7 +16,7 @@ import redis as redis_lib
 from passlib.totp import TOTP
 from sqlalchemy import select
 
-from aimi.platform import ratelimit
+from aimi.platform import mail, ratelimit
 from aimi.platform.app import create_app
 from aimi.platform.db import tenant_scope, tenant_session
 from aimi.tenants import accounts
@@ -58,13 +58,18 @@ def add_user(world, ref: TenantRef, role: str) -> str:
 
 
 def register(client, ref: TenantRef, address: str, **extra):
-    """Fill in the register form (sign-in forms carry no CSRF token before sign-in)."""
+    """Fill in the register form, with the CSRF token its page carries."""
     page = client.get(f"/t/{ref.slug}/register")
     assert page.status_code == 200, page.get_data(as_text=True)
     return client.post(f"/t/{ref.slug}/register", data={
         "email": address, "password": PASSWORD, "password_confirm": PASSWORD,
-        "full_name": "New Candidate", **extra,
+        "full_name": "New Candidate", "csrf_token": csrf_token(page.get_data(as_text=True)), **extra,
     })
+
+
+def signed_out_token(client, ref: TenantRef) -> str:
+    """The CSRF token a signed-out visitor's forms carry (from the sign-in page)."""
+    return csrf_token(client.get(f"/t/{ref.slug}/login").get_data(as_text=True))
 
 
 def login(client, ref: TenantRef, address: str, password: str = PASSWORD):
@@ -74,7 +79,7 @@ def login(client, ref: TenantRef, address: str, password: str = PASSWORD):
 def mailed_link(world, ref: TenantRef, address: str, path_part: str) -> str:
     """The path of the newest link containing ``path_part`` mailed to ``address``."""
     folder = world.settings.instance_path / "outbox" / ref.slug
-    files = sorted(folder.glob(f"*-{address.replace('@', '_at_')}.eml"))
+    files = mail.outbox_files(folder, address)
     assert files, f"no mail to {address} in {folder}"
     for file in reversed(files):
         message = email.message_from_bytes(file.read_bytes(), policy=email.policy.default)
@@ -98,7 +103,8 @@ def test_closed_registration_shows_closed_and_creates_nothing(world):
     assert "Registration is closed" in page.get_data(as_text=True)
     address = f"sneaky@{ref.slug}.example.com"
     resp = client.post(f"/t/{ref.slug}/register", data={
-        "email": address, "password": PASSWORD, "password_confirm": PASSWORD})
+        "email": address, "password": PASSWORD, "password_confirm": PASSWORD,
+        "csrf_token": signed_out_token(client, ref)})
     assert resp.status_code == 403
     json_resp = client.post(f"/t/{ref.slug}/register",
                             json={"email": address, "password": PASSWORD,
@@ -155,8 +161,10 @@ def test_open_registration_makes_a_confirmable_candidate(world):
         assert entry.target_id == str(user.id) and entry.actor_id == user.id
 
     refused = login(world.client(), ref, address)
-    assert refused.status_code == 400
-    assert "confirm" in refused.get_data(as_text=True).lower()
+    assert refused.status_code == 400  # the answer a wrong password gets: nothing revealed
+    wrong = login(world.client(), ref, address, "wrong-password-9")
+    assert refused.get_json()["response"]["errors"] == wrong.get_json()["response"]["errors"]
+    assert f"/t/{ref.slug}/confirm" in world.client().get(f"/t/{ref.slug}/login").get_data(as_text=True)
 
     confirm = client.get(mailed_link(world, ref, address, "/confirm/"))
     assert confirm.status_code == 302
@@ -174,14 +182,17 @@ def test_password_reset_through_the_mailed_link(world):
     address = add_user(world, ref, "candidate")
     client = world.client()
     assert client.get("/t/alpha/reset").status_code == 200
-    resp = client.post("/t/alpha/reset", data={"email": address})
+    resp = client.post("/t/alpha/reset", data={"email": address, "csrf_token": signed_out_token(client, ref)})
     assert resp.status_code in (200, 302)
 
     link = mailed_link(world, ref, address, "/reset/")
     assert client.get(link).status_code == 200
-    mismatch = client.post(link, data={"password": NEW_PASSWORD, "password_confirm": "other-pass-9"})
+    token = csrf_token(client.get(link).get_data(as_text=True))
+    mismatch = client.post(link, data={"password": NEW_PASSWORD, "password_confirm": "other-pass-9",
+                                       "csrf_token": token})
     assert mismatch.status_code == 200 and "Passwords do not match" in mismatch.get_data(as_text=True)
-    done = client.post(link, data={"password": NEW_PASSWORD, "password_confirm": NEW_PASSWORD})
+    done = client.post(link, data={"password": NEW_PASSWORD, "password_confirm": NEW_PASSWORD,
+                                   "csrf_token": token})
     assert done.status_code == 302
 
     assert login(world.client(), ref, address, PASSWORD).status_code == 400

@@ -15,6 +15,11 @@ from aimi.web.flaskbase import error_response, wants_json
 
 LOGIN_ENDPOINTS = {"security.login", "security.two_factor_token_validation",
                    "security.forgot_password"}
+# Forms a signed-out visitor posts: a cross-site page must not post them for the victim.
+# JSON bodies are exempt: a browser sends one cross-site only after a CORS preflight,
+# which aimi never grants.
+SIGNED_OUT_FORMS = {"security.login", "security.register", "security.forgot_password",
+                    "security.reset_password", "security.send_confirmation"}
 TWO_FACTOR_FREE = {"security.logout", "security.two_factor_setup", "static",
                    "security.two_factor_setup_validate", "security.two_factor_token_validation",
                    "security.verify"}
@@ -33,6 +38,11 @@ def init_app(app: Flask, settings: Settings, realm_of) -> None:
     "_console", which no slug can be."""
     counter = ratelimit.make_counter(settings.redis_url)
     app.extensions["aimi_login_counter"] = counter
+
+    @app.before_request
+    def _check_signed_out_forms():
+        if request.method == "POST" and request.endpoint in SIGNED_OUT_FORMS and not request.is_json:
+            app.extensions["csrf"].protect()  # a 400 without the form's token
 
     @app.before_request
     def _limit_logins():
