@@ -355,6 +355,8 @@ def parse_json(data: str | bytes) -> list[tuple[int, dict[str, Any]]]:
         doc = json.loads(_text_of(data))
     except json.JSONDecodeError as exc:
         raise QuestionError(f"The file is not valid JSON: {exc}.") from None
+    except RecursionError:  # Python's parser recurses per level: a 500 otherwise
+        raise QuestionError("The file nests lists or objects too deeply to be a question bank.") from None
     items = doc.get("questions") if isinstance(doc, dict) else doc
     if not isinstance(items, list):
         raise QuestionError('Give a list of questions, or an object with a "questions" list (as exported).')

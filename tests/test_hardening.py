@@ -14,7 +14,7 @@ from email import message_from_bytes, policy
 
 import pytest
 from test_interviews import BASE, new_candidate, questions, show  # noqa: F401  (questions: a fixture)
-from test_questions import make_bank
+from test_questions import make_bank, upload
 
 from aimi.platform import mail
 from aimi.platform.db import tenant_scope, tenant_session
@@ -111,6 +111,13 @@ def test_deeply_nested_json_is_a_bad_request(world):
     assert login.status_code == 400
 
 
+def test_a_deeply_nested_question_file_is_explained(world):
+    bank, _ = make_bank(world, "alpha")
+    page = upload(world.login("alpha", "admin"), bank, "bank.json", NESTED)
+    assert page.status_code in (200, 422)
+    assert "nests lists or objects too deeply" in page.get_data(as_text=True)
+
+
 @pytest.mark.parametrize("path", ["/users", "/evaluations"])
 @pytest.mark.parametrize("page", ["9999999999999999", "99999999999999999999"])
 def test_huge_page_numbers_are_refused(world, path, page):
@@ -191,6 +198,16 @@ def csrf_token_named(html: str, name: str) -> str:
 
 
 # --- account enumeration and passwords ----------------------------------------------------------
+
+
+def test_registration_does_not_reveal_who_has_an_account(world):
+    from test_accounts_flow import fresh_tenant, register
+
+    ref = fresh_tenant(world, "enum", registration_policy="open")
+    taken = world.email(ref.slug, "admin")
+    answers = [register(world.client(), ref, email) for email in (taken, f"new-{uuid.uuid4().hex[:6]}@x.io")]
+    assert answers[0].status_code == answers[1].status_code == 302
+    assert answers[0].headers["Location"] == answers[1].headers["Location"]
 
 
 def test_sign_in_and_reset_do_not_reveal_who_has_an_account(world):
