@@ -1,4 +1,5 @@
-"""Faults the fault run found: sign-in with Redis down, a missing platform database. Tests that stop Redis
+"""Faults the fault run found: sign-in with Redis down, jobs queued while Redis was down or
+left by a killed worker, a missing platform database. Tests that stop Redis
 start their OWN redis-server on a spare port and stop that one, never the shared server."""
 
 from __future__ import annotations
@@ -6,17 +7,25 @@ from __future__ import annotations
 import socket
 import subprocess
 import time
+from datetime import timedelta
 
 import pytest
 import redis as redis_lib
 from click.testing import CliRunner
 from flask.cli import ScriptInfo
+from rq import SimpleWorker
+from sqlalchemy import update
 from sqlalchemy.engine import make_url
 from test_accounts_flow import signed_out_token
 
 from aimi.platform import migrate
 from aimi.platform.app import create_app
 from aimi.platform.cli import ensure_superadmin, main
+from aimi.platform.db import tenant_scope, tenant_session
+from aimi.platform.timeutil import utcnow
+from aimi.plugins import jobs
+from aimi.plugins import queue as rq_wiring
+from aimi.tenants.models import Job
 from conftest import MYSQL_URL, PASSWORD, RUN_ID
 
 
@@ -111,3 +120,87 @@ def test_db_upgrade_creates_a_missing_platform_database(world, tmp_path):
         assert f"created database aimit_{RUN_ID}_fresh" in result.output
     again = CliRunner().invoke(main, ["db", "upgrade"], obj=ScriptInfo(create_app=lambda: app))
     assert again.exit_code == 0 and "created database" not in again.output
+
+
+# --- jobs: Redis away when queued, a worker killed mid-job ---------------------------------------
+
+
+RUNS: dict[str, int] = {}
+
+
+@jobs.register("test_fault_once")
+def counted(session, job: Job) -> dict:
+    """Counts how often its effect happens; sleeps when asked (to outlive a heartbeat)."""
+    time.sleep(job.payload.get("sleep", 0))
+    RUNS[job.id] = RUNS.get(job.id, 0) + 1
+    return {"runs": RUNS[job.id]}
+
+
+def _row(world, job_id: str) -> Job:
+    with tenant_scope(world.tenants["alpha"]):
+        found = tenant_session.get(Job, job_id)
+        tenant_session.expunge_all()
+        return found
+
+
+def _drain(url: str) -> None:
+    queues = [rq_wiring.queue(name, url) for name in rq_wiring.QUEUES]
+    SimpleWorker(queues, connection=rq_wiring.connection(url)).work(burst=True)
+
+
+@pytest.mark.usefixtures("restore_world")
+def test_a_job_staged_while_redis_is_down_runs_when_it_returns(world, own_redis):
+    app = create_app(world.settings.with_(redis_url=own_redis.url))
+    own_redis.stop()
+    with app.app_context():
+        job = jobs.enqueue("test_fault_once", {}, tenant=world.tenants["alpha"])
+    waiting = _row(world, job.id)
+    assert waiting.status == "queued" and "Waiting for the job queue" in waiting.last_error
+
+    own_redis.start()
+    with tenant_scope(world.tenants["alpha"]):  # as if staged a while ago
+        tenant_session.execute(update(Job).where(Job.id == job.id)
+                               .values(created_at=utcnow() - timedelta(seconds=rq_wiring.SWEEP_GRACE + 1)))
+        tenant_session.commit()
+    with app.app_context():
+        assert f"alpha:{job.id}" in jobs.sweep(own_redis.url)
+        assert f"alpha:{job.id}" not in jobs.sweep(own_redis.url)  # queued once, not twice
+        _drain(own_redis.url)
+    assert _row(world, job.id).status == "done" and RUNS[job.id] == 1
+
+
+@pytest.mark.usefixtures("restore_world")
+def test_a_dead_workers_job_is_seen_within_a_minute_and_runs_once(world, own_redis):
+    app = create_app(world.settings.with_(redis_url=own_redis.url))
+    with app.app_context():
+        job = jobs.enqueue("test_fault_once", {}, tenant=world.tenants["alpha"])
+    # A worker took it and was SIGKILLed: RQ's record went with it, the row says running.
+    rq_wiring.queue("default", own_redis.url).remove(rq_wiring.rq_job_id("alpha", job.id))
+    with tenant_scope(world.tenants["alpha"]):
+        row = tenant_session.get(Job, job.id)
+        row.status, row.attempts = "running", 1
+        row.started_at = row.heartbeat_at = utcnow() - timedelta(seconds=30)
+        tenant_session.commit()
+    assert not jobs.stalled(_row(world, job.id))
+    with app.app_context():
+        assert f"alpha:{job.id}" not in jobs.sweep(own_redis.url)  # 30 s silent: maybe alive
+    with tenant_scope(world.tenants["alpha"]):
+        tenant_session.execute(update(Job).where(Job.id == job.id)
+                               .values(heartbeat_at=utcnow() - timedelta(seconds=rq_wiring.DEAD_AFTER + 1)))
+        tenant_session.commit()
+    assert jobs.stalled(_row(world, job.id)) and rq_wiring.DEAD_AFTER < 60
+    with app.app_context():
+        assert f"alpha:{job.id}" in jobs.sweep(own_redis.url)
+        _drain(own_redis.url)
+        jobs.dispatch(world.tenants["alpha"], _row(world, job.id))  # a duplicated delivery
+        _drain(own_redis.url)
+    done = _row(world, job.id)
+    assert (done.status, done.attempts, RUNS[job.id]) == ("done", 2, 1)
+
+
+def test_a_running_job_writes_its_heartbeat(world, monkeypatch):
+    monkeypatch.setattr(rq_wiring, "HEARTBEAT_SECONDS", 0.1)
+    with world.app.app_context():
+        job = jobs.enqueue("test_fault_once", {"sleep": 0.6}, tenant=world.tenants["alpha"])
+    done = _row(world, job.id)
+    assert done.status == "done" and done.heartbeat_at > done.started_at

@@ -1,5 +1,6 @@
 """users.fs_token_uniquifier (API tokens revocable apart from sessions) and
-interviews.start_key (one interview per submitted start form)
+interviews.start_key (one interview per submitted start form), jobs.heartbeat_at (a dead
+worker's job is seen within a minute)
 
 Revision ID: t0009
 Revises: t0006
@@ -39,9 +40,13 @@ def upgrade() -> None:
     with op.batch_alter_table('interviews', schema=_schema()) as batch_op:
         batch_op.add_column(sa.Column('start_key', sa.String(length=32), nullable=True))
         batch_op.create_unique_constraint(batch_op.f('uq_interviews_start_key'), ['start_key'])
+    with op.batch_alter_table('jobs', schema=_schema()) as batch_op:
+        batch_op.add_column(sa.Column('heartbeat_at', sa.DateTime(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('jobs', schema=_schema()) as batch_op:
+        batch_op.drop_column('heartbeat_at')
     with op.batch_alter_table('interviews', schema=_schema()) as batch_op:
         batch_op.drop_constraint(batch_op.f('uq_interviews_start_key'), type_='unique')
         batch_op.drop_column('start_key')
