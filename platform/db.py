@@ -149,7 +149,8 @@ class Database:
             return False
         url = make_url(self.url)
         name = validate_schema_name(url.database or "")
-        server = build_engine(url.set(database=None).render_as_string(hide_password=False))
+        # URL.set(database=None) keeps the name; a URL is a named tuple, so replace it.
+        server = build_engine(url._replace(database=None).render_as_string(hide_password=False))
         try:
             with server.begin() as conn:
                 if name in {row[0] for row in conn.execute(text("SHOW DATABASES"))}:
