@@ -242,7 +242,7 @@ def _run(tenant_slug: str, job_id: str, rq_job: RQJob | None) -> str | None:
             log.info("job %s of %s: nothing to run (done, failed or running)", job_id, tenant_slug)
             return None
         try:
-            with _heartbeat(tenant, job_id):
+            with _heartbeat(tenant, job_id, on_worker=rq_job is not None):
                 result = kind_of(job.kind).handler(session, job)
         except Exception as exc:
             session.rollback()
@@ -265,9 +265,15 @@ def _dead(now: datetime):
 
 
 @contextmanager
-def _heartbeat(tenant: TenantRef, job_id: str) -> Iterator[None]:
-    """Write the job's heartbeat every few seconds while its handler runs (in a session of
-    its own), so a killed worker's job is known dead within a minute."""
+def _heartbeat(tenant: TenantRef, job_id: str, on_worker: bool) -> Iterator[None]:
+    """On a worker, write the job's heartbeat every few seconds while its handler runs (in
+    a session of its own), so a killed worker's job is known dead within a minute. In-process
+    jobs die with the request that runs them and need none. The beat is stopped, not waited
+    for: it may be blocked behind the handler's own uncommitted writes (SQLite locks the
+    file), and a beat that lands after the job ended matches no running row."""
+    if not on_worker:
+        yield
+        return
     stop = threading.Event()
 
     def beat() -> None:
@@ -280,13 +286,11 @@ def _heartbeat(tenant: TenantRef, job_id: str) -> Iterator[None]:
             except Exception as exc:  # a missed beat is retried at the next one
                 log.warning("heartbeat of job %s of %s not written: %s", job_id, tenant.slug, exc)
 
-    thread = threading.Thread(target=beat, name=f"aimi-heartbeat-{job_id}", daemon=True)
-    thread.start()
+    threading.Thread(target=beat, name=f"aimi-heartbeat-{job_id}", daemon=True).start()
     try:
         yield
     finally:
         stop.set()
-        thread.join()
 
 
 def _claim(session: Session, job_id: str) -> Job | None:

@@ -198,10 +198,13 @@ def test_a_dead_workers_job_is_seen_within_a_minute_and_runs_once(world, own_red
     assert (done.status, done.attempts, RUNS[job.id]) == ("done", 2, 1)
 
 
-def test_a_running_job_writes_its_heartbeat(world, monkeypatch):
+@pytest.mark.usefixtures("restore_world")
+def test_a_job_on_a_worker_writes_its_heartbeat(world, own_redis, monkeypatch):
     monkeypatch.setattr(rq_wiring, "HEARTBEAT_SECONDS", 0.1)
-    with world.app.app_context():
+    app = create_app(world.settings.with_(redis_url=own_redis.url))
+    with app.app_context():
         # 1.3 s: MariaDB keeps whole seconds, so the last beat lands in a later second.
         job = jobs.enqueue("test_fault_once", {"sleep": 1.3}, tenant=world.tenants["alpha"])
+        _drain(own_redis.url)
     done = _row(world, job.id)
     assert done.status == "done" and done.heartbeat_at > done.started_at
