@@ -1,5 +1,6 @@
-"""Portal-wide checks that run after the tenant is known: login rate limiting and
-mandatory two-factor for tenant admins."""
+"""Portal-wide checks that run after the tenant is known: CSRF on signed-out forms (login
+CSRF), login rate limiting, and mandatory two-factor for admins, proven by this session or
+token (``aimi.web.second_factor``)."""
 
 from __future__ import annotations
 
