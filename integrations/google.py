@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import os
 import re
 import wave
 from collections.abc import Iterable, Iterator
@@ -46,12 +47,14 @@ MODELS = ("default", "latest_long", "latest_short", "command_and_search", "phone
 LANGUAGE_RE = re.compile(r"^[a-z]{2,3}(-[A-Z][a-z]{3})?(-(?:[A-Z]{2}|[0-9]{3}))?$")
 CLAUSE_RE = re.compile(r"[.;:!?](?:\s+|$)|,\s+|\n+")
 SETUP_HINT = "set the service-account key on the Plugins page"
+# Where the plugin may connect is the platform's choice (environment), never a tenant's:
+# a tenant-chosen host would let a college make the server call anywhere.
+ENDPOINT_ENV, TOKEN_URI_ENV = "AIMI_GOOGLE_SPEECH_ENDPOINT", "AIMI_GOOGLE_TOKEN_URI"
+GOOGLE_TOKEN_URI = "https://oauth2.googleapis.com/token"
 
 OPTIONS = {
     "credentials_json": OptionSpec(str, "", "The service-account key (JSON) of a Google Cloud project "
                                             "with the Speech-to-Text API enabled.", secret=True),
-    "endpoint": OptionSpec(str, "", "host:port of the Speech API; empty means Google's own. A loopback "
-                                    "address is reached with local credentials instead of TLS."),
     "model": OptionSpec(str, "default", "Recognition model.", choices=MODELS),
     "use_enhanced": OptionSpec(bool, False, "Use the enhanced variant of the model (costs more)."),
     "punctuation": OptionSpec(bool, True, "Let Google punctuate the transcript."),
@@ -210,10 +213,15 @@ def credentials(options: dict[str, Any]) -> service_account.Credentials | None:
         raise ValueError("the Google key is not a service-account key (its \"type\" must be "
                          "\"service_account\"); create one under IAM > Service accounts > Keys")
     try:
-        return service_account.Credentials.from_service_account_info(info, scopes=SCOPES)
+        creds = service_account.Credentials.from_service_account_info(info, scopes=SCOPES)
     except (ValueError, KeyError, TypeError) as exc:
         raise ValueError(f"the Google service-account key cannot be used ({type(exc).__name__}: {exc}); "
                          "download a new key file and set it on the Plugins page") from None
+    allowed = os.environ.get(TOKEN_URI_ENV) or GOOGLE_TOKEN_URI
+    if info.get("token_uri", GOOGLE_TOKEN_URI) != allowed:
+        raise ValueError(f"the Google key's token_uri {info.get('token_uri')!r} is not {allowed}; "
+                         "paste the key file exactly as the Google Cloud console downloaded it")
+    return creds
 
 
 def is_loopback(endpoint: str) -> bool:
@@ -227,10 +235,10 @@ def is_loopback(endpoint: str) -> bool:
 
 
 def speech_client(options: dict[str, Any]) -> SpeechClient:
-    """A client for the tenant's endpoint: Google's own over TLS (the library's usual
+    """A client for the platform's endpoint: Google's own over TLS (the library's usual
     path), or a loopback endpoint over local credentials that still carry the key's token."""
     creds = credentials(options)
-    endpoint = (options.get("endpoint") or "").strip()
+    endpoint = os.environ.get(ENDPOINT_ENV, "").strip()
     if creds is not None:
         creds.refresh(Request())  # a refused key fails here, before any audio is sent
     if endpoint and is_loopback(endpoint):

@@ -1,8 +1,10 @@
 """File storage on the local disk: the embedded default behind the file hooks.
 
-Files live under ``<instance>/files/<tenant>/<key>``. The tenant comes from the hook's
-context, never from the key, and keys are checked to be plain relative paths, so one
-college can never name another's file. The S3 plugin replaces this through the same hooks.
+Files live under ``<files root>/<tenant>/<key>``; the root is platform configuration
+(``AIMI_FILES_ROOT``, default ``<instance>/files``), never a tenant option. The tenant comes
+from the hook's context, never from the key, and keys are checked to be plain relative
+paths, so one college can never name another's file. The S3 plugin replaces this through
+the same hooks.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from pathlib import Path
 from flask import current_app
 
 from aimi.plugins.hookspecs import hookimpl
-from aimi.plugins.types import OptionSpec, PluginContext
+from aimi.plugins.types import PluginContext
 
 KEY_RE = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9._-]*(/[A-Za-z0-9_-][A-Za-z0-9._-]*)*$")
 
@@ -28,13 +30,8 @@ def check_key(key: str) -> str:
 
 
 def path_for(key: str, context: PluginContext) -> Path:
-    root = context.options.get("root") or current_app.extensions["aimi_settings"].instance_path / "files"
-    return Path(root) / (context.tenant or "_platform") / check_key(key)
-
-
-@hookimpl
-def aimi_options() -> dict[str, OptionSpec]:
-    return {"root": OptionSpec(str, "", "Folder for stored files; empty means <instance>/files.")}
+    root = current_app.extensions["aimi_settings"].effective_files_root
+    return root / (context.tenant or "_platform") / check_key(key)
 
 
 @hookimpl

@@ -9,6 +9,7 @@ migrations run here: start-up never touches the schema (``aimi db upgrade`` does
 from __future__ import annotations
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from aimi.platform import config, db, logsetup
 from aimi.platform.health import bp as health_bp
@@ -40,4 +41,9 @@ def create_app(settings: config.Settings | None = None) -> Flask:
         app.wsgi_app, portal, console,
         base_domain=settings.base_domain, platform_hosts=settings.platform_hosts,
     )
+    if settings.trusted_proxies:
+        # X-Forwarded-* is believed from exactly this many proxies in front of us, so
+        # rate limits and audit logs see the client, and nobody can spoof it past them.
+        n = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n)  # type: ignore[method-assign]
     return app

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import uuid
 
@@ -10,10 +11,12 @@ import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
 from aimi.evaluators.speech_cli import analyse_speech_command, transcribe_command
-from aimi.platform import migrate
-from aimi.platform.db import platform_session
+from aimi.platform import config, migrate
+from aimi.platform.db import create_database, platform_session
+from aimi.platform.db import db as db_state
 from aimi.platform.models import PlatformRole, SuperAdmin, Tenant
 from aimi.platform.timeutil import utcnow
 from aimi.plugins.batch import evaluate_batch
@@ -52,10 +55,38 @@ def db() -> None:
     """Database schemas and migrations."""
 
 
+@main.group()
+def security() -> None:
+    """Secrets and their rotation (README: Rotating secrets)."""
+
+
+@security.command("legacy-secrets")
+def legacy_secrets() -> None:
+    """Print the password salt and TOTP key this deployment used so far (derived from
+    AIMI_SECRET_KEY): set them as AIMI_PASSWORD_SALT and AIMI_TOTP_SECRETS, and the
+    secret key can then be rotated without breaking passwords or two-factor sign-in."""
+    key = os.environ.get("AIMI_SECRET_KEY")
+    if not key:
+        _fail("set AIMI_SECRET_KEY to the key the deployment runs with now")
+    digest = config.legacy_digest(key)
+    click.echo(f"AIMI_PASSWORD_SALT={digest[:32]}")
+    click.echo(f"AIMI_TOTP_SECRETS=1={digest[32:]}")
+
+
 @db.command("upgrade")
 @with_appcontext
 def db_upgrade() -> None:
-    """Upgrade the platform schema, then every tenant schema, to head."""
+    """Create the platform database if it is missing, then upgrade the platform schema
+    and every tenant schema to head."""
+    try:
+        created = db_state.create_platform_database()
+    except OperationalError as exc:
+        name = db_state.platform_schema or "aimi"
+        _fail(f"cannot reach or create the platform database ({exc.orig}); create it yourself: "
+              f"{create_database(name)}; then grant aimi's user all privileges on it and on "
+              f"`{name}_t_%` (tenant databases), and run `aimi db upgrade` again")
+    if created:
+        click.echo(f"platform: created database {db_state.platform_schema}")
     migrate.upgrade_platform()
     click.echo(f"platform: at {migrate.platform_revision()}")
     results = migrate.upgrade_tenants()

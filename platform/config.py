@@ -6,6 +6,7 @@ and tests can build their own without touching ``os.environ``.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -29,6 +30,23 @@ def _bool(value: str | None, default: bool = False) -> bool:
     raise ConfigError(f"expected a boolean (1/0, true/false), got {value!r}")
 
 
+def legacy_digest(secret_key: str) -> str:
+    """What the password salt and TOTP key were derived from before they had settings."""
+    return hashlib.sha256(secret_key.encode()).hexdigest()
+
+
+def _versioned(value: str | None) -> dict[str, str]:
+    """Parse ``1=key,2=newer`` into TOTP keys by version."""
+    keys: dict[str, str] = {}
+    for item in filter(None, (part.strip() for part in (value or "").split(","))):
+        version, sep, key = item.partition("=")
+        if not sep or not version.strip().isdigit() or len(key.strip()) < 16:
+            raise ConfigError("AIMI_TOTP_SECRETS entries look like <version number>=<key of 16+ "
+                              f"characters>, got {item.split('=')[0]!r}=...")
+        keys[version.strip()] = key.strip()
+    return keys
+
+
 def _servers(value: str | None) -> dict[str, str]:
     """Parse ``name=url,name2=url2`` into a mapping of extra tenant database servers."""
     servers: dict[str, str] = {}
@@ -46,6 +64,15 @@ class Settings:
 
     env: str = "development"
     secret_key: str = DEV_SECRET
+    # Older keys, still accepted when reading sessions while ``secret_key`` signs new ones.
+    secret_key_fallbacks: tuple[str, ...] = ()
+    # Mixed into every password hash, and the keys that encrypt TOTP secrets ({version:
+    # key}, newest used for new enrolments): apart from secret_key, so rotating it after a
+    # leak breaks neither passwords nor two-factor enrolments. Empty = derived from
+    # secret_key as before these settings existed (see legacy_password_salt).
+    password_salt: str = ""
+    totp_secrets: dict[str, str] = field(default_factory=dict)
+    trusted_proxies: int = 0
     database_url: str = ""
     db_servers: dict[str, str] = field(default_factory=dict)
     redis_url: str = ""
@@ -53,6 +80,7 @@ class Settings:
     platform_hosts: tuple[str, ...] = ("localhost", "127.0.0.1")
     instance_path: Path = DEFAULT_INSTANCE
     export_dir: Path | None = None
+    files_root: Path | None = None
     mail_sender: str = "aimi <no-reply@aimi.example.com>"
     smtp_url: str = ""
     require_2fa: bool | None = None
@@ -71,12 +99,24 @@ class Settings:
         return self.production if self.require_2fa is None else self.require_2fa
 
     @property
+    def effective_password_salt(self) -> str:
+        return self.password_salt or legacy_digest(self.secret_key)[:32]
+
+    @property
+    def effective_totp_secrets(self) -> dict[str, str]:
+        return self.totp_secrets or {"1": legacy_digest(self.secret_key)[32:]}
+
+    @property
     def effective_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.instance_path / 'aimi.db'}"
 
     @property
     def effective_export_dir(self) -> Path:
         return self.export_dir or self.instance_path / "exports"
+
+    @property
+    def effective_files_root(self) -> Path:
+        return self.files_root or self.instance_path / "files"
 
     def with_(self, **changes) -> Settings:
         return replace(self, **changes)
@@ -90,6 +130,14 @@ class Settings:
             )
         if self.production and len(self.secret_key) < 32:
             raise ConfigError("AIMI_SECRET_KEY must be at least 32 characters in production")
+        if self.production and not (self.password_salt and self.totp_secrets):
+            raise ConfigError(
+                "set AIMI_PASSWORD_SALT and AIMI_TOTP_SECRETS in production, apart from "
+                "AIMI_SECRET_KEY (README, 'Rotating secrets'): an existing deployment sets them to "
+                "the values `aimi security legacy-secrets` prints, so no password or "
+                "enrolment breaks")
+        if self.trusted_proxies < 0:
+            raise ConfigError("AIMI_TRUSTED_PROXIES must be 0 or more")
         if self.login_rate_limit < 1 or self.login_rate_window < 1:
             raise ConfigError("AIMI_LOGIN_RATE_LIMIT and AIMI_LOGIN_RATE_WINDOW must be >= 1")
         return self
@@ -106,8 +154,10 @@ def from_env(environ: dict[str, str] | None = None) -> Settings:
     try:
         rate_limit = int(env.get("AIMI_LOGIN_RATE_LIMIT", "10"))
         rate_window = int(env.get("AIMI_LOGIN_RATE_WINDOW", "300"))
+        trusted_proxies = int(env.get("AIMI_TRUSTED_PROXIES", "0"))
     except ValueError as exc:
-        raise ConfigError(f"AIMI_LOGIN_RATE_LIMIT/WINDOW must be integers: {exc}") from exc
+        raise ConfigError(f"AIMI_LOGIN_RATE_LIMIT/WINDOW and AIMI_TRUSTED_PROXIES must be integers: "
+                          f"{exc}") from exc
     mode = env.get("AIMI_ENV", "development")
     if mode not in {"development", "production", "testing"}:
         raise ConfigError(f"AIMI_ENV must be development, production or testing, not {mode!r}")
@@ -115,6 +165,11 @@ def from_env(environ: dict[str, str] | None = None) -> Settings:
     return Settings(
         env=mode,
         secret_key=env.get("AIMI_SECRET_KEY", DEV_SECRET),
+        secret_key_fallbacks=tuple(k.strip() for k in env.get("AIMI_SECRET_KEY_FALLBACKS", "").split(",")
+                                   if k.strip()),
+        password_salt=env.get("AIMI_PASSWORD_SALT", ""),
+        totp_secrets=_versioned(env.get("AIMI_TOTP_SECRETS")),
+        trusted_proxies=trusted_proxies,
         database_url=env.get("AIMI_DATABASE_URL", ""),
         db_servers=_servers(env.get("AIMI_DB_SERVERS")),
         redis_url=env.get("AIMI_REDIS_URL", ""),
@@ -122,6 +177,7 @@ def from_env(environ: dict[str, str] | None = None) -> Settings:
         platform_hosts=hosts,
         instance_path=instance,
         export_dir=Path(env["AIMI_EXPORT_DIR"]) if env.get("AIMI_EXPORT_DIR") else None,
+        files_root=Path(env["AIMI_FILES_ROOT"]) if env.get("AIMI_FILES_ROOT") else None,
         mail_sender=env.get("AIMI_MAIL_SENDER", "aimi <no-reply@aimi.example.com>"),
         smtp_url=env.get("AIMI_SMTP_URL", ""),
         require_2fa=None if require_2fa in (None, "") else _bool(require_2fa),

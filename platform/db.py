@@ -60,6 +60,11 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+def create_database(name: str):
+    """The statement creating a MySQL/MariaDB database of ``name`` (already validated)."""
+    return text(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
+
+
 def build_engine(url: str) -> Engine:
     """An engine with the options aimi needs for its dialect."""
     parsed = make_url(url)
@@ -137,6 +142,24 @@ class Database:
         with self._lock:
             return self._tenant_engines.setdefault(key, engine)
 
+    def create_platform_database(self) -> bool:
+        """Create the platform database on MySQL/MariaDB when it is missing (as tenant
+        databases are created); True when it was created. SQLite files create themselves."""
+        if self.is_sqlite:
+            return False
+        url = make_url(self.url)
+        name = validate_schema_name(url.database or "")
+        # URL.set(database=None) keeps the name; a URL is a named tuple, so replace it.
+        server = build_engine(url._replace(database=None).render_as_string(hide_password=False))
+        try:
+            with server.begin() as conn:
+                if name in {row[0] for row in conn.execute(text("SHOW DATABASES"))}:
+                    return False
+                conn.execute(create_database(name))
+                return True
+        finally:
+            server.dispose()
+
     def schema_exists(self, tenant: TenantRef) -> bool:
         if self.is_sqlite:
             return self.tenant_file(tenant.schema_name).exists()
@@ -154,9 +177,7 @@ class Database:
             file.touch()
             return
         with self.server_engine(tenant.db_server).begin() as conn:
-            conn.execute(
-                text(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
-            )
+            conn.execute(create_database(name))
 
     def drop_schema(self, tenant: TenantRef) -> None:
         name = validate_schema_name(tenant.schema_name)

@@ -8,6 +8,7 @@ confirmation and invitation links without any mail server. The SendGrid plugin
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import smtplib
 import uuid
@@ -52,6 +53,17 @@ def send(settings: Settings, to: str, subject: str, body: str, html: str | None 
         return
     folder = outbox_dir(settings)
     folder.mkdir(parents=True, exist_ok=True)
-    name = f"{utcnow().strftime('%Y%m%dT%H%M%S%f')}-{parseaddr(to)[1].replace('@', '_at_')}.eml"
+    name = f"{utcnow().strftime('%Y%m%dT%H%M%S%f')}-{recipient_tag(to)}.eml"
     (folder / name).write_bytes(bytes(msg))
     log.info("mail to %s (%s) written to %s", to, subject, folder / name)
+
+
+def recipient_tag(to: str) -> str:
+    """What an outbox file is named after: a digest of the address, never the address
+    itself (a valid address may hold ``/``, which made a path that does not exist)."""
+    return hashlib.sha256(parseaddr(to)[1].lower().encode()).hexdigest()[:16]
+
+
+def outbox_files(folder: Path, address: str) -> list[Path]:
+    """The outbox files sent to ``address`` in ``folder``, oldest first."""
+    return sorted(folder.glob(f"*-{recipient_tag(address)}.eml"))

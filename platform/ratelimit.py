@@ -1,16 +1,21 @@
 """Fixed-window counters for rate limits, in Redis when configured, else in memory.
 
 Keys always carry the tenant (``aimi:<tenant>:rl:<name>:<who>``) so one college's
-traffic never throttles another's.
+traffic never throttles another's. When Redis cannot be reached, the Redis counter counts
+in this process's memory until it answers again: a sign-in never fails into a 500 because
+the limiter's store is down, and it stays limited (per process) meanwhile.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from dataclasses import dataclass, field
 
 import redis
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -45,24 +50,43 @@ class MemoryCounter:
 @dataclass
 class RedisCounter:
     client: redis.Redis
+    fallback: MemoryCounter = field(default_factory=MemoryCounter)
+
+    def _warn(self, exc: redis.RedisError) -> None:
+        log.warning("rate limits counted in memory: Redis is unreachable (%s)", exc)
 
     def hit(self, key: str, window: int) -> int:
-        pipe = self.client.pipeline()
-        pipe.incr(key)
-        pipe.expire(key, window, nx=True)
-        count, _ = pipe.execute()
+        try:
+            pipe = self.client.pipeline()
+            pipe.incr(key)
+            pipe.expire(key, window, nx=True)
+            count, _ = pipe.execute()
+        except redis.RedisError as exc:
+            self._warn(exc)
+            return self.fallback.hit(key, window)
         return int(count)
 
     def count(self, key: str, window: int) -> int:
-        value = self.client.get(key)
+        try:
+            value = self.client.get(key)
+        except redis.RedisError as exc:
+            self._warn(exc)
+            return self.fallback.count(key, window)
         return int(value) if value else 0
 
     def reset(self, key: str) -> None:
-        self.client.delete(key)
+        self.fallback.reset(key)
+        try:
+            self.client.delete(key)
+        except redis.RedisError as exc:
+            self._warn(exc)
 
 
 def make_counter(redis_url: str) -> MemoryCounter | RedisCounter:
-    return RedisCounter(redis.Redis.from_url(redis_url)) if redis_url else MemoryCounter()
+    if not redis_url:
+        return MemoryCounter()
+    # Short timeouts: with Redis down, a sign-in waits a second at most, not the OS's minutes.
+    return RedisCounter(redis.Redis.from_url(redis_url, socket_connect_timeout=1, socket_timeout=1))
 
 
 def key(tenant: str, name: str, who: str) -> str:

@@ -18,9 +18,10 @@ import importlib
 import logging
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Flask, current_app, has_app_context
@@ -28,7 +29,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 from rq import Retry, get_current_job
 from rq.job import Job as RQJob
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -152,7 +153,8 @@ def get(tenant: TenantRef, job_id: str) -> Job:
 
 def dispatch(tenant: TenantRef, job: Job) -> None:
     """Hand a committed, queued job to RQ, or run it here and now when there is no Redis.
-    A queue that cannot be reached fails the job visibly (an admin can re-run it)."""
+    A queue that cannot be reached leaves the job queued, saying so; ``sweep`` sends it
+    when Redis answers again."""
     url = rq_wiring.redis_url()
     if not url:
         run_here(tenant.slug, job.id)
@@ -161,8 +163,9 @@ def dispatch(tenant: TenantRef, job: Job) -> None:
         _to_rq(url, tenant.slug, job)
     except RedisError as exc:
         log.error("could not queue job %s of %s: %s", job.id, tenant.slug, exc)
-        with _session(tenant) as session:
-            _settle(session, job.id, "failed", f"The job queue could not be reached ({exc}); re-run it.")
+        with _session(tenant) as session:  # stays queued: the workers' sweep sends it later
+            _settle(session, job.id, "queued", f"Waiting for the job queue, which could not be reached "
+                                               f"({exc}); it is sent as soon as the queue is back.")
 
 
 def _to_rq(url: str, slug: str, job: Job) -> None:
@@ -239,7 +242,8 @@ def _run(tenant_slug: str, job_id: str, rq_job: RQJob | None) -> str | None:
             log.info("job %s of %s: nothing to run (done, failed or running)", job_id, tenant_slug)
             return None
         try:
-            result = kind_of(job.kind).handler(session, job)
+            with _heartbeat(tenant, job_id, on_worker=rq_job is not None):
+                result = kind_of(job.kind).handler(session, job)
         except Exception as exc:
             session.rollback()
             again = isinstance(exc, RETRYABLE) and job.attempts < job.max_attempts
@@ -254,15 +258,50 @@ def _run(tenant_slug: str, job_id: str, rq_job: RQJob | None) -> str | None:
         return "done"
 
 
+def _dead(now: datetime):
+    """The condition of a job whose worker stopped writing its heartbeat."""
+    silent_since = func.coalesce(Job.heartbeat_at, Job.started_at)
+    return and_(Job.status == "running", silent_since < now - timedelta(seconds=rq_wiring.DEAD_AFTER))
+
+
+@contextmanager
+def _heartbeat(tenant: TenantRef, job_id: str, on_worker: bool) -> Iterator[None]:
+    """On a worker, write the job's heartbeat every few seconds while its handler runs (in
+    a session of its own), so a killed worker's job is known dead within a minute. In-process
+    jobs die with the request that runs them and need none. The beat is stopped, not waited
+    for: it may be blocked behind the handler's own uncommitted writes (SQLite locks the
+    file), and a beat that lands after the job ended matches no running row."""
+    if not on_worker:
+        yield
+        return
+    stop = threading.Event()
+
+    def beat() -> None:
+        while not stop.wait(rq_wiring.HEARTBEAT_SECONDS):
+            try:
+                with _session(tenant) as session:
+                    session.execute(update(Job).where(Job.id == job_id, Job.status == "running")
+                                    .values(heartbeat_at=utcnow()))
+                    session.commit()
+            except Exception as exc:  # a missed beat is retried at the next one
+                log.warning("heartbeat of job %s of %s not written: %s", job_id, tenant.slug, exc)
+
+    threading.Thread(target=beat, name=f"aimi-heartbeat-{job_id}", daemon=True).start()
+    try:
+        yield
+    finally:
+        stop.set()
+
+
 def _claim(session: Session, job_id: str) -> Job | None:
     """Mark the job running if it is queued (or was left running by a dead worker), in
     one conditional UPDATE, so two deliveries of one job never both run it."""
     now = utcnow()
-    stale = now - timedelta(seconds=rq_wiring.STALE_AFTER)
-    claimable = or_(Job.status == "queued", and_(Job.status == "running", Job.started_at < stale))
+    claimable = or_(Job.status == "queued", _dead(now))
     claimed = session.execute(
         update(Job).where(Job.id == job_id, claimable)
-        .values(status="running", attempts=Job.attempts + 1, started_at=now, finished_at=None)
+        .values(status="running", attempts=Job.attempts + 1, started_at=now, heartbeat_at=now,
+                finished_at=None)
         .execution_options(synchronize_session=False)
     ).rowcount
     session.commit()
@@ -288,9 +327,50 @@ def _no_more_retries(rq_job: RQJob | None) -> None:
 
 
 def stalled(job: Job) -> bool:
-    """Running for longer than any job may run: its worker died with it."""
-    return (job.status == "running" and job.started_at is not None
-            and job.started_at < utcnow() - timedelta(seconds=rq_wiring.STALE_AFTER))
+    """Running, but its worker stopped writing the heartbeat: the worker died with it."""
+    silent_since = job.heartbeat_at or job.started_at
+    return (job.status == "running" and silent_since is not None
+            and silent_since < utcnow() - timedelta(seconds=rq_wiring.DEAD_AFTER))
+
+
+# -- The sweep (on every worker) -------------------------------------------------------
+
+
+LIVE_RQ_STATUSES = frozenset({"queued", "started", "scheduled", "deferred"})
+
+
+def _in_rq(connection: Any, slug: str, job_id: str) -> bool:
+    rq_id = rq_wiring.rq_job_id(slug, job_id)
+    if not RQJob.exists(rq_id, connection):
+        return False
+    status = RQJob.fetch(rq_id, connection=connection).get_status()
+    return str(getattr(status, "value", status)) in LIVE_RQ_STATUSES
+
+
+def sweep(url: str) -> list[str]:
+    """Queue what should be in the queue and is not: jobs staged while Redis was down,
+    and jobs whose worker died (their heartbeat went silent). ``_claim`` makes a second
+    delivery run nothing, so the effect stays once. Returns ``<slug>:<job id>`` of each."""
+    connection, now, sent = rq_wiring.connection(url), utcnow(), []
+    waiting = or_(and_(Job.status == "queued",
+                       Job.created_at < now - timedelta(seconds=rq_wiring.SWEEP_GRACE)), _dead(now))
+    for tenant in _active_tenants():
+        with _session(tenant) as session:
+            found = session.scalars(select(Job).where(waiting)).all()
+        for job in found:
+            if job.status == "queued" and _in_rq(connection, tenant.slug, job.id):
+                continue
+            _to_rq(url, tenant.slug, job)
+            sent.append(f"{tenant.slug}:{job.id}")
+            log.info("sweep queued job %s of %s (%s)", job.id, tenant.slug, job.status)
+    return sent
+
+
+def _active_tenants() -> list[TenantRef]:
+    from aimi.platform.models import Tenant
+
+    with Session(bind=db.platform_engine) as session:
+        return [row.ref() for row in session.scalars(select(Tenant).where(Tenant.status == "active"))]
 
 
 def can_rerun(job: Job) -> bool:

@@ -20,6 +20,15 @@ QUEUES = ("scoring", "speech", "notifications", "default")
 # STALE_AFTER was left behind by a dead worker and may be re-run.
 JOB_TIMEOUT = 600
 STALE_AFTER = JOB_TIMEOUT + 60
+# A running job's worker writes its heartbeat this often; silent for DEAD_AFTER seconds,
+# the worker is dead (killed, out of memory, machine lost) and the job runs again.
+HEARTBEAT_SECONDS = 10
+DEAD_AFTER = 45
+# How often a worker looks for jobs that need (re)queueing: staged while Redis was
+# down, or left running by a dead worker; a job younger than SWEEP_GRACE is left alone
+# (its request is about to queue it).
+SWEEP_SECONDS = 15
+SWEEP_GRACE = 10
 # Keep RQ's own records a week; the Job row in the tenant schema is the lasting one.
 KEEP_SECONDS = 7 * 24 * 3600
 

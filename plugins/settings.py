@@ -15,12 +15,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from aimi.plugins.types import OptionSpec
 from aimi.tenants import audit
 from aimi.tenants.models import PluginSetting
+from aimi.tenants.recording_models import Recording
 
 if TYPE_CHECKING:
     from aimi.plugins.manager import PluginManager
@@ -29,6 +30,7 @@ OPTION_TYPES = (str, int, float, bool, list, dict)
 TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 FALSE_WORDS = frozenset({"0", "false", "no", "off", ""})
 SECRET_MASK = "********"
+STORAGE_PLUGIN = "local_files"  # the built-in file store every recording is read back from
 
 
 class PluginSettingsError(ValueError):
@@ -142,6 +144,17 @@ def load(session: Session, manager: PluginManager | None = None) -> dict[str, Pl
     return {name: _state(manager, name, rows.get(name)) for name in manager.names}
 
 
+def _check_no_stored_files(session: Session) -> None:
+    """Switching the file store off would turn every stored recording into a dead link."""
+    count = session.scalar(select(func.count()).select_from(Recording).where(or_(
+        Recording.audio_key.is_not(None), Recording.chunks.any()))) or 0
+    if count:
+        raise PluginSettingsError({"enabled": (
+            f"{count} recordings' stored files depend on it, and turning it off would break "
+            "their audio. Delete those recordings first (or let retention purge their audio); "
+            "moving files to another store is done by the platform team.")})
+
+
 def save(
     session: Session,
     plugin: str,
@@ -164,6 +177,8 @@ def save(
     current = _state(manager, plugin, row)
     new_options = validate_options(specs, {**current.options, **options})
     new_enabled = current.enabled if enabled is None else bool(enabled)
+    if plugin == STORAGE_PLUGIN and current.enabled and not new_enabled:
+        _check_no_stored_files(session)
     diff: dict[str, Any] = {}
     if new_enabled != current.enabled:
         diff["enabled"] = [current.enabled, new_enabled]

@@ -6,11 +6,17 @@ inherits the parent's database connections. RQ still kills a job that runs longe
 ``JOB_TIMEOUT``. Retries wait their backoff in RQ's scheduled-job registry; a scheduler
 moves them back to their queue when due, so run at least one worker with
 ``--with-scheduler`` (or one ``aimi scheduler``).
+
+Every worker also sweeps (``jobs.sweep``) every ``SWEEP_SECONDS``: jobs staged while Redis
+was down are queued once it answers, and a job whose worker died (its heartbeat silent for
+``DEAD_AFTER`` seconds) is queued again, to run once.
 """
 
 from __future__ import annotations
 
+import logging
 import sys
+import threading
 
 import click
 from flask import current_app
@@ -18,7 +24,19 @@ from flask.cli import with_appcontext
 from rq import SimpleWorker
 from rq.scheduler import RQScheduler
 
+from aimi.plugins import jobs
 from aimi.plugins import queue as rq_wiring
+
+log = logging.getLogger(__name__)
+
+
+def _sweep_every(app, url: str, interval: float, stop: threading.Event) -> None:
+    while not stop.wait(interval):
+        try:
+            with app.app_context():
+                jobs.sweep(url)
+        except Exception as exc:  # Redis or a database away for now: try at the next round
+            log.warning("job sweep failed: %s", exc)
 
 
 def _redis_url() -> str:
@@ -55,7 +73,16 @@ def worker_command(queues: str, burst: bool, with_scheduler: bool) -> None:
     worker = SimpleWorker([rq_wiring.queue(name, url) for name in names],
                           connection=rq_wiring.connection(url))
     click.echo(f"worker {worker.name} on {', '.join(names)}{' (burst)' if burst else ''}")
-    worker.work(burst=burst, with_scheduler=with_scheduler)
+    jobs.sweep(url)
+    stop = threading.Event()
+    app = current_app._get_current_object()
+    sweeper = threading.Thread(target=_sweep_every, args=(app, url, rq_wiring.SWEEP_SECONDS, stop),
+                               name="aimi-job-sweep", daemon=True)
+    sweeper.start()
+    try:
+        worker.work(burst=burst, with_scheduler=with_scheduler)
+    finally:
+        stop.set()
 
 
 @click.command("scheduler")

@@ -135,6 +135,8 @@ class Interview(TenantBase):
     scored_at: Mapped[datetime | None] = mapped_column(DateTime)
     overall: Mapped[float | None] = mapped_column(Float)
     report: Mapped[dict | None] = mapped_column(JSON)
+    # The start form's one-time key: a double click or two tabs posting it start one interview.
+    start_key: Mapped[str | None] = mapped_column(String(32), unique=True)
 
     answers: Mapped[list[InterviewAnswer]] = relationship(
         back_populates="interview", order_by="InterviewAnswer.position", cascade="all, delete-orphan"

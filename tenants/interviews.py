@@ -88,10 +88,12 @@ def start(
     template: InterviewTemplate | None = None,
     assignment: Assignment | None = None,
     target_company: str = "",
+    start_key: str | None = None,
 ) -> Interview:
     """Stage a new interview after checking the choice and that the banks hold enough
     distinct questions for it. With a target company, company questions name it; without
-    one they are not asked."""
+    one they are not asked. ``start_key`` (unique) makes a repeated post of the same start
+    form fail on commit instead of starting a second interview."""
     company = checked_company(target_company)
     if role not in ROLES:
         raise InterviewError(f"Choose one of the roles: {', '.join(ROLES.values())}.", "role")
@@ -117,7 +119,7 @@ def start(
                           num_questions=num_questions, status="in_progress", current_position=0,
                           target_company=company or None,
                           template_id=template.id if template else None,
-                          assignment_id=assignment.id if assignment else None)
+                          assignment_id=assignment.id if assignment else None, start_key=start_key)
     session.add(interview)
     return interview
 
@@ -135,6 +137,14 @@ def checked_company(value: object) -> str:
     if any(c in company for c in "{}<>"):
         raise InterviewError("A company name cannot contain { } < or >.", "target_company")
     return company
+
+
+def started_with(session: Session, candidate: User, start_key: str | None) -> Interview | None:
+    """The candidate's interview started by the form carrying ``start_key``, if any."""
+    if not start_key:
+        return None
+    return session.scalar(select(Interview).where(Interview.candidate_id == candidate.id,
+                                                  Interview.start_key == start_key))
 
 
 def questions_for_duration(session: Session, role: str, type: str, minutes: int) -> int:

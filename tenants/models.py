@@ -61,6 +61,7 @@ class User(TenantBase, AccountMixin):
         """Bind API tokens to the tenant that issued them."""
         from aimi.tenants.context import current_tenant
 
+        super().augment_auth_token(tdata)
         tdata["tenant"] = current_tenant().slug
 
     def verify_auth_token(self, data: dict) -> bool:
@@ -152,6 +153,8 @@ class Job(TenantBase):
     last_error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
     started_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Written every few seconds while a worker runs the job: a silent one means it died.
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime)
     created_by: Mapped[int | None] = mapped_column(Integer)
 

@@ -20,6 +20,7 @@ from sqlalchemy import Select, String, and_, cast, func, select
 from sqlalchemy.orm import Session
 
 from aimi.evaluators import criteria
+from aimi.platform.spreadsheet import read_cell, safe_cell
 from aimi.platform.timeutil import utcnow
 from aimi.tenants import audit
 from aimi.tenants.interview_models import (
@@ -359,7 +360,7 @@ def parse_csv(data: str | bytes) -> list[tuple[int, dict[str, Any]]]:
     try:
         for row in reader:
             start, end = end + 1, reader.line_num
-            values = {k: (v or "").strip() for k, v in row.items() if k}
+            values = {k: read_cell((v or "").strip()) for k, v in row.items() if k}
             if None in row:
                 rows.append((start, {"_error": "this row has more cells than the header has columns"}))
                 continue
@@ -378,6 +379,8 @@ def parse_json(data: str | bytes) -> list[tuple[int, dict[str, Any]]]:
         doc = json.loads(_text_of(data))
     except json.JSONDecodeError as exc:
         raise QuestionError(f"The file is not valid JSON: {exc}.") from None
+    except RecursionError:  # Python's parser recurses per level: a 500 otherwise
+        raise QuestionError("The file nests lists or objects too deeply to be a question bank.") from None
     items = doc.get("questions") if isinstance(doc, dict) else doc
     if not isinstance(items, list):
         raise QuestionError('Give a list of questions, or an object with a "questions" list (as exported).')
@@ -428,7 +431,8 @@ def dump_csv(items: list[dict[str, Any]]) -> str:
     writer = csv.writer(out)
     writer.writerow(FIELDS)
     for item in items:
-        writer.writerow([CSV_SEPARATOR.join(item[n]) if n in LIST_FIELDS else item[n] for n in FIELDS])
+        writer.writerow([safe_cell(CSV_SEPARATOR.join(item[n]) if n in LIST_FIELDS else item[n])
+                         for n in FIELDS])
     return out.getvalue()
 
 

@@ -20,6 +20,8 @@ DEFAULT_RECORDING_POLICY = (
     "automatically after the retention period, while the transcript and scores stay.")
 SPEECH_LANGUAGE_RE = re.compile(r"^[a-z]{2,3}-[A-Z]{2}$")
 HEX_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
+# https:// or a path on this site; "//host" and "/\\host" are other sites to a browser.
+LOGO_URL_RE = re.compile(r"^(https://|/(?![/\\]))[^\s\"'<>\\]+$")
 LOCALE_RE = re.compile(r"^[a-z]{2}(-[A-Z]{2})?$")
 DOMAIN_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 
@@ -94,7 +96,7 @@ def validate(values: dict) -> TenantSettings:
     candidate = TenantSettings(**data)
     if not 1 <= len(candidate.display_name) <= 120:
         errors["display_name"] = "give a name of 1 to 120 characters"
-    if candidate.logo_url and not re.match(r"^(https://|/)[^\s\"'<>]+$", candidate.logo_url):
+    if candidate.logo_url and not LOGO_URL_RE.match(candidate.logo_url):
         errors["logo_url"] = "use an https:// address or a path starting with /"
     for key in ("primary_color", "accent_color"):
         if not HEX_RE.match(getattr(candidate, key)):

@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 from playwright.sync_api import Browser, Page, Playwright, expect
 from werkzeug.serving import make_server
 
+from aimi.platform import mail
 from aimi.platform.db import tenant_scope, tenant_session
 from conftest import PASSWORD
 
@@ -80,7 +81,7 @@ def mailed_link(outbox: Path, address: str, path_part: str, wait_s: float = 5.0)
     pattern = re.compile(r"https?://[^\s\"'<>]+" + re.escape(path_part) + r"[^\s\"'<>]+")
     deadline = time.monotonic() + wait_s
     while True:
-        for file in sorted(outbox.glob(f"*-{address.replace('@', '_at_')}.eml"), reverse=True):
+        for file in reversed(mail.outbox_files(outbox, address)):
             message = email.message_from_bytes(file.read_bytes(), policy=email.policy.default)
             match = pattern.search(message.get_body(preferencelist=("plain", "html")).get_content())
             if match:

@@ -13,6 +13,7 @@ Use ``local_google()``: it starts both and gives the plugin options that point a
 from __future__ import annotations
 
 import json
+import os
 import threading
 import uuid
 from collections.abc import Callable, Iterator, Sequence
@@ -22,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from unittest import mock
 from urllib.parse import parse_qs
 
 import grpc
@@ -178,7 +180,13 @@ class LocalGoogle:
     @property
     def options(self) -> dict[str, str]:
         """The ``google`` plugin options a tenant would save to use these endpoints."""
-        return {"credentials_json": json.dumps(self.key), "endpoint": self.speech.endpoint}
+        return {"credentials_json": json.dumps(self.key)}
+
+
+def platform_google(endpoint: str, token_uri: str = ""):
+    """The platform's configuration pointing the plugin at local endpoints."""
+    env = {"AIMI_GOOGLE_SPEECH_ENDPOINT": endpoint}
+    return mock.patch.dict(os.environ, env | ({"AIMI_GOOGLE_TOKEN_URI": token_uri} if token_uri else {}))
 
 
 @contextmanager
@@ -190,7 +198,8 @@ def local_google(answer: Answer | None = None) -> Iterator[LocalGoogle]:
     token = TokenServer(public).start()
     speech = SpeechServer(answer or no_speech).start()
     try:
-        yield LocalGoogle(speech, token, service_account_key(private_key, token.token_uri))
+        with platform_google(speech.endpoint, token.token_uri):
+            yield LocalGoogle(speech, token, service_account_key(private_key, token.token_uri))
     finally:
         speech.stop()
         token.stop()

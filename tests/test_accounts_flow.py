@@ -16,7 +16,7 @@ import redis as redis_lib
 from passlib.totp import TOTP
 from sqlalchemy import select
 
-from aimi.platform import ratelimit
+from aimi.platform import mail, ratelimit
 from aimi.platform.app import create_app
 from aimi.platform.db import tenant_scope, tenant_session
 from aimi.tenants import accounts
@@ -58,13 +58,18 @@ def add_user(world, ref: TenantRef, role: str) -> str:
 
 
 def register(client, ref: TenantRef, address: str, **extra):
-    """Fill in the register form (sign-in forms carry no CSRF token before sign-in)."""
+    """Fill in the register form, with the CSRF token its page carries."""
     page = client.get(f"/t/{ref.slug}/register")
     assert page.status_code == 200, page.get_data(as_text=True)
     return client.post(f"/t/{ref.slug}/register", data={
         "email": address, "password": PASSWORD, "password_confirm": PASSWORD,
-        "full_name": "New Candidate", **extra,
+        "full_name": "New Candidate", "csrf_token": csrf_token(page.get_data(as_text=True)), **extra,
     })
+
+
+def signed_out_token(client, ref: TenantRef) -> str:
+    """The CSRF token a signed-out visitor's forms carry (from the sign-in page)."""
+    return csrf_token(client.get(f"/t/{ref.slug}/login").get_data(as_text=True))
 
 
 def login(client, ref: TenantRef, address: str, password: str = PASSWORD):
@@ -74,7 +79,7 @@ def login(client, ref: TenantRef, address: str, password: str = PASSWORD):
 def mailed_link(world, ref: TenantRef, address: str, path_part: str) -> str:
     """The path of the newest link containing ``path_part`` mailed to ``address``."""
     folder = world.settings.instance_path / "outbox" / ref.slug
-    files = sorted(folder.glob(f"*-{address.replace('@', '_at_')}.eml"))
+    files = mail.outbox_files(folder, address)
     assert files, f"no mail to {address} in {folder}"
     for file in reversed(files):
         message = email.message_from_bytes(file.read_bytes(), policy=email.policy.default)
@@ -98,7 +103,8 @@ def test_closed_registration_shows_closed_and_creates_nothing(world):
     assert "Registration is closed" in page.get_data(as_text=True)
     address = f"sneaky@{ref.slug}.example.com"
     resp = client.post(f"/t/{ref.slug}/register", data={
-        "email": address, "password": PASSWORD, "password_confirm": PASSWORD})
+        "email": address, "password": PASSWORD, "password_confirm": PASSWORD,
+        "csrf_token": signed_out_token(client, ref)})
     assert resp.status_code == 403
     json_resp = client.post(f"/t/{ref.slug}/register",
                             json={"email": address, "password": PASSWORD,
@@ -155,8 +161,10 @@ def test_open_registration_makes_a_confirmable_candidate(world):
         assert entry.target_id == str(user.id) and entry.actor_id == user.id
 
     refused = login(world.client(), ref, address)
-    assert refused.status_code == 400
-    assert "confirm" in refused.get_data(as_text=True).lower()
+    assert refused.status_code == 400  # the answer a wrong password gets: nothing revealed
+    wrong = login(world.client(), ref, address, "wrong-password-9")
+    assert refused.get_json()["response"]["errors"] == wrong.get_json()["response"]["errors"]
+    assert f"/t/{ref.slug}/confirm" in world.client().get(f"/t/{ref.slug}/login").get_data(as_text=True)
 
     confirm = client.get(mailed_link(world, ref, address, "/confirm/"))
     assert confirm.status_code == 302
@@ -174,14 +182,17 @@ def test_password_reset_through_the_mailed_link(world):
     address = add_user(world, ref, "candidate")
     client = world.client()
     assert client.get("/t/alpha/reset").status_code == 200
-    resp = client.post("/t/alpha/reset", data={"email": address})
+    resp = client.post("/t/alpha/reset", data={"email": address, "csrf_token": signed_out_token(client, ref)})
     assert resp.status_code in (200, 302)
 
     link = mailed_link(world, ref, address, "/reset/")
     assert client.get(link).status_code == 200
-    mismatch = client.post(link, data={"password": NEW_PASSWORD, "password_confirm": "other-pass-9"})
+    token = csrf_token(client.get(link).get_data(as_text=True))
+    mismatch = client.post(link, data={"password": NEW_PASSWORD, "password_confirm": "other-pass-9",
+                                       "csrf_token": token})
     assert mismatch.status_code == 200 and "Passwords do not match" in mismatch.get_data(as_text=True)
-    done = client.post(link, data={"password": NEW_PASSWORD, "password_confirm": NEW_PASSWORD})
+    done = client.post(link, data={"password": NEW_PASSWORD, "password_confirm": NEW_PASSWORD,
+                                   "csrf_token": token})
     assert done.status_code == 302
 
     assert login(world.client(), ref, address, PASSWORD).status_code == 400
@@ -305,6 +316,27 @@ def current_code(b32key: str) -> str:
     return TOTP(key=b32key, format="base32").generate().token
 
 
+def start_totp_setup(client, base: str, issuer: str = "aimi") -> tuple[str, str, str]:
+    """Start authenticator setup as the page does: (b32 key, state token, form CSRF)."""
+    started = client.post(f"{base}/tf-setup", json={"setup": "authenticator"},
+                          headers=_csrf_header(client, f"{base}/tf-setup"))
+    assert started.status_code == 200, started.get_data(as_text=True)
+    body = started.get_json()["response"]
+    assert body["tf_authr_issuer"] == issuer
+    # The code form of the setup page (its JSON variant needs a phone-number column).
+    token = csrf_token(client.get(f"{base}/tf-setup").get_data(as_text=True))
+    return body["tf_authr_b32key"], body["tf_state_token"], token
+
+
+def enrol_totp(client, base: str, issuer: str = "aimi") -> str:
+    """Enrol an authenticator for the signed-in account; returns its base32 key."""
+    b32key, state, token = start_totp_setup(client, base, issuer)
+    done = client.post(f"{base}/tf-setup/{state}",
+                       data={"code": current_code(b32key), "csrf_token": token})
+    assert done.status_code == 302, done.get_data(as_text=True)
+    return b32key
+
+
 def test_admins_must_set_up_two_factor_when_required(world, strict_app):
     ref = fresh_tenant(world, "tfa")
     base = f"/t/{ref.slug}"
@@ -323,15 +355,7 @@ def test_admins_must_set_up_two_factor_when_required(world, strict_app):
     assert api.status_code == 403 and "two-factor" in api.get_json()["message"]
     assert client.get(f"{base}/tf-setup").status_code == 200
 
-    started = client.post(f"{base}/tf-setup", json={"setup": "authenticator"},
-                          headers=_csrf_header(client, f"{base}/tf-setup"))
-    assert started.status_code == 200, started.get_data(as_text=True)
-    body = started.get_json()["response"]
-    b32key, state = body["tf_authr_b32key"], body["tf_state_token"]
-    assert body["tf_authr_issuer"] == "aimi"
-
-    # The code form of the setup page (its JSON variant needs a phone-number column).
-    token = csrf_token(client.get(f"{base}/tf-setup").get_data(as_text=True))
+    b32key, state, token = start_totp_setup(client, base)
     wrong = client.post(f"{base}/tf-setup/{state}", data={"code": "000000", "csrf_token": token})
     assert wrong.status_code == 302 and find_user(ref, admin).tf_primary_method is None
     done = client.post(f"{base}/tf-setup/{state}",
@@ -348,3 +372,68 @@ def test_admins_must_set_up_two_factor_when_required(world, strict_app):
     second = again.post(f"{base}/tf-validate", json={"code": current_code(b32key)})
     assert second.status_code == 200, second.get_data(as_text=True)
     assert again.get(f"{base}/dashboard").status_code == 200
+
+
+def _restricted_password_login(app, base: str, address: str):
+    """A password-only session with remember-me, and an API token, before enrolment."""
+    client = app.test_client()
+    resp = client.post(f"{base}/login?include_auth_token",
+                       json={"email": address, "password": PASSWORD, "remember": True})
+    assert resp.status_code == 200, resp.get_data(as_text=True)
+    remember = client.get_cookie("remember_token", path=f"{base}/") or client.get_cookie(
+        "remember_token")
+    assert remember is not None, "remember-me cookie was not set"
+    return client, resp.get_json()["response"]["user"]["authentication_token"], remember.value
+
+
+def test_enrolling_two_factor_does_not_upgrade_older_sessions(world, strict_app):
+    """A session, remember cookie or token from before enrolment never becomes admin."""
+    ref = fresh_tenant(world, "tfold")
+    base = f"/t/{ref.slug}"
+    admin = world.email(ref.slug, "admin")
+    old, old_token, old_remember = _restricted_password_login(strict_app, base, admin)
+    assert old.get(f"{base}/manage/users").status_code == 302
+    token_header = {"Authentication-Token": old_token, "Accept": "application/json"}
+    assert old.get(f"{base}/api/v1/me", headers=token_header).status_code == 403
+
+    owner = strict_app.test_client()
+    assert login(owner, ref, admin).status_code == 200
+    b32key = enrol_totp(owner, base)
+    assert owner.get(f"{base}/manage/users").status_code == 200  # the session that enrolled
+
+    assert old.get(f"{base}/manage/users").status_code in (302, 401)
+    assert old.get(f"{base}/api/v1/me", headers={"Accept": "application/json"}).status_code in (401, 403)
+    fresh = strict_app.test_client()
+    assert fresh.get(f"{base}/api/v1/me", headers=token_header).status_code in (401, 403)
+    cookie_only = strict_app.test_client()
+    cookie_only.set_cookie("remember_token", old_remember, path=f"{base}/")
+    assert cookie_only.get(f"{base}/manage/users").status_code in (302, 401)
+    assert cookie_only.get(f"{base}/api/v1/me",
+                           headers={"Accept": "application/json"}).status_code in (401, 403)
+
+    # A new sign-in with both factors gets a working token.
+    again = strict_app.test_client()
+    assert login(again, ref, admin).get_json()["response"]["tf_required"] is True
+    done = again.post(f"{base}/tf-validate?include_auth_token", json={"code": current_code(b32key)})
+    assert done.status_code == 200, done.get_data(as_text=True)
+    token = done.get_json()["response"]["user"]["authentication_token"]
+    assert strict_app.test_client().get(
+        f"{base}/api/v1/me", headers={"Authentication-Token": token}).status_code == 200
+
+
+def test_enrolling_two_factor_does_not_upgrade_older_console_sessions(world, strict_app):
+    from aimi.platform.cli import ensure_superadmin
+
+    address = f"root-{uuid.uuid4().hex[:6]}@platform.example.com"
+    with strict_app.app_context():
+        ensure_superadmin(address, PASSWORD, "Root")
+    old = strict_app.test_client()
+    assert old.post("/admin/login", json={"email": address, "password": PASSWORD}).status_code == 200
+    assert old.get("/admin/").status_code == 302
+
+    owner = strict_app.test_client()
+    assert owner.post("/admin/login", json={"email": address, "password": PASSWORD}).status_code == 200
+    enrol_totp(owner, "/admin", issuer="aimi console")
+    assert owner.get("/admin/").status_code == 200
+    resp = old.get("/admin/")
+    assert resp.status_code == 302 and "/admin/login" in resp.headers["Location"]

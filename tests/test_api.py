@@ -11,6 +11,7 @@ from email import message_from_bytes, policy
 
 from sqlalchemy import func, select
 
+from aimi.platform import mail
 from aimi.platform.db import tenant_scope, tenant_session
 from aimi.tenants.models import AuditLog, Cohort, User
 from conftest import csrf_token
@@ -79,7 +80,7 @@ def test_invite_creates_user_mails_link_and_audits(world):
     assert audited(world, "user.invited", user["id"])[0]["actor"] == world.email("alpha", "admin")
 
     outbox = world.settings.instance_path / "outbox" / "alpha"
-    mails = [p for p in outbox.glob("*.eml") if user["email"].replace("@", "_at_") in p.name]
+    mails = mail.outbox_files(outbox, user["email"])
     assert len(mails) == 1
     text = message_from_bytes(mails[0].read_bytes(), policy=policy.default).get_content()
     link = next(w for w in text.split() if "/invite/" in w)

@@ -18,7 +18,13 @@ from google.cloud.speech_v1.types import (
     SpeechRecognitionAlternative,
     SpeechRecognitionResult,
 )
-from google_speech_server import local_google, new_private_key, service_account_key, words_response
+from google_speech_server import (
+    local_google,
+    new_private_key,
+    platform_google,
+    service_account_key,
+    words_response,
+)
 
 from aimi.integrations import google
 from aimi.plugins.jobs import TransientJobError
@@ -161,8 +167,8 @@ def test_an_endpoint_that_is_down_is_a_passing_failure(tmp_path):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    with pytest.raises(TransientJobError, match="unavailable for now"):
-        transcribe(AudioInput(str(path)), {"endpoint": f"127.0.0.1:{port}"})
+    with platform_google(f"127.0.0.1:{port}"), pytest.raises(TransientJobError, match="unavailable for now"):
+        transcribe(AudioInput(str(path)), {})
 
 
 @pytest.mark.parametrize("code, message", [
@@ -233,14 +239,14 @@ def test_options_are_validated_when_saved():
 def test_google_endpoints_use_the_librarys_tls_client():
     """Not a loopback address: the client goes to that host on 443 over the library's TLS
     channel, with the tenant's key (checked at its token endpoint first)."""
-    with local_google() as google_:
-        client = google.speech_client({**google_.options, "endpoint": "eu-speech.googleapis.com"})
+    with local_google() as google_, platform_google("eu-speech.googleapis.com", google_.token.token_uri):
+        client = google.speech_client(google_.options)
         assert google_.token.issued  # the key was exchanged before any audio is sent
     with client:
         assert client.api_endpoint == "eu-speech.googleapis.com"
         assert client.transport._credentials.service_account_email == google_.key["client_email"]
-    with pytest.raises(ValueError, match="not configured"):
-        google.speech_client({"endpoint": "eu-speech.googleapis.com"})
+    with platform_google("eu-speech.googleapis.com"), pytest.raises(ValueError, match="not configured"):
+        google.speech_client({})
 
 
 def test_hint_phrases_respect_the_api_limits():

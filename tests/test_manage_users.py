@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import func, select
 from werkzeug.routing import IntegerConverter
 
+from aimi.platform import mail
 from aimi.platform.db import tenant_scope, tenant_session
 from aimi.tenants import accounts
 from aimi.tenants.models import AuditLog, Cohort, Role, User
@@ -56,7 +57,7 @@ def add_users(world, slug: str, role: str, names: list[str], password: str | Non
 def mails_to(world, slug: str, address: str) -> list[email.message.EmailMessage]:
     folder = world.settings.instance_path / "outbox" / slug
     return [email.message_from_bytes(f.read_bytes(), policy=email.policy.default)
-            for f in sorted(folder.glob(f"*-{address.replace('@', '_at_')}.eml"))]
+            for f in mail.outbox_files(folder, address)]
 
 
 def invite_path(message) -> str:

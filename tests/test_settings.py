@@ -45,7 +45,8 @@ def test_production_refuses_the_default_secret():
         Settings(env="production").validate()
     with pytest.raises(ConfigError, match="AIMI_SECRET_KEY"):
         from_env({"AIMI_ENV": "production"})
-    ok = from_env({"AIMI_ENV": "production", "AIMI_SECRET_KEY": "x" * 40})
+    ok = from_env({"AIMI_ENV": "production", "AIMI_SECRET_KEY": "x" * 40,
+                   "AIMI_PASSWORD_SALT": "s" * 32, "AIMI_TOTP_SECRETS": "1=" + "t" * 32})
     assert ok.two_factor_required
 
 

@@ -4,10 +4,12 @@ rendered as pages (or JSON under /api), templates and static files."""
 from __future__ import annotations
 
 import logging
+import re
 import uuid
+from itertools import accumulate
 from pathlib import Path
 
-from flask import Flask, Response, g, jsonify, make_response, render_template, request
+from flask import Flask, Response, abort, g, jsonify, make_response, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from aimi.evaluators.speech_analysis import clock
@@ -30,6 +32,35 @@ ERROR_TITLES = {
     429: "Too many attempts",
     500: "Something went wrong",
 }
+
+
+# Scripts only from our own static files (no inline script anywhere). Styles allow inline:
+# each college's brand colours are a small <style> block and a few style attributes remain.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' https: data:; media-src 'self' blob:; connect-src 'self'; "
+    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+MAX_JSON_DEPTH = 64  # far deeper than any form of ours; Python's parsers recurse per level
+JSON_STRING_RE = re.compile(r'"(?:\\.|[^"\\])*"')
+JSON_BRACKETS_RE = re.compile(r"[\[\]{}]")
+
+
+def json_depth(text: str) -> int:
+    """How deeply ``text``'s arrays and objects nest (brackets inside strings ignored)."""
+    brackets = JSON_BRACKETS_RE.findall(JSON_STRING_RE.sub("", text))
+    steps = (1 if b in "[{" else -1 for b in brackets)
+    return max(accumulate(steps, initial=0))
+
+
+def json_object() -> dict:
+    """The request's JSON body, which must be an object (400 otherwise); no body is {}."""
+    if not request.get_data():
+        return {}
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        abort(400, 'Send a JSON object, e.g. {"text": "..."}.')
+    return body
 
 
 def wants_json() -> bool:
@@ -81,10 +112,14 @@ def make_flask(name: str, settings: Settings, portal: str) -> Flask:
     )
     app.config.update(
         SECRET_KEY=settings.secret_key,
+        SECRET_KEY_FALLBACKS=list(settings.secret_key_fallbacks),
         TESTING=settings.testing,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings.production,
+        REMEMBER_COOKIE_SECURE=settings.production,
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
         MAX_CONTENT_LENGTH=5 * 1024 * 1024,
         AIMI_PORTAL=portal,
     )
@@ -96,12 +131,23 @@ def make_flask(name: str, settings: Settings, portal: str) -> Flask:
         g.request_id = rid
         g._rid_token = request_id.set(rid)
 
+    @app.before_request
+    def _refuse_deep_json():
+        # Every JSON parser here (Flask's, webargs', Flask-Security's) recurses per level:
+        # a deeply nested body would be a RecursionError, a 500, instead of a 400.
+        if request.is_json and json_depth(request.get_data(as_text=True)) > MAX_JSON_DEPTH:
+            return error_response(400, f"The JSON body is nested more than {MAX_JSON_DEPTH} levels deep.")
+        return None
+
     @app.after_request
     def _headers(response):
         response.headers["X-Request-ID"] = g.get("request_id", "-")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        if settings.production:
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         return response
 
     @app.teardown_request

@@ -1,19 +1,26 @@
-"""Portal-wide checks that run after the tenant is known: login rate limiting and
-mandatory two-factor for tenant admins."""
+"""Portal-wide checks that run after the tenant is known: CSRF on signed-out forms (login
+CSRF), login rate limiting, and mandatory two-factor for admins, proven by this session or
+token (``aimi.web.second_factor``)."""
 
 from __future__ import annotations
 
-from flask import Flask, redirect, request, url_for
-from flask_security import current_user
+from flask import Flask, flash, redirect, request, url_for
+from flask_security import current_user, logout_user
 from flask_security.signals import user_authenticated
 from werkzeug.exceptions import TooManyRequests
 
 from aimi.platform import ratelimit
 from aimi.platform.config import Settings
+from aimi.web import second_factor
 from aimi.web.flaskbase import error_response, wants_json
 
 LOGIN_ENDPOINTS = {"security.login", "security.two_factor_token_validation",
                    "security.forgot_password"}
+# Forms a signed-out visitor posts: a cross-site page must not post them for the victim.
+# JSON bodies are exempt: a browser sends one cross-site only after a CORS preflight,
+# which aimi never grants.
+SIGNED_OUT_FORMS = {"security.login", "security.register", "security.forgot_password",
+                    "security.reset_password", "security.send_confirmation"}
 TWO_FACTOR_FREE = {"security.logout", "security.two_factor_setup", "static",
                    "security.two_factor_setup_validate", "security.two_factor_token_validation",
                    "security.verify"}
@@ -34,6 +41,11 @@ def init_app(app: Flask, settings: Settings, realm_of) -> None:
     app.extensions["aimi_login_counter"] = counter
 
     @app.before_request
+    def _check_signed_out_forms():
+        if request.method == "POST" and request.endpoint in SIGNED_OUT_FORMS and not request.is_json:
+            app.extensions["csrf"].protect()  # a 400 without the form's token
+
+    @app.before_request
     def _limit_logins():
         if request.method != "POST" or request.endpoint not in LOGIN_ENDPOINTS:
             return None
@@ -52,15 +64,25 @@ def init_app(app: Flask, settings: Settings, realm_of) -> None:
     def _require_two_factor():
         if not settings.two_factor_required or request.endpoint in TWO_FACTOR_FREE:
             return None
-        if not current_user.is_authenticated or current_user.tf_primary_method:
+        if not current_user.is_authenticated:
             return None
         needs = getattr(current_user, "requires_two_factor", None)
-        if needs is not None and needs():
+        if needs is None or not needs():
+            return None
+        if not current_user.tf_primary_method:
             if wants_json():
                 return error_response(403, "Set up two-factor sign-in first: your role requires "
                                            "it. Open the two-factor setup page in a browser.")
             return redirect(url_for("security.two_factor_setup"))
-        return None
+        if second_factor.proven():
+            return None
+        message = ("This sign-in did not pass two-factor authentication. Sign in again with "
+                   "your password and the code from your authenticator app.")
+        if wants_json():
+            return error_response(401, message)
+        logout_user()
+        flash(message, "error")
+        return redirect(url_for("security.login"))
 
     def _reset(_sender, **_kw):
         counter.reset(_login_key(realm_of()))

@@ -7,29 +7,33 @@ super-admins in the platform schema.
 
 from __future__ import annotations
 
-import hashlib
-
 from flask import Flask, current_app
-from flask_security import MailUtil, Security, SQLAlchemySessionUserDatastore, hash_password
+from flask_security import MailUtil, PasswordUtil, Security, SQLAlchemySessionUserDatastore, hash_password
 from flask_wtf import CSRFProtect
 
 from aimi.platform import mail
 from aimi.platform.config import Settings
+from aimi.web import second_factor, tokens
+
+TOKEN_MAX_AGE = 12 * 3600  # a working day; a client signs in again for a new one
 
 
 def security_config(settings: Settings, *, issuer: str) -> dict:
-    digest = hashlib.sha256(settings.secret_key.encode()).hexdigest()
     return {
         "SECURITY_PASSWORD_HASH": "argon2",
-        "SECURITY_PASSWORD_SALT": digest[:32],
-        "SECURITY_PASSWORD_LENGTH_MIN": 8,
+        "SECURITY_PASSWORD_SALT": settings.effective_password_salt,
+        "SECURITY_PASSWORD_LENGTH_MIN": 10,
+        # zxcvbn estimates how guessable a password is; its advice ("Add another word or
+        # two...") is what the form shows, so the refusal says what to do.
+        "SECURITY_PASSWORD_COMPLEXITY_CHECKER": "zxcvbn",
+        "SECURITY_ZXCVBN_MINIMUM_SCORE": 3,
         "SECURITY_TRACKABLE": True,
         "SECURITY_CHANGEABLE": True,
         "SECURITY_RECOVERABLE": True,
         "SECURITY_TWO_FACTOR": True,
         "SECURITY_TWO_FACTOR_ENABLED_METHODS": ["authenticator"],
         "SECURITY_TWO_FACTOR_ALWAYS_VALIDATE": True,
-        "SECURITY_TOTP_SECRETS": {"1": digest[32:]},
+        "SECURITY_TOTP_SECRETS": settings.effective_totp_secrets,
         "SECURITY_TOTP_ISSUER": issuer,
         "SECURITY_EMAIL_SENDER": settings.mail_sender,
         # Same rule as aimi.tenants.accounts.normalise_email: syntax only, no DNS lookup
@@ -37,14 +41,30 @@ def security_config(settings: Settings, *, issuer: str) -> dict:
         "SECURITY_EMAIL_VALIDATOR_ARGS": {"check_deliverability": False},
         "SECURITY_REDIRECT_BEHAVIOR": None,
         "SECURITY_FLASH_MESSAGES": True,
-        "SECURITY_TOKEN_MAX_AGE": 7 * 24 * 3600,
+        "SECURITY_TOKEN_MAX_AGE": TOKEN_MAX_AGE,
         # CSRF: forms and session-authenticated calls are checked; token calls are not.
         "WTF_CSRF_CHECK_DEFAULT": False,
         "WTF_CSRF_TIME_LIMIT": None,
         "SECURITY_CSRF_PROTECT_MECHANISMS": ["session", "basic"],
         "SECURITY_CSRF_IGNORE_UNAUTH_ENDPOINTS": True,
-        "SECURITY_RETURN_GENERIC_RESPONSES": False,
+        # The same answer whether or not an account exists (login, reset, registration).
+        "SECURITY_RETURN_GENERIC_RESPONSES": True,
     }
+
+
+PASSWORD_ADVICE = ("Choose at least 10 characters that are hard to guess: three or four "
+                   "uncommon words joined together (e.g. river-lantern-copper-42) work well. "
+                   "Avoid common passwords, names, dates and repeated or sequential characters.")
+
+
+class AdvisingPasswordUtil(PasswordUtil):
+    """Flask-Security's checks (length, then zxcvbn's estimate), each refusal followed by
+    what to choose instead: zxcvbn's warning alone ("This is a very common password.")
+    does not say."""
+
+    def validate(self, password: str, is_register: bool, **kwargs) -> tuple[list | None, str]:
+        errors, normalized = super().validate(password, is_register, **kwargs)
+        return ([*errors, PASSWORD_ADVICE] if errors else errors), normalized
 
 
 class OutboxMailUtil(MailUtil):
@@ -57,7 +77,11 @@ class OutboxMailUtil(MailUtil):
 
 def init_security(app: Flask, datastore: SQLAlchemySessionUserDatastore, **forms) -> Security:
     CSRFProtect(app)
-    return Security(app, datastore, mail_util_cls=OutboxMailUtil, **forms)
+    security = Security(app, datastore, mail_util_cls=OutboxMailUtil,
+                        password_util_cls=AdvisingPasswordUtil, **forms)
+    second_factor.init_app(app, datastore)
+    tokens.init_app(app, datastore)
+    return security
 
 
 def password_hasher(app: Flask):

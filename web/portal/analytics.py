@@ -1,7 +1,7 @@
 """Cohort analytics and exports for the placement cell (admins only).
 
-Exports carry personal data, so each one is audited. Spreadsheet cells that start like a
-formula are prefixed with an apostrophe: a name such as ``=HYPERLINK(...)`` must stay text
+Exports carry personal data, so each one is audited. Cells go through
+``aimi.platform.spreadsheet.safe_cell``, so a name such as ``=HYPERLINK(...)`` stays text
 when the placement cell opens the file.
 """
 
@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from aimi.platform.db import tenant_session
+from aimi.platform.spreadsheet import safe_cell
 from aimi.platform.timeutil import utcnow
 from aimi.tenants import analytics, reviews
 from aimi.tenants.interview_models import ROLES
@@ -25,7 +26,6 @@ from aimi.web.portal import charts
 from aimi.web.portal.manage import admin_view, get_or_404, record
 
 bp = Blueprint("analytics", __name__, url_prefix="/analytics")
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -70,12 +70,6 @@ def _cohort_figures(session: Session, cohort: Cohort) -> dict:
             "weak_points": analytics.weak_points(session, cohort.id)}
 
 
-def _safe(value: object) -> object:
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
 def _export(kind: str) -> tuple[list[str], list[list[object]], str]:
     """The table to export (audited) and its file name."""
     session = tenant_session()
@@ -86,7 +80,7 @@ def _export(kind: str) -> tuple[list[str], list[list[object]], str]:
            details={"format": kind, "cohort": cohort.name if cohort else "all candidates", "rows": len(rows)})
     session.commit()
     name = f"{g.tenant.slug}-results-{f'cohort-{cohort_id}' if cohort else 'all'}-{utcnow():%Y%m%d}.{kind}"
-    return header, [[_safe(v) for v in row] for row in rows], name
+    return header, [[safe_cell(v) for v in row] for row in rows], name
 
 
 def _download(body: bytes | str, mimetype: str, name: str) -> Response:

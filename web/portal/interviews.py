@@ -6,6 +6,7 @@ and admins of the college may read (only read) a candidate's report.
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from flask import (
@@ -26,8 +27,8 @@ from flask_security import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from wtforms import IntegerField, RadioField, SelectField, StringField
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms import HiddenField, IntegerField, RadioField, SelectField, StringField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
 
 from aimi.platform.db import tenant_session
 from aimi.plugins import jobs
@@ -42,7 +43,7 @@ from aimi.tenants.interview_models import (
 )
 from aimi.tenants.interviews import InterviewError
 from aimi.tenants.models import User
-from aimi.web.flaskbase import error_response, wants_json
+from aimi.web.flaskbase import error_response, json_object, wants_json
 from aimi.web.pagination import paginate
 from aimi.web.portal import evidence, report_pdf
 from aimi.web.portal import recordings as voice
@@ -75,6 +76,9 @@ class StartForm(FlaskForm):
             message=f"Give the company's name in at most {interviews.MAX_COMPANY} characters.")],
         description="The company you are preparing for: HR interviews then ask what you know about it "
                     "and why you want to work there. Left empty, those questions are not asked.")
+    # One key per rendered form: a double click or a second tab posting it starts one interview.
+    start_key = HiddenField(default=lambda: uuid.uuid4().hex,
+                            validators=[Optional(), Regexp(r"^[0-9a-f]{32}$", message="Reload the page.")])
     duration_minutes = IntegerField(
         "Or a duration in minutes", validators=[Optional()],
         description="Leave empty to use the number of questions; filled in, as many questions as "
@@ -93,7 +97,7 @@ def _readable(interview_id: int) -> Interview:
 
 def _posted_text() -> Any:
     if request.is_json:
-        return (request.get_json(silent=True) or {}).get("text")
+        return json_object().get("text")
     return request.form.get("text", "")
 
 
@@ -151,6 +155,9 @@ def index() -> ResponseReturnValue:
     form = StartForm() if request.method == "POST" else StartForm(formdata=None, data=_suggested())
     failed = False
     if form.validate_on_submit():
+        key = form.start_key.data or None
+        if (already := interviews.started_with(session, current_user, key)) is not None:
+            return redirect(url_for(".question", interview_id=already.id))
         try:
             count = form.num_questions.data
             if form.duration_minutes.data is not None:
@@ -159,13 +166,19 @@ def index() -> ResponseReturnValue:
             interview = interviews.start(
                 session, current_user, role=form.role.data, type=form.type.data,
                 difficulty=form.difficulty.data, num_questions=count,
-                target_company=form.target_company.data or "")
+                target_company=form.target_company.data or "", start_key=key)
+            session.commit()
         except InterviewError as exc:
             session.rollback()
             form[exc.field or "role"].errors.append(str(exc))
             failed = True
+        except IntegrityError:  # the same form posted twice at once: the first one stands
+            session.rollback()
+            interview = interviews.started_with(session, current_user, key)
+            if interview is None:
+                raise
+            return redirect(url_for(".question", interview_id=interview.id))
         else:
-            session.commit()
             return redirect(url_for(".question", interview_id=interview.id))
     failed = failed or bool(form.errors)
     stmt = select(Interview).where(Interview.candidate_id == current_user.id).order_by(Interview.id.desc())

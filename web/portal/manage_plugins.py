@@ -84,8 +84,9 @@ def plugin_toggle(name: str) -> ResponseReturnValue:
     enabled = request.form.get("enabled") == "1"
     try:
         _save(name, enabled, {})
-    except plugin_settings.PluginSettingsError as exc:  # stored options a new version refuses
-        flash(f"{name} was not changed: fix its settings first ({exc}).", "error")
+    except plugin_settings.PluginSettingsError as exc:
+        reason = exc.errors.get("enabled") or f"fix its settings first ({exc})."
+        flash(f"{name} was not changed: {reason}", "error")
         return redirect(url_for("manage.plugin", name=name))
     flash(f"{name} is now {'on' if enabled else 'off'} for your college.", "success")
     return redirect(url_for("manage.plugins"))

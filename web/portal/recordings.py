@@ -34,9 +34,10 @@ from aimi.tenants.interviews import InterviewNotFound
 from aimi.tenants.models import Job
 from aimi.tenants.recording_models import Recording
 from aimi.tenants.recordings import RecordingError
-from aimi.web.flaskbase import error_response
+from aimi.web.flaskbase import error_response, json_object
 from aimi.web.pagination import paginate
 from aimi.web.portal.candidate_access import candidate_view, own_answer, report_view
+from aimi.web.redirects import safe_next
 
 bp = Blueprint("recordings", __name__)
 
@@ -119,9 +120,7 @@ def consent() -> ResponseReturnValue:
     if request.is_json:
         return jsonify(consented=True)
     flash("Thank you. You can now answer by voice.", "success")
-    target = request.form.get("next", "")
-    return redirect(target if target.startswith("/") and not target.startswith("//")
-                    else url_for(".mine"))
+    return redirect(safe_next(request.form.get("next"), url_for(".mine")))
 
 
 @bp.post("/interviews/<int:interview_id>/answers/<int:position>/recordings")
@@ -129,7 +128,7 @@ def consent() -> ResponseReturnValue:
 def start(interview_id: int, position: int) -> ResponseReturnValue:
     session = tenant_session()
     answer = own_answer(interview_id, position)
-    content_type = (request.get_json(silent=True) or {}).get("content_type", "")
+    content_type = json_object().get("content_type", "")
     try:
         recording = recordings.start(session, answer, current_user, content_type, g.tenant_settings)
     except RecordingError as exc:
@@ -160,7 +159,7 @@ def finish(interview_id: int, position: int, recording_id: int) -> ResponseRetur
     sure nothing is missing, and without it what arrived is used (a take left by a closed tab)."""
     session = tenant_session()
     recording = _take(interview_id, position, recording_id)
-    expected = (request.get_json(silent=True) or {}).get("chunks")
+    expected = json_object().get("chunks")
     try:
         job = recordings.finish(session, recording, current_user, expected)
     except (RecordingError, InterviewNotFound) as exc:

@@ -34,8 +34,9 @@ class TenantSessionInterface(SecureCookieSessionInterface):
         key = _realm_key()
         if key is None or not app.secret_key:
             return None
+        # Older keys first, the current key last (it signs): Flask's SECRET_KEY_FALLBACKS.
         return URLSafeTimedSerializer(
-            app.secret_key,
+            [*app.config["SECRET_KEY_FALLBACKS"], app.secret_key],
             salt=f"aimi-session:{key}",
             serializer=self.serializer,
             signer_kwargs={"key_derivation": self.key_derivation,
