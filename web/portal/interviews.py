@@ -31,7 +31,7 @@ from wtforms.validators import InputRequired, NumberRange, Optional
 
 from aimi.platform.db import tenant_session
 from aimi.plugins import jobs
-from aimi.tenants import assignments, interviews, recordings, reviews
+from aimi.tenants import assignments, interviews, official, recordings, reviews
 from aimi.tenants.interview_models import (
     DIFFICULTIES,
     INTERVIEW_TYPES,
@@ -294,15 +294,19 @@ def _scored(interview_id: int) -> Interview:
 @report_view
 def report(interview_id: int) -> ResponseReturnValue:
     interview = _scored(interview_id)
-    candidate = tenant_session().get(User, interview.candidate_id)
     session = tenant_session()
+    candidate = session.get(User, interview.candidate_id)
+    rules = official.Rules.load(session)
+    scores = official.answer_scores(session, interview.answers, rules)
     takes = voice.takes_for(interview.answers)
     rows = [{"answer": a, "html": evidence.highlighted(a.text, a.report), "late": interviews.is_late(a),
              "covered": interviews.covered_points(a.report), "missed": interviews.missed_points(a.report),
-             "reviews": reviews.reviews_for_answer(session, a.id),
+             "score": scores[a.id], "reviews": reviews.reviews_for_answer(session, a, rules),
              "take": takes.get(a.id), "words": voice.heard_words(takes.get(a.id))}
             for a in interview.answers]
     return render_template("interviews/report.html", interview=interview, candidate=candidate, rows=rows,
+                           score_of=official.interview_score(interview.answers, scores),
+                           report=interviews.aggregate(interview.answers, scores),
                            role_label=ROLES.get(interview.role, interview.role),
                            type_label=TYPE_LABELS.get(interview.type, interview.type),
                            own=interview.candidate_id == current_user.id)
@@ -312,8 +316,10 @@ def report(interview_id: int) -> ResponseReturnValue:
 @report_view
 def report_pdf_download(interview_id: int) -> Response:
     interview = _scored(interview_id)
-    candidate = tenant_session().get(User, interview.candidate_id)
-    pdf = report_pdf.render(interview, candidate_name=candidate.display_name if candidate else "",
+    session = tenant_session()
+    candidate = session.get(User, interview.candidate_id)
+    scores = official.answer_scores(session, interview.answers)
+    pdf = report_pdf.render(interview, scores, candidate_name=candidate.display_name if candidate else "",
                             college=g.tenant_settings.display_name, role_label=ROLES.get(interview.role, ""))
     return Response(pdf, mimetype="application/pdf", headers={
         "Content-Disposition": f'attachment; filename="interview-{interview.id}-report.pdf"'})

@@ -11,7 +11,7 @@ from flask.typing import ResponseReturnValue
 from flask_security import current_user
 
 from aimi.platform.db import tenant_session
-from aimi.tenants import reviews
+from aimi.tenants import official, reviews
 from aimi.tenants.models import User
 from aimi.web.pagination import paginate
 from aimi.web.portal import evidence
@@ -30,8 +30,11 @@ def review_queue() -> ResponseReturnValue:
     if tab not in reviews.TABS:
         tab = "to_review"
     page = paginate(session, reviews.queue(current_user, tab), scalars=False)
-    return render_template("review/queue.html", page=page, tab=tab, tabs=reviews.TABS,
-                           agreement=reviews.agreement_stats(session))
+    rules = official.Rules.load(session)
+    verdicts = {row[0].id: reviews.verdict(row[0], row[3], rules) for row in page.items if row[3] is not None}
+    shown = {row[0].id: official.ai_score(row[0], rules) for row in page.items}
+    return render_template("review/queue.html", page=page, tab=tab, tabs=reviews.TABS, verdicts=verdicts,
+                           shown=shown, agreement=reviews.agreement_stats(session))
 
 
 @bp.route("/answers/<int:answer_id>", methods=["GET", "POST"])
@@ -65,9 +68,11 @@ def answer(answer_id: int) -> ResponseReturnValue:
             return redirect(url_for("review.answer", answer_id=found.id))
     values = form if errors else _stored(review)
     take = voice.takes_for([found]).get(found.id)
+    rules = official.Rules.load(session)
     return render_template("review/answer.html", answer=found, interview=found.interview, review=review,
                            candidate=session.get(User, found.interview.candidate_id),
-                           ai=reviews.ai_scores(found), errors=errors, values=values,
+                           ai=reviews.ai_scores(found, rules), shown=official.ai_score(found, rules),
+                           errors=errors, values=values,
                            ticked={int(i) for i in (form.getlist("rubric") if errors else
                                                     reviews.rubric_ticked(review)) if str(i).isdigit()},
                            highlighted=evidence.highlighted(found.text or "", found.report),
