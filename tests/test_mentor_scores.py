@@ -144,3 +144,21 @@ def test_analytics_agreement_counts_the_adjusted_dimensions(world, college):
     assert "0% of reviewed answers within 10 points" in figure
     assert re.search(r"Content 1 50\.0 0% —", figure) and re.search(r"Language 1 31\.0 0% —", figure)
     assert re.search(r"Structure 1 0\.0 100% —", figure)
+
+
+def test_api_gives_the_official_scores_with_the_ais_beside(world, college):
+    slug = college["slug"]
+    adjust_content_and_language(college)
+    url = f"/t/{slug}/api/v1/interviews/{college['interview']}/scores"
+    resp = college["candidate"].get(url)
+    assert resp.status_code == 200, resp.get_data(as_text=True)
+    body = resp.get_json()
+    assert body["score"]["overall"] == MENTOR_OVERALL and body["score"]["ai_overall"] == AI_OVERALL
+    assert body["score"]["source"] == "mentor" and body["score"]["reviewed"] == 1
+    (answer,) = body["answers"]
+    assert answer["score"]["dimensions"] == {**AI, **MENTOR} and answer["score"]["ai_dimensions"] == AI
+    assert college["mentor"].get(url).status_code == 200
+    _other, other_email = new_user(world, slug, "other")
+    assert sign_in(world, slug, other_email).get(url).get_json()["code"] == 404
+    alpha_token = {"Authentication-Token": world.token("alpha", "admin")}
+    assert world.client().get(url, headers=alpha_token).status_code == 401  # another college's token
