@@ -6,12 +6,13 @@ the review before and after.
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, abort, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_security import current_user
 
 from aimi.platform.db import tenant_session
-from aimi.tenants import official, questions, reviews
+from aimi.plugins import jobs
+from aimi.tenants import calibration, official, questions, reviews
 from aimi.tenants.models import User
 from aimi.web.pagination import paginate
 from aimi.web.portal import evidence
@@ -65,7 +66,10 @@ def answer(answer_id: int) -> ResponseReturnValue:
             record(session, "review.completed" if finish else "review.saved", target_type="mentor_review",
                    target_id=saved.id, details={"answer_id": found.id, "before": before,
                                                 "after": reviews.snapshot(saved)})
+            refit = calibration.stage_refit(session, current_user.id) if finish else None
             session.commit()
+            if refit is not None:
+                jobs.dispatch(g.tenant, refit)
             flash("Review marked as reviewed." if finish else "Draft saved.", "success")
             if finish:
                 return redirect(url_for("review.queue"))
