@@ -35,6 +35,4 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('calibrations', schema='tenant') as batch_op:
-        batch_op.drop_index(batch_op.f('ix_tenant_calibrations_fit_number'))
-    op.drop_table('calibrations')
+    op.drop_table('calibrations', schema='tenant')
