@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from aimi.plugins import jobs
 from aimi.tenants import calibration_fit, official
+from aimi.tenants.agreement import Figures, measure
 from aimi.tenants.calibration_models import Calibration
 from aimi.tenants.interview_models import InterviewAnswer, MentorReview
 from aimi.tenants.interviews import dimension_numbers
@@ -127,6 +128,32 @@ def stage_fit_now(session: Session, user_id: int | None) -> Job:
     return job
 
 
+def since_fitted(session: Session) -> dict[str, tuple[Figures, Figures]]:
+    """Per calibrated dimension, over finished reviews of answers scored with a calibration
+    (which no fit that calibrated them was trained on): the raw AI against the mentors, and
+    the calibrated AI against them. A dimension the mentor left blank agreed with what was
+    shown, which favours whichever was shown."""
+    rules = official.Rules.load(session)
+    pairs: dict[str, tuple[list[float], list[float], list[float]]] = {}
+    for review, answer in session.execute(
+            select(MentorReview, InterviewAnswer)
+            .join(InterviewAnswer, InterviewAnswer.id == MentorReview.answer_id)
+            .where(MentorReview.status == "reviewed", InterviewAnswer.overall.is_not(None))):
+        shown = dimension_numbers(((answer.report or {}).get("calibrated") or {}).get("dimensions"))
+        if not shown:
+            continue
+        raw = dimension_numbers(answer.report.get("dimensions"))
+        mentor = official.answer_score(answer, review, rules).dimensions
+        for name, value in shown.items():
+            if name in raw and name in mentor:
+                found = pairs.setdefault(name, ([], [], []))
+                found[0].append(raw[name])
+                found[1].append(value)
+                found[2].append(mentor[name])
+    return {name: (measure(raw, mentor), measure(calibrated, mentor))
+            for name, (raw, calibrated, mentor) in sorted(pairs.items())}
+
+
 @dataclass(frozen=True)
 class Status:
     """What Analytics shows of calibration."""
@@ -134,6 +161,7 @@ class Status:
     enabled: bool
     rows: list[Calibration]
     reviews: dict[str, int]  # finished reviews of scored answers per interview type
+    since: dict[str, tuple[Figures, Figures]]  # see since_fitted
     minimum: int = MIN_REVIEWS
 
     @property
@@ -143,4 +171,5 @@ class Status:
 
 def status(session: Session) -> Status:
     return Status(official.Rules.load(session).calibrate, latest(session),
-                  {kind: pairs.reviews for kind, pairs in sorted(training_pairs(session).items())})
+                  {kind: pairs.reviews for kind, pairs in sorted(training_pairs(session).items())},
+                  since_fitted(session))

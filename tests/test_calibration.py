@@ -138,6 +138,18 @@ def test_thirty_reviews_calibrate_new_scores_shown_with_the_raw_beside(world, co
         f"/t/{slug}/interviews/{scored['interview_id']}/report").get_data(as_text=True)
     assert set_calibration(admin, slug, "sideways").status_code == 400
 
+    # A mentor reviews the calibrated answer: it counts on Analytics as a review no fit saw.
+    assert "calibration-since" not in admin.get(f"/t/{slug}/analytics/").get_data(as_text=True)
+    mentor_content = min(round(raw + RAISE + 2), 100)
+    assert send_review(admin, slug, scored["answer_id"], "reviewed", score_content=f"{mentor_content}",
+                       comment="Good.").status_code == 302
+    since = re.search(r'data-since="content">(.*?)</tr>',
+                      admin.get(f"/t/{slug}/analytics/").get_data(as_text=True), re.S).group(1)
+    cells = [re.sub(r"<[^>]+>", "", c) for c in re.findall(r"<td[^>]*>(.*?)</td>", since)]
+    raw_diff = abs(mentor_content - raw)
+    assert cells[0] == "1" and cells[1].startswith(f"{raw_diff:.1f} → ")
+
+
 
 def test_a_college_calibration_never_touches_another_colleges_scores(world, college):
     other_candidate, _ = new_user(world, "beta")
