@@ -47,10 +47,6 @@ class Score:
     def label(self) -> str:
         return SOURCES[self.source]
 
-    @property
-    def differs_from_ai(self) -> bool:
-        return self.overall != self.ai_overall or self.dimensions != self.ai_dimensions
-
 
 @dataclass(frozen=True)
 class Rules:
