@@ -112,6 +112,9 @@ def test_dashboards_and_exports_read_the_official_score(world, college):
     assert f"{MENTOR_OVERALL:.1f}" in history and f"{AI_OVERALL:.1f}" not in history.split("AI")[0]
     assert "Latest: content 80, delivery 60, language 75, structure 50, tone 60." in dashboard
 
+    interviews = text_of(college["candidate"].get(f"/t/{slug}/interviews/").get_data(as_text=True))
+    assert f"{MENTOR_OVERALL:.0f} (mentor; AI {AI_OVERALL:.0f})" in interviews
+
     mentor_home = text_of(college["mentor"].get(f"/t/{slug}/dashboard").get_data(as_text=True))
     assert f"{MENTOR_OVERALL:.1f}" in mentor_home
 

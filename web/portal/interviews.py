@@ -161,7 +161,9 @@ def index() -> ResponseReturnValue:
             return redirect(url_for(".question", interview_id=interview.id))
     failed = failed or bool(form.errors)
     stmt = select(Interview).where(Interview.candidate_id == current_user.id).order_by(Interview.id.desc())
-    return render_template("interviews/index.html", form=form, page=paginate(session, stmt),
+    page = paginate(session, stmt)
+    scores = official.interview_scores(session, [iv.id for iv in page.items if iv.status == "scored"])
+    return render_template("interviews/index.html", form=form, page=page, scores=scores,
                            roles=ROLES, type_labels=TYPE_LABELS), 422 if failed else 200
 
 
