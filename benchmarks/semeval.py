@@ -29,6 +29,7 @@ class StudentAnswer:
     id: str
     text: str
     correct: bool
+    label: str = ""  # the organisers' accuracy label: correct, incorrect (or contradictory, 3-way)
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,8 @@ def _parse(data: bytes) -> Question:
         (el.text or "").strip() for el in root.iter("referenceAnswer") if (el.text or "").strip()
     )
     answers = tuple(
-        StudentAnswer(el.get("id", ""), (el.text or "").strip(), el.get("accuracy") == "correct")
+        StudentAnswer(el.get("id", ""), (el.text or "").strip(), el.get("accuracy") == "correct",
+                      el.get("accuracy", ""))
         for el in root.iter("studentAnswer")
     )
     return Question(root.get("id", ""), (root.findtext("questionText") or "").strip(), refs, answers)
@@ -64,6 +66,7 @@ def load_test_split(corpus: str, split: str, path: Path = DEFAULT_ZIP) -> list[Q
     return _load(f"test/2way/{corpus}/{split}/", path)
 
 
-def load_training(corpus: str, path: Path = DEFAULT_ZIP) -> list[Question]:
-    """Questions of the 2-way training split of one corpus ("beetle" or "sciEntsBank")."""
-    return _load(f"training/2way/{corpus}/", path)
+def load_training(corpus: str, path: Path = DEFAULT_ZIP, ways: int = 2) -> list[Question]:
+    """Questions of the training split of one corpus ("beetle" or "sciEntsBank"), with the
+    2-way labels or the 3-way ones (correct / contradictory / incorrect)."""
+    return _load(f"training/{ways}way/{corpus}/", path)

@@ -1,7 +1,9 @@
 """Scoring of interview answers: the ``score_answer`` job, queued when an answer is submitted.
 
 A spoken answer is scored on its submitted (possibly corrected) text for content, and on
-its recording's delivery analysis, measured on the audio, for delivery.
+its recording's delivery analysis, measured on the audio, for delivery. When the college's
+latest calibration covers the answer's type, the calibrated figures are stored beside the
+raw ones (``aimi.tenants.calibration``).
 
 The handler scores only an answer that has no report yet, so a re-run or a second delivery
 stores the same report once; the last report of a submitted interview closes it.
@@ -15,8 +17,8 @@ from sqlalchemy.orm import Session
 
 from aimi.plugins import jobs
 from aimi.plugins.scoring import score_for_tenant
-from aimi.plugins.types import INTERVIEW_TYPES, AnswerInput
-from aimi.tenants import interviews, recordings
+from aimi.plugins.types import AnswerInput
+from aimi.tenants import calibration, interviews, official, recordings
 from aimi.tenants.interview_models import InterviewAnswer
 from aimi.tenants.models import Job
 
@@ -29,7 +31,7 @@ def answer_input(answer: InterviewAnswer, speech: dict[str, Any] | None = None) 
         id=f"answer-{answer.id}", question=answer.question_text, answer=answer.text,
         reference_answers=tuple(question.reference_answers or ()), rubric=tuple(question.rubric or ()),
         keywords=tuple(question.keywords or ()),
-        type=question.type if question.type in INTERVIEW_TYPES else "technical", speech=speech,
+        type=official.scoring_type(question), speech=speech,
         company=answer.interview.target_company or "",
     )
 
@@ -44,7 +46,8 @@ def score(session: Session, job: Job) -> dict[str, Any]:
     if answer.report is None:
         take = recordings.current(session, answer)
         speech = take.speech if take is not None and take.status == "transcribed" else None
-        interviews.store_score(answer, score_for_tenant(session, answer_input(answer, speech)).as_dict())
+        report = score_for_tenant(session, answer_input(answer, speech)).as_dict()
+        interviews.store_score(answer, calibration.calibrated(session, answer, report))
     else:
         interviews.finish_if_scored(answer.interview)
     return {"answer_id": answer.id, "interview_id": answer.interview_id, "overall": answer.overall}

@@ -46,7 +46,7 @@ MAX_ATTEMPTS = 3
 RETRY_BACKOFF = (10, 60)  # seconds before the 2nd and 3rd attempt (RQ's scheduler waits them)
 # Modules whose handlers are built in; imported on first use, so a worker knows them.
 BUILTIN_HANDLER_MODULES = ("aimi.plugins.evaluations", "aimi.plugins.answer_scoring",
-                           "aimi.plugins.speech_jobs")
+                           "aimi.plugins.speech_jobs", "aimi.plugins.calibration_jobs")
 
 
 class TransientJobError(Exception):

@@ -17,11 +17,11 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, joinedload
 
 from aimi.platform.timeutil import utcnow
+from aimi.tenants import official
 from aimi.tenants.assignments import Completion, completion
 from aimi.tenants.interview_models import Assignment, Interview, InterviewAnswer, QuestionVersion
 from aimi.tenants.interviews import HR_TYPES, content_evidence, missed_points
 from aimi.tenants.models import Cohort, Role, User, cohort_candidates, roles_users
-from aimi.tenants.progress import dimension_scores
 
 WEAK_POINTS = 10
 
@@ -35,9 +35,11 @@ class CandidateResult:
     email: str
     cohorts: list[str] = field(default_factory=list)
     interviews: int = 0
-    mean_overall: float | None = None
+    mean_overall: float | None = None  # official: mentors' reviews where there are some
     dimensions: dict[str, float] = field(default_factory=dict)
     last_interview: datetime | None = None
+    ai_mean_overall: float | None = None
+    reviewed_answers: int = 0
 
 
 def members(cohort_id: int) -> Select:
@@ -55,7 +57,8 @@ def candidates(cohort_id: int | None) -> Select:
 
 def candidate_results(session: Session, cohort_id: int | None = None) -> list[CandidateResult]:
     """Per candidate (of the cohort, or all): cohorts, number of scored interviews, mean
-    overall, mean per dimension and the date of the last one (three queries)."""
+    official overall (and the AI's), mean per dimension, answers a mentor reviewed and the
+    date of the last interview (a fixed number of queries)."""
     ids = candidates(cohort_id)
     results = {r.id: CandidateResult(r.id, r.full_name or r.email, r.email) for r in session.execute(
         select(User.id, User.full_name, User.email).where(User.id.in_(ids)).order_by(User.email))}
@@ -64,23 +67,33 @@ def candidate_results(session: Session, cohort_id: int | None = None) -> list[Ca
             .join(Cohort, Cohort.id == cohort_candidates.c.cohort_id)
             .where(cohort_candidates.c.user_id.in_(ids)).order_by(Cohort.name)):
         results[user_id].cohorts.append(name)
+    rows = list(session.execute(
+        select(Interview.id, Interview.candidate_id, Interview.started_at)
+        .where(Interview.candidate_id.in_(ids), Interview.status == "scored")))
+    scores = official.interview_scores(session, [row.id for row in rows])
     overalls: dict[int, list[float]] = {}
-    scores: dict[int, dict[str, list[float]]] = {}
-    for row in session.execute(
-            select(Interview.candidate_id, Interview.overall, Interview.started_at, Interview.report)
-            .where(Interview.candidate_id.in_(ids), Interview.status == "scored")):
-        result = results[row.candidate_id]
+    ai_overalls: dict[int, list[float]] = {}
+    dimensions: dict[int, dict[str, list[float]]] = {}
+    for row in rows:
+        result, score = results[row.candidate_id], scores[row.id]
         result.interviews += 1
+        result.reviewed_answers += score.reviewed
         result.last_interview = max(filter(None, (result.last_interview, row.started_at)))
-        if row.overall is not None:
-            overalls.setdefault(row.candidate_id, []).append(row.overall)
-        for name, score in dimension_scores(row.report).items():
-            scores.setdefault(row.candidate_id, {}).setdefault(name, []).append(score)
+        if score.overall is not None:
+            overalls.setdefault(row.candidate_id, []).append(score.overall)
+        if score.ai_overall is not None:
+            ai_overalls.setdefault(row.candidate_id, []).append(score.ai_overall)
+        for name, value in score.dimensions.items():
+            dimensions.setdefault(row.candidate_id, {}).setdefault(name, []).append(value)
     for user_id, result in results.items():
-        if user_id in overalls:
-            result.mean_overall = round(mean(overalls[user_id]), 1)
-        result.dimensions = {n: round(mean(v), 1) for n, v in sorted(scores.get(user_id, {}).items())}
+        result.mean_overall = _mean(overalls.get(user_id))
+        result.ai_mean_overall = _mean(ai_overalls.get(user_id))
+        result.dimensions = {n: round(mean(v), 1) for n, v in sorted(dimensions.get(user_id, {}).items())}
     return list(results.values())
+
+
+def _mean(values: list[float] | None) -> float | None:
+    return round(mean(values), 1) if values else None
 
 
 def dimensions_in(results: list[CandidateResult]) -> list[str]:
@@ -88,12 +101,14 @@ def dimensions_in(results: list[CandidateResult]) -> list[str]:
 
 
 def results_table(results: list[CandidateResult]) -> tuple[list[str], list[list[Any]]]:
-    """The export's header and rows: one row per candidate, blanks where nothing is scored."""
+    """The export's header and rows: one row per candidate, blanks where nothing is scored;
+    the official means first, the AI's mean overall beside them."""
     names = dimensions_in(results)
     header = ["Name", "Email", "Cohorts", "Scored interviews", "Mean overall",
-              *[f"Mean {n}" for n in names], "Last interview (UTC)"]
+              *[f"Mean {n}" for n in names], "AI mean overall", "Mentor-reviewed answers",
+              "Last interview (UTC)"]
     rows = [[r.name, r.email, "; ".join(r.cohorts), r.interviews, r.mean_overall,
-             *[r.dimensions.get(n) for n in names],
+             *[r.dimensions.get(n) for n in names], r.ai_mean_overall, r.reviewed_answers,
              r.last_interview.date().isoformat() if r.last_interview else None] for r in results]
     return header, rows
 
@@ -138,7 +153,7 @@ def _weak_points_of(report: dict[str, Any] | None, kind: str) -> list[str]:
 
 
 def tenant_figures(session: Session, now: datetime | None = None) -> dict[str, Any]:
-    """The admin dashboard's figures: users by role, interviews this week, mean overall."""
+    """The admin dashboard's figures: users by role, interviews this week, mean official overall."""
     now = now or utcnow()
     by_role = dict(session.execute(
         select(Role.name, func.count(roles_users.c.user_id))
@@ -146,6 +161,8 @@ def tenant_figures(session: Session, now: datetime | None = None) -> dict[str, A
         .group_by(Role.name)).all())
     week = session.scalar(select(func.count(Interview.id))
                           .where(Interview.started_at >= now - timedelta(days=7)))
-    overall = session.scalar(select(func.avg(Interview.overall)).where(Interview.status == "scored"))
+    overalls = [s.overall for s in official.interview_scores(
+        session, official.scored_interview_ids(session)).values() if s.overall is not None]
+    overall = mean(overalls) if overalls else None
     return {"users_by_role": dict(sorted(by_role.items())), "interviews_this_week": week or 0,
             "mean_overall": round(float(overall), 1) if overall is not None else None}

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from statistics import mean
@@ -398,15 +399,35 @@ def finish_if_scored(interview: Interview) -> bool:
     return True
 
 
-def aggregate(answers: list[InterviewAnswer]) -> dict[str, Any]:
+def dimension_numbers(dimensions: Mapping[str, Any] | None) -> dict[str, float]:
+    """Scores per dimension, from ``{name: score}`` (an interview's report) or
+    ``{name: {"score": ...}}`` (an answer's); unscored dimensions are left out."""
+    found = {}
+    for name, value in (dimensions or {}).items():
+        score = value.get("score") if isinstance(value, Mapping) else value
+        if isinstance(score, int | float) and not isinstance(score, bool):
+            found[name] = float(score)
+    return found
+
+
+def aggregate(answers: list[InterviewAnswer], scores: Mapping[int, Any] | None = None) -> dict[str, Any]:
     """The interview's report: the mean overall and per-dimension means, strengths, areas
-    to improve and the topics to review (the questions whose rubric points were missed)."""
-    overalls = [a.overall for a in answers if a.overall is not None]
+    to improve and the topics to review (the questions whose rubric points were missed).
+    ``scores`` (answer id -> an object with ``overall`` and ``dimensions``, such as an
+    official score) replaces the AI's figures of each answer; the advice stays the AI's."""
+    def figures(a: InterviewAnswer) -> tuple[float | None, dict[str, float]]:
+        if scores is not None:
+            return scores[a.id].overall, scores[a.id].dimensions
+        return a.overall, dimension_numbers((a.report or {}).get("dimensions"))
+
+    overalls: list[float] = []
     by_dimension: dict[str, list[tuple[float, InterviewAnswer]]] = {}
     for a in answers:
-        for name, dim in (a.report or {}).get("dimensions", {}).items():
-            if dim.get("score") is not None:
-                by_dimension.setdefault(name, []).append((dim["score"], a))
+        overall, dims = figures(a)
+        if overall is not None:
+            overalls.append(overall)
+        for name, score in dims.items():
+            by_dimension.setdefault(name, []).append((score, a))
     dimensions = {name: round(mean(s for s, _ in found), 1) for name, found in sorted(by_dimension.items())}
     ranked = sorted(dimensions.items(), key=lambda item: (-item[1], item[0]))
     overall = round(mean(overalls), 1) if overalls else None
@@ -437,7 +458,7 @@ def _areas(by_dimension: dict[str, list[tuple[float, InterviewAnswer]]],
     areas = []
     for name in weak:
         for _score, answer in sorted(by_dimension[name], key=lambda item: item[0]):
-            advice = answer.report["dimensions"][name].get("suggestions") or []
+            advice = ((answer.report or {}).get("dimensions", {}).get(name) or {}).get("suggestions") or []
             if advice:
                 areas.append(f"{name.capitalize()}: {advice[0]}")
                 break

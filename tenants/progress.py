@@ -6,7 +6,7 @@ stored, so they cannot drift from the interviews they describe.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from statistics import mean
@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from aimi.platform.timeutil import to_local
+from aimi.tenants import official
 from aimi.tenants.interview_models import Interview
 from aimi.tenants.models import Cohort, cohort_mentors
 
@@ -43,6 +44,8 @@ class Scored:
     type: str
     overall: float | None
     dimensions: dict[str, float]
+    source: str = "ai"  # a key of aimi.tenants.official.SOURCES
+    ai_overall: float | None = None
 
 
 @dataclass(frozen=True)
@@ -86,25 +89,15 @@ class MentorCohort:
     candidates: list[CohortCandidate] = field(default_factory=list)
 
 
-def dimension_scores(report: Mapping[str, Any] | None) -> dict[str, float]:
-    """Scores per dimension of a report, whether it stores plain numbers (an interview's
-    aggregate) or ``{"score": ...}`` (an answer's report); unscored dimensions are left out."""
-    scores = {}
-    for name, value in ((report or {}).get("dimensions") or {}).items():
-        score = value.get("score") if isinstance(value, Mapping) else value
-        if isinstance(score, int | float) and not isinstance(score, bool):
-            scores[name] = float(score)
-    return scores
-
-
 def history(session: Session, candidate_id: int) -> list[Scored]:
-    """The candidate's scored interviews, oldest first (one query)."""
-    rows = session.execute(
-        select(Interview.id, Interview.started_at, Interview.role, Interview.type, Interview.overall,
-               Interview.report)
+    """The candidate's scored interviews, oldest first, with their official scores."""
+    rows = list(session.execute(
+        select(Interview.id, Interview.started_at, Interview.role, Interview.type)
         .where(Interview.candidate_id == candidate_id, Interview.status == "scored")
-        .order_by(Interview.started_at, Interview.id))
-    return [Scored(r.id, r.started_at, r.role, r.type, r.overall, dimension_scores(r.report)) for r in rows]
+        .order_by(Interview.started_at, Interview.id)))
+    scores = official.interview_scores(session, [r.id for r in rows])
+    return [Scored(r.id, r.started_at, r.role, r.type, scores[r.id].overall, scores[r.id].dimensions,
+                   scores[r.id].source, scores[r.id].ai_overall) for r in rows]
 
 
 def dimensions_of(scored: Sequence[Scored]) -> list[str]:
@@ -185,7 +178,7 @@ def recommend(scored: Sequence[Scored]) -> Recommendation | None:
 
 def mentor_cohorts(session: Session, mentor_id: int) -> list[MentorCohort]:
     """The mentor's cohorts, each candidate with their number of scored interviews and the
-    latest overall (three queries whatever the number of cohorts)."""
+    latest official overall (a fixed number of queries whatever the number of cohorts)."""
     cohorts = list(session.scalars(
         select(Cohort).join(cohort_mentors, cohort_mentors.c.cohort_id == Cohort.id)
         .where(cohort_mentors.c.user_id == mentor_id).order_by(Cohort.name)))
@@ -197,12 +190,13 @@ def mentor_cohorts(session: Session, mentor_id: int) -> list[MentorCohort]:
         for candidate in cohort.candidates:
             by_id.setdefault(candidate.id, []).append(candidate)
     if by_id:
-        rows = session.execute(
-            select(Interview.id, Interview.candidate_id, Interview.overall)
+        rows = list(session.execute(
+            select(Interview.id, Interview.candidate_id)
             .where(Interview.candidate_id.in_(by_id), Interview.status == "scored")
-            .order_by(Interview.started_at, Interview.id))
+            .order_by(Interview.started_at, Interview.id)))
+        scores = official.interview_scores(session, [row.id for row in rows])
         for row in rows:
             for candidate in by_id[row.candidate_id]:
                 candidate.interviews += 1
-                candidate.latest_overall, candidate.latest_id = row.overall, row.id
+                candidate.latest_overall, candidate.latest_id = scores[row.id].overall, row.id
     return result

@@ -220,6 +220,26 @@ def edit_question(session: Session, question: Question, raw: Mapping[str, Any], 
     return version
 
 
+def add_reference(session: Session, question: Question, text: str, *, answer_id: int | None = None,
+                  actor=None, ip: str | None = None) -> QuestionVersion:
+    """Grow a question's reference answers: a mentor promotes a candidate's answer
+    (``answer_id``) or writes one. It is an edit like any other (a new version, so past
+    interviews keep what they were asked), audited with where the reference came from."""
+    text = (text or "").strip()
+    data = fields_of(question.latest)
+    if not text:
+        raise QuestionError({"reference_answers": ["Write the reference answer."]})
+    if text.casefold() in {r.casefold() for r in data["reference_answers"]}:
+        raise QuestionError({"reference_answers": [
+            "This text is already a reference answer of the question."]})
+    grown = {**data, "reference_answers": [*data["reference_answers"], text]}
+    version = edit_question(session, question, grown, actor=actor, ip=ip)
+    audit.record(session, "question.reference_added", actor=actor, ip=ip, target_type="question",
+                 target_id=question.id, details={"version": version.version, "answer_id": answer_id,
+                                                 "references": len(version.reference_answers)})
+    return version
+
+
 def set_retired(session: Session, question: Question, retired: bool, *, actor=None,
                 ip: str | None = None) -> bool:
     """Retire a question (interviews stop picking it; past ones keep it) or bring it back;

@@ -13,20 +13,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from statistics import mean
 from typing import Any
 
 from sqlalchemy import Select, and_, select
 from sqlalchemy.orm import Session
 
 from aimi.platform.timeutil import utcnow
+from aimi.tenants import agreement, official
 from aimi.tenants.interview_models import Interview, InterviewAnswer, MentorReview
 from aimi.tenants.models import User, cohort_candidates, cohort_mentors
 
 REVIEWABLE_STATUSES = ("submitted", "scored")
 TABS = {"to_review": "To review", "in_progress": "In progress", "reviewed": "Reviewed"}
 COMMENT_NEEDED_ABOVE = 15.0  # an override this far from the AI needs a comment
-AGREES_WITHIN = 10.0
+AGREES_WITHIN = agreement.WITHIN
 MAX_COMMENT = 2000
 
 
@@ -93,10 +93,11 @@ def review_of(session: Session, answer: InterviewAnswer, user: User) -> MentorRe
                                                      MentorReview.mentor_id == user.id))
 
 
-def ai_scores(answer: InterviewAnswer) -> dict[str, float | None]:
-    """The AI's score per dimension of the answer's report."""
-    dimensions = (answer.report or {}).get("dimensions") or {}
-    return {name: (d or {}).get("score") for name, d in dimensions.items()}
+def ai_scores(answer: InterviewAnswer, rules: official.Rules) -> dict[str, float | None]:
+    """The AI's score per dimension of the answer's report as the college sees it
+    (calibrated where it was); None where the evaluator failed."""
+    shown = official.ai_score(answer, rules).dimensions
+    return {name: shown.get(name) for name in (answer.report or {}).get("dimensions") or {}}
 
 
 def overrides(review: MentorReview | None) -> dict[str, float]:
@@ -141,7 +142,8 @@ def save(session: Session, answer: InterviewAnswer, user: User, form: dict[str, 
     indexes) and stage the user's review of the answer; returns it with its state before.
     Raises ``ReviewError`` with nothing changed when any input is wrong."""
     errors: dict[str, str] = {}
-    ai = ai_scores(answer)
+    rules = official.Rules.load(session)
+    ai = ai_scores(answer, rules)
     scores: dict[str, Any] = {}
     for name in ai:
         value = _score(form.get(f"score_{name}"), name.capitalize(), errors, f"score_{name}")
@@ -152,7 +154,7 @@ def save(session: Session, answer: InterviewAnswer, user: User, form: dict[str, 
     if len(comment) > MAX_COMMENT:
         errors["comment"] = f"Keep the comment to {MAX_COMMENT} characters or fewer."
     far = [n for n, v in scores.items() if _far(v, ai[n])]
-    if _far(overall, answer.overall):
+    if _far(overall, official.ai_score(answer, rules).overall):
         far.append("overall")
     if far and not comment and "comment" not in errors:
         errors["comment"] = (f"Explain your score in a comment: it differs from the AI's by more than "
@@ -177,37 +179,110 @@ def save(session: Session, answer: InterviewAnswer, user: User, form: dict[str, 
 
 
 @dataclass(frozen=True)
+class Difference:
+    """A figure where the mentor is more than ``AGREES_WITHIN`` points from the AI."""
+
+    name: str
+    mentor: float
+    ai: float
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.mentor:.0f} (AI {self.ai:.0f})"
+
+
+def differences(score: official.Score) -> list[Difference]:
+    """The dimensions (by name) and the overall on which a mentor's score is more than
+    ``AGREES_WITHIN`` points from the AI's; empty means the mentor agrees with the AI."""
+    ai = score.ai_dimensions
+    found = [Difference(name, value, ai[name]) for name, value in sorted(score.dimensions.items())
+             if name in ai and abs(value - ai[name]) > AGREES_WITHIN]
+    if score.overall is not None and score.ai_overall is not None \
+            and abs(score.overall - score.ai_overall) > AGREES_WITHIN:
+        found.append(Difference("overall", score.overall, score.ai_overall))
+    return found
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """A review's figures as the queue and the report show them: the score it makes
+    official, what it adjusted and where it differs from the AI."""
+
+    score: official.Score
+    adjusted: dict[str, float]
+    differences: list[Difference]
+
+    @property
+    def agrees(self) -> bool:
+        return not self.differences
+
+
+def verdict(answer: InterviewAnswer, review: MentorReview, rules: official.Rules) -> Verdict:
+    score = official.answer_score(answer, review, rules)
+    return Verdict(score, overrides(review), differences(score))
+
+
+@dataclass(frozen=True)
 class ReviewView:
     """A finished mentor review of one answer, as a candidate's report may show it."""
 
     mentor_name: str
-    scores: dict[str, float]
+    verdict: Verdict
     rubric_ticked: list[int]
-    overall: float | None  # None: the mentor agrees with the AI's overall
+    overall: float | None  # what the mentor typed; None: recomputed from the dimensions
     comment: str
     reviewed_at: datetime
 
 
-def reviews_for_answer(session: Session, answer_id: int) -> list[ReviewView]:
+def reviews_for_answer(session: Session, answer: InterviewAnswer,
+                       rules: official.Rules | None = None) -> list[ReviewView]:
     """The finished reviews of an answer (drafts stay private to their mentor)."""
+    rules = rules or official.Rules.load(session)
     rows = session.execute(
         select(MentorReview, User).join(User, User.id == MentorReview.mentor_id)
-        .where(MentorReview.answer_id == answer_id, MentorReview.status == "reviewed")
+        .where(MentorReview.answer_id == answer.id, MentorReview.status == "reviewed")
         .order_by(MentorReview.updated_at)).all()
-    return [ReviewView(user.display_name, overrides(review), rubric_ticked(review), review.overall,
-                       review.comment, review.updated_at) for review, user in rows]
+    return [ReviewView(user.display_name, verdict(answer, review, rules), rubric_ticked(review),
+                       review.overall, review.comment, review.updated_at) for review, user in rows]
 
 
-def agreement_stats(session: Session) -> dict[str, Any]:
-    """How far the AI agrees with the college's mentors, over finished reviews of scored
-    answers: ``count``, ``mean_abs_diff`` (points) and ``within_10_share`` (0-1) of the
-    mentor's overall (the AI's when the mentor left it blank) against the AI's overall."""
+@dataclass(frozen=True)
+class Agreement:
+    """How far the AI agrees with the college's mentors over finished reviews of scored
+    answers: the overall and each dimension measured apart, and how many reviews agree on
+    every figure (``agreeing``)."""
+
+    count: int
+    agreeing: int
+    overall: agreement.Figures
+    dimensions: dict[str, agreement.Figures]
+
+    @property
+    def agreeing_share(self) -> float | None:
+        return self.agreeing / self.count if self.count else None
+
+
+def agreement_stats(session: Session) -> Agreement:
+    """The AI (as the college sees it: calibrated where it was) against the official score
+    of each finished review; a dimension a mentor left blank agrees with the AI, as the
+    review form says, and the overall is the mentor's, typed or recomputed."""
+    rules = official.Rules.load(session)
     rows = session.execute(
-        select(MentorReview.overall, InterviewAnswer.overall)
+        select(MentorReview, InterviewAnswer)
         .join(InterviewAnswer, InterviewAnswer.id == MentorReview.answer_id)
         .where(MentorReview.status == "reviewed", InterviewAnswer.overall.is_not(None))).all()
-    diffs = [abs((mine if mine is not None else ai) - ai) for mine, ai in rows]
-    if not diffs:
-        return {"count": 0, "mean_abs_diff": None, "within_10_share": None}
-    return {"count": len(diffs), "mean_abs_diff": round(mean(diffs), 1),
-            "within_10_share": round(sum(d <= AGREES_WITHIN for d in diffs) / len(diffs), 3)}
+    pairs: dict[str, tuple[list[float], list[float]]] = {}
+    agreeing = 0
+    for review, answer in rows:
+        found = verdict(answer, review, rules)
+        agreeing += found.agrees
+        score = found.score
+        figures = {**{n: (score.ai_dimensions.get(n), v) for n, v in score.dimensions.items()},
+                   "overall": (score.ai_overall, score.overall)}
+        for name, (ai, mine) in figures.items():
+            if ai is not None and mine is not None:
+                pairs.setdefault(name, ([], []))
+                pairs[name][0].append(ai)
+                pairs[name][1].append(mine)
+    measured = {name: agreement.measure(*found) for name, found in pairs.items()}
+    overall = measured.pop("overall", agreement.measure([], []))
+    return Agreement(len(rows), agreeing, overall, dict(sorted(measured.items())))

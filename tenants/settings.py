@@ -55,6 +55,8 @@ class TenantSettings:
     max_recording_seconds: int = 300
     recording_policy: str = DEFAULT_RECORDING_POLICY
     audio_retention_days: int = 90
+    # Show new AI scores calibrated to the college's mentors once a calibration is fitted.
+    calibration_enabled: bool = True
 
     def email_allowed(self, email: str) -> bool:
         domain = email.rsplit("@", 1)[-1].lower()
@@ -119,6 +121,8 @@ def validate(values: dict) -> TenantSettings:
     except WeightsError as exc:
         errors["scoring_weights"] = str(exc)
     errors.update(_speech_errors(candidate))
+    if not isinstance(candidate.calibration_enabled, bool):
+        errors["calibration_enabled"] = "say on or off"
     if len(candidate.welcome_text) > 2000:
         errors["welcome_text"] = "keep the welcome text under 2000 characters"
     if errors:

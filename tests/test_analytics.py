@@ -116,10 +116,11 @@ def expected_rows(cohort: dict) -> list[list[str]]:
     asha, ben, cal = cohort["names"]
     a, b, c = cohort["emails"]
     day = (utcnow() - timedelta(days=2)).date()
+    later = (day + timedelta(days=1)).isoformat()
     return [
-        [asha, a, cohort["name"], "2", "61.2", "70.0", "52.5", (day + timedelta(days=1)).isoformat()],
-        [ben, b, cohort["name"], "1", "65.0", "40.0", "90.0", day.isoformat()],
-        [cal, c, cohort["name"], "0", "", "", "", ""],
+        [asha, a, cohort["name"], "2", "61.2", "70.0", "52.5", "61.2", "0", later],
+        [ben, b, cohort["name"], "1", "65.0", "40.0", "90.0", "65.0", "0", day.isoformat()],
+        [cal, c, cohort["name"], "0", "", "", "", "", "0", ""],
     ]
 
 
@@ -130,7 +131,7 @@ def test_csv_export_of_a_cohort(world, alpha_cohort):
     assert "attachment" in resp.headers["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(resp.data.decode("utf-8-sig"))))
     assert rows[0] == ["Name", "Email", "Cohorts", "Scored interviews", "Mean overall", "Mean content",
-                       "Mean structure", "Last interview (UTC)"]
+                       "Mean structure", "AI mean overall", "Mentor-reviewed answers", "Last interview (UTC)"]
     # Asha's overalls: answers (55, 65) -> 60 and 62.5 -> mean 61.2; Ben 65.
     assert sorted(rows[1:], key=lambda r: r[1]) == sorted(expected_rows(alpha_cohort), key=lambda r: r[1])
     with tenant_scope(world.tenants["alpha"]):
@@ -151,7 +152,7 @@ def test_xlsx_export_parses_with_the_same_rows(world, alpha_cohort):
     asha, ben, cal = alpha_cohort["emails"]
     assert by_email[asha][3:7] == [2, 61.2, 70, 52.5]
     assert by_email[ben][3:7] == [1, 65, 40, 90]
-    assert by_email[cal][3:] == [0, None, None, None, None]
+    assert by_email[cal][3:] == [0, None, None, None, None, 0, None]
 
 
 def test_export_of_all_candidates_stays_in_the_tenant(world, alpha_cohort):
@@ -210,9 +211,9 @@ def test_ai_mentor_agreement_figure(world):
         stats = reviews.agreement_stats(session)
     html = world.login("alpha", "admin").get("/t/alpha/analytics/").get_data(as_text=True)
     figure = html[html.index('id="agreement"'):html.index('id="exports"')]
-    assert f"{stats['within_10_share'] * 100:.0f}% of reviewed answers within 10 points" in figure
-    assert f"Over {stats['count']} reviewed answer" in figure
-    assert f"{stats['mean_abs_diff']:.1f} points" in figure
+    assert f"{stats.agreeing_share * 100:.0f}% of reviewed answers within 10 points" in figure
+    assert f"Over {stats.count} reviewed answer" in figure
+    assert f'<td class="num">{stats.overall.mean_abs_diff:.1f}</td>' in figure
 
 
 def _luminance(hex_colour: str) -> float:

@@ -38,7 +38,8 @@ def test_document_lists_every_api_route(world):
     assert routes == documented
     assert {path for path, _m in routes} == {
         "/api/v1/me", "/api/v1/users", "/api/v1/users/{user_id}", "/api/v1/cohorts",
-        "/api/v1/cohorts/{cohort_id}", "/api/v1/evaluations", "/api/v1/evaluations/{evaluation_id}"}
+        "/api/v1/cohorts/{cohort_id}", "/api/v1/evaluations", "/api/v1/evaluations/{evaluation_id}",
+        "/api/v1/interviews/{interview_id}/scores"}
 
 
 def assert_error_shape(resp, code: int) -> dict:

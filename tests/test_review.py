@@ -7,6 +7,8 @@ answers and reports, whoever produced them."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from markupsafe import escape
 from score_helpers import new_user, tag
@@ -194,8 +196,9 @@ def test_override_is_stored_beside_the_ai_report_and_audited(world, mentored):
         assert entries[1].actor_email.startswith("mentor-")
 
     (finished,) = _reviews_for(world, answer_id)
-    assert (finished.overall, finished.scores, finished.rubric_ticked) == (80.0, {"content": 90.0,
-                                                                               "structure": 50.0}, [0, 1])
+    assert (finished.overall, finished.verdict.adjusted, finished.rubric_ticked) == \
+        (80.0, {"content": 90.0, "structure": 50.0}, [0, 1])
+    assert finished.verdict.score.overall == 80.0 and finished.verdict.score.ai_overall == 60.0
     with tenant_scope(world.tenants["alpha"]):
         interview = tenant_session.get(InterviewAnswer, answer_id).interview
         interview.report = interviews.aggregate(interview.answers)  # as the scoring job leaves it
@@ -209,7 +212,8 @@ def test_override_is_stored_beside_the_ai_report_and_audited(world, mentored):
 
 def _reviews_for(world, answer_id: int) -> list[reviews.ReviewView]:
     with tenant_scope(world.tenants["alpha"]):
-        return reviews.reviews_for_answer(tenant_session(), answer_id)
+        session = tenant_session()
+        return reviews.reviews_for_answer(session, session.get(InterviewAnswer, answer_id))
 
 
 @pytest.mark.parametrize("fields, message", [
@@ -306,8 +310,13 @@ def test_agreement_figure(world, fresh):
     with tenant_scope(world.tenants[fresh]):
         stats = reviews.agreement_stats(tenant_session())
         assert tenant_session.scalar(select(func.count()).select_from(MentorReview)) == 6
-    assert stats == {"count": 4, "mean_abs_diff": 12.4, "within_10_share": 0.75}
+    assert (stats.count, stats.agreeing) == (4, 3)
+    assert (stats.overall.n, stats.overall.mean_abs_diff, stats.overall.within_share) == (4, 12.4, 0.75)
+    # AI 60 80 50 40 against the mentors' 70 80 80 49.5
+    assert stats.overall.correlation == pytest.approx(0.691, abs=0.001)
+    assert stats.dimensions["content"].mean_abs_diff == 0.0  # left blank: agrees
     page = queue_tab(admin, fresh, "reviewed")
-    assert '<dd data-stat="count">4</dd>' in page
-    assert '<dd data-stat="mean_abs_diff">12.4 points</dd>' in page
-    assert '<dd data-stat="within_10">75%</dd>' in page
+    assert "75% of reviewed answers within 10 points" in page and "Over 4 reviewed answers" in page
+    assert re.search(r'data-dimension="overall"><th scope="row">Overall</th><td class="num">4</td>\s*'
+                     r'<td class="num">12.4</td>\s*<td class="num">75%</td>\s*<td class="num">0.69</td>',
+                     page)

@@ -7,7 +7,8 @@ to the tenant's real schema (schema_translate_map), plus that schema's name so t
 
 from alembic import context
 
-import aimi.tenants.interview_models  # noqa: F401  (registers the tables)
+import aimi.tenants.calibration_models  # noqa: F401  (registers the tables)
+import aimi.tenants.interview_models  # noqa: F401
 import aimi.tenants.models  # noqa: F401
 import aimi.tenants.recording_models  # noqa: F401
 from aimi.platform.db import TenantBase

@@ -10,8 +10,9 @@ from __future__ import annotations
 import csv
 import io
 
-from flask import Blueprint, Flask, Response, abort, g, render_template, request
+from flask import Blueprint, Flask, Response, abort, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_security import current_user
 from openpyxl import Workbook
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,7 +20,9 @@ from sqlalchemy.orm import Session
 from aimi.platform.db import tenant_session
 from aimi.platform.spreadsheet import safe_cell
 from aimi.platform.timeutil import utcnow
-from aimi.tenants import analytics, reviews
+from aimi.plugins import jobs
+from aimi.tenants import analytics, calibration, reviews
+from aimi.tenants import settings as tenant_settings
 from aimi.tenants.interview_models import ROLES
 from aimi.tenants.models import Cohort
 from aimi.web.portal import charts
@@ -45,7 +48,8 @@ def index() -> ResponseReturnValue:
     session = tenant_session()
     cohorts = list(session.scalars(select(Cohort).order_by(Cohort.name)))
     cohort = _cohort(session) or (cohorts[0] if cohorts else None)
-    context = {"cohorts": cohorts, "cohort": cohort, "agreement": reviews.agreement_stats(session)}
+    context = {"cohorts": cohorts, "cohort": cohort, "agreement": reviews.agreement_stats(session),
+               "calibration": calibration.status(session)}
     if cohort is not None:
         context.update(_cohort_figures(session, cohort))
     return render_template("analytics/index.html", **context)
@@ -68,6 +72,31 @@ def _cohort_figures(session: Session, cohort: Cohort) -> dict:
     return {"results": results, "heatmap": heat, "roles_chart": roles_chart,
             "completion": analytics.assignment_completion(session, cohort.id),
             "weak_points": analytics.weak_points(session, cohort.id)}
+
+
+@bp.post("/calibration", endpoint="calibration")
+@admin_view
+def calibration_action() -> ResponseReturnValue:
+    """Switch the calibrated AI scores on or off, or fit the calibration now (on a worker)."""
+    session = tenant_session()
+    action = request.form.get("action", "")
+    if action in ("on", "off"):
+        _settings, diff = tenant_settings.save(session, {"calibration_enabled": action == "on"})
+        if diff:
+            record(session, "settings.changed", target_type="settings", details={"changes": diff})
+        session.commit()
+        flash("Calibrated AI scores are shown." if action == "on" else
+              "Calibration is off: the AI's raw scores are shown.", "success")
+    elif action == "fit":
+        job = calibration.stage_fit_now(session, current_user.id)
+        record(session, "calibration.requested", target_type="job", target_id=job.id)
+        session.commit()
+        jobs.dispatch(g.tenant, job)
+        flash("The calibration is being fitted; its figures appear here when it is done.", "success")
+    else:
+        abort(400, "Choose to switch calibration on or off, or to fit it now.")
+    return redirect(url_for("analytics.index") + "#calibration")
+
 
 
 def _export(kind: str) -> tuple[list[str], list[list[object]], str]:

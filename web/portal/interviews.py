@@ -32,7 +32,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional, Reg
 
 from aimi.platform.db import tenant_session
 from aimi.plugins import jobs
-from aimi.tenants import assignments, interviews, recordings, reviews
+from aimi.tenants import assignments, interviews, official, recordings, reviews
 from aimi.tenants.interview_models import (
     DIFFICULTIES,
     INTERVIEW_TYPES,
@@ -182,7 +182,9 @@ def index() -> ResponseReturnValue:
             return redirect(url_for(".question", interview_id=interview.id))
     failed = failed or bool(form.errors)
     stmt = select(Interview).where(Interview.candidate_id == current_user.id).order_by(Interview.id.desc())
-    return render_template("interviews/index.html", form=form, page=paginate(session, stmt),
+    page = paginate(session, stmt)
+    scores = official.interview_scores(session, [iv.id for iv in page.items if iv.status == "scored"])
+    return render_template("interviews/index.html", form=form, page=page, scores=scores,
                            roles=ROLES, type_labels=TYPE_LABELS), 422 if failed else 200
 
 
@@ -315,17 +317,21 @@ def _scored(interview_id: int) -> Interview:
 @report_view
 def report(interview_id: int) -> ResponseReturnValue:
     interview = _scored(interview_id)
-    candidate = tenant_session().get(User, interview.candidate_id)
     session = tenant_session()
+    candidate = session.get(User, interview.candidate_id)
+    rules = official.Rules.load(session)
+    scores = official.answer_scores(session, interview.answers, rules)
     takes = voice.takes_for(interview.answers)
     rows = [{"answer": a, "html": evidence.highlighted(a.text, a.report), "late": interviews.is_late(a),
              "covered": interviews.covered_points(a.report), "missed": interviews.missed_points(a.report),
              "criteria": interviews.content_evidence(a.report).get("points_source") == "criteria",
              "example": interviews.content_evidence(a.report).get("example_answer"),
-             "reviews": reviews.reviews_for_answer(session, a.id),
+             "score": scores[a.id], "reviews": reviews.reviews_for_answer(session, a, rules),
              "take": takes.get(a.id), "words": voice.heard_words(takes.get(a.id))}
             for a in interview.answers]
     return render_template("interviews/report.html", interview=interview, candidate=candidate, rows=rows,
+                           score_of=official.interview_score(interview.answers, scores),
+                           report=interviews.aggregate(interview.answers, scores),
                            role_label=ROLES.get(interview.role, interview.role),
                            type_label=TYPE_LABELS.get(interview.type, interview.type),
                            own=interview.candidate_id == current_user.id)
@@ -335,8 +341,10 @@ def report(interview_id: int) -> ResponseReturnValue:
 @report_view
 def report_pdf_download(interview_id: int) -> Response:
     interview = _scored(interview_id)
-    candidate = tenant_session().get(User, interview.candidate_id)
-    pdf = report_pdf.render(interview, candidate_name=candidate.display_name if candidate else "",
+    session = tenant_session()
+    candidate = session.get(User, interview.candidate_id)
+    scores = official.answer_scores(session, interview.answers)
+    pdf = report_pdf.render(interview, scores, candidate_name=candidate.display_name if candidate else "",
                             college=g.tenant_settings.display_name, role_label=ROLES.get(interview.role, ""))
     return Response(pdf, mimetype="application/pdf", headers={
         "Content-Disposition": f'attachment; filename="interview-{interview.id}-report.pdf"'})

@@ -8,10 +8,12 @@ download fail.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
-from aimi.tenants import interviews
+from aimi.tenants import interviews, official
 from aimi.tenants.interview_models import Interview
 from aimi.web.portal import evidence
 
@@ -88,9 +90,12 @@ class _Report(FPDF):
         self.ln(LINE + 1)
 
 
-def render(interview: Interview, *, candidate_name: str, college: str, role_label: str) -> bytes:
-    """The whole report: overall and dimensions, then each question with its evidence."""
-    report = interview.report or {}
+def render(interview: Interview, scores: Mapping[int, official.Score], *, candidate_name: str, college: str,
+           role_label: str) -> bytes:
+    """The whole report: the official overall and dimensions (``scores``: each answer's
+    official score), then each question with its evidence and the AI's score beside."""
+    report = interviews.aggregate(interview.answers, scores)
+    total = official.interview_score(interview.answers, scores)
     pdf = _Report(f"Interview report #{interview.id}")
     pdf.add_page()
     pdf.heading(f"{college}: interview report", 16)
@@ -98,6 +103,10 @@ def render(interview: Interview, *, candidate_name: str, college: str, role_labe
     pdf.para(f"{candidate_name} - {role_label}, {interview.type} interview, "
              f"{interview.difficulty_mode} difficulty, {when}", colour=MUTED)
     pdf.heading("Scores")
+    if total.source != "ai":
+        pdf.para(f"Official scores: {total.label}"
+                 + (f" ({total.reviewed} answer(s) reviewed)" if total.reviewed else "")
+                 + f". The AI's overall: {_points(total.ai_overall)}.", 9, MUTED)
     pdf.score_bar("Overall", report.get("overall"))
     for name, score in (report.get("dimensions") or {}).items():
         pdf.score_bar(name.capitalize(), score)
@@ -119,8 +128,10 @@ def render(interview: Interview, *, candidate_name: str, college: str, role_labe
         answer_report = answer.report or {}
         late = " Submitted late: the text saved within the time limit was scored." \
             if interviews.is_late(answer) else ""
-        overall = answer_report.get("overall") or 0
-        pdf.para(f"Score {overall:.0f}/100. {answer_report.get('summary', '')}{late}", 9, MUTED)
+        score = scores[answer.id]
+        beside = f" ({score.label}; AI {_points(score.ai_overall)})" if score.source != "ai" else ""
+        pdf.para(f"Score {_points(score.overall)}/100{beside}. {answer_report.get('summary', '')}{late}",
+                 9, MUTED)
         pdf.highlighted(answer.text or "(no answer)", answer_report)
         covered, missed = interviews.covered_points(answer_report), interviews.missed_points(answer_report)
         if covered:
@@ -128,3 +139,7 @@ def render(interview: Interview, *, candidate_name: str, college: str, role_labe
         if missed:
             pdf.para("Missed: " + "; ".join(missed), 9)
     return bytes(pdf.output())
+
+
+def _points(value: float | None) -> str:
+    return "-" if value is None else f"{value:.0f}"

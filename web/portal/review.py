@@ -6,12 +6,13 @@ the review before and after.
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, abort, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_security import current_user
 
 from aimi.platform.db import tenant_session
-from aimi.tenants import reviews
+from aimi.plugins import jobs
+from aimi.tenants import calibration, official, questions, reviews
 from aimi.tenants.models import User
 from aimi.web.pagination import paginate
 from aimi.web.portal import evidence
@@ -30,8 +31,18 @@ def review_queue() -> ResponseReturnValue:
     if tab not in reviews.TABS:
         tab = "to_review"
     page = paginate(session, reviews.queue(current_user, tab), scalars=False)
-    return render_template("review/queue.html", page=page, tab=tab, tabs=reviews.TABS,
-                           agreement=reviews.agreement_stats(session))
+    rules = official.Rules.load(session)
+    verdicts = {row[0].id: reviews.verdict(row[0], row[3], rules) for row in page.items if row[3] is not None}
+    shown = {row[0].id: official.ai_score(row[0], rules) for row in page.items}
+    return render_template("review/queue.html", page=page, tab=tab, tabs=reviews.TABS, verdicts=verdicts,
+                           shown=shown, agreement=reviews.agreement_stats(session))
+
+
+def _found(session, answer_id: int):
+    try:
+        return reviews.visible_answer(session, current_user, answer_id)
+    except reviews.AnswerNotFound:
+        abort(404, "There is no submitted answer with this number among your cohorts' candidates.")
 
 
 @bp.route("/answers/<int:answer_id>", methods=["GET", "POST"])
@@ -39,10 +50,7 @@ def review_queue() -> ResponseReturnValue:
 def answer(answer_id: int) -> ResponseReturnValue:
     """One answer with the AI's report beside the mentor's checklist, overrides and comment."""
     session = tenant_session()
-    try:
-        found = reviews.visible_answer(session, current_user, answer_id)
-    except reviews.AnswerNotFound:
-        abort(404, "There is no submitted answer with this number among your cohorts' candidates.")
+    found = _found(session, answer_id)
     review = reviews.review_of(session, found, current_user)
     errors: dict[str, str] = {}
     form = request.form
@@ -58,18 +66,52 @@ def answer(answer_id: int) -> ResponseReturnValue:
             record(session, "review.completed" if finish else "review.saved", target_type="mentor_review",
                    target_id=saved.id, details={"answer_id": found.id, "before": before,
                                                 "after": reviews.snapshot(saved)})
+            refit = calibration.stage_refit(session, current_user.id) if finish else None
             session.commit()
+            if refit is not None:
+                jobs.dispatch(g.tenant, refit)
             flash("Review marked as reviewed." if finish else "Draft saved.", "success")
             if finish:
                 return redirect(url_for("review.queue"))
             return redirect(url_for("review.answer", answer_id=found.id))
     values = form if errors else _stored(review)
+    ticked = form.getlist("rubric") if errors else reviews.rubric_ticked(review)
+    return _page(session, found, review, errors, values, ticked)
+
+
+@bp.post("/answers/<int:answer_id>/reference")
+@staff_view
+def add_reference(answer_id: int) -> ResponseReturnValue:
+    """Promote the candidate's answer to a reference answer of its question, or add the
+    reference the mentor wrote: a new version of the question, audited."""
+    session = tenant_session()
+    found = _found(session, answer_id)
+    promote = request.form.get("source") == "answer"
+    text = found.text if promote else request.form.get("reference", "")
+    try:
+        version = questions.add_reference(session, found.question.question, text,
+                                          answer_id=found.id if promote else None,
+                                          actor=current_user, ip=request.remote_addr)
+    except questions.QuestionError as exc:
+        session.rollback()
+        review = reviews.review_of(session, found, current_user)
+        message = " ".join(m for messages in exc.errors.values() for m in messages)
+        return _page(session, found, review, {"reference": message}, {**_stored(review), "reference": text},
+                     reviews.rubric_ticked(review))
+    session.commit()
+    flash(f"Added as reference answer {len(version.reference_answers)} of the question (version "
+          f"{version.version}): answers scored from now on are compared with it too.", "success")
+    return redirect(url_for("review.answer", answer_id=found.id))
+
+
+def _page(session, found, review, errors: dict[str, str], values, ticked) -> ResponseReturnValue:
+    rules = official.Rules.load(session)
     take = voice.takes_for([found]).get(found.id)
     return render_template("review/answer.html", answer=found, interview=found.interview, review=review,
                            candidate=session.get(User, found.interview.candidate_id),
-                           ai=reviews.ai_scores(found), errors=errors, values=values,
-                           ticked={int(i) for i in (form.getlist("rubric") if errors else
-                                                    reviews.rubric_ticked(review)) if str(i).isdigit()},
+                           ai=reviews.ai_scores(found, rules), shown=official.ai_score(found, rules),
+                           references=found.question.question.latest.reference_answers,
+                           errors=errors, values=values, ticked={int(i) for i in ticked if str(i).isdigit()},
                            highlighted=evidence.highlighted(found.text or "", found.report),
                            take=take, words=voice.heard_words(take),
                            threshold=reviews.COMMENT_NEEDED_ABOVE), 422 if errors else 200

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = 't0009'
-down_revision = 't0007'
+down_revision = 't0008'
 branch_labels = None
 depends_on = None
 
