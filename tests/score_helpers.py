@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from aimi.platform.db import tenant_scope, tenant_session
+from aimi.platform.timeutil import utcnow
 from aimi.tenants import accounts, interviews
 from aimi.tenants.interview_models import (
     Assignment,
@@ -87,7 +88,8 @@ def new_assignment(world, slug: str, cohort_id: int, name: str, due_at: datetime
 def _question(session, kind: str) -> QuestionVersion:
     """A question of the interview's kind: an HR one for HR interviews, else a technical one."""
     bank = QuestionBank(name=f"Helper bank {tag()}")
-    question = Question(bank=bank, current_version=1)
+    # Retired: a past interview's question, never drawn into another test's new interview.
+    question = Question(bank=bank, current_version=1, retired_at=utcnow())
     text, role = ("Tell us about a project.", "general") if kind == "hr" else \
         ("Explain a design trade-off.", "software-engineer")
     version = QuestionVersion(question=question, version=1, text=text, role=role, type=kind,

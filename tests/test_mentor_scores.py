@@ -48,7 +48,7 @@ def college(world) -> dict:
     candidate_id, candidate_email = new_user(world, slug, "cand", name=f"Cand {tag()}")
     new_cohort(world, slug, [candidate_id], [mentor_id], name=f"Cohort {tag()}")
     interview_id = scored_interview(world, slug, candidate_id, utcnow(),
-                                    [{**answer_report(AI), "overall": AI_OVERALL}])
+                                    [{**answer_report(AI), "overall": AI_OVERALL}], role="general", type="hr")
     with tenant_scope(world.tenants[slug]):
         answer_id = tenant_session.scalar(select(InterviewAnswer.id)
                                           .where(InterviewAnswer.interview_id == interview_id))

@@ -12,7 +12,7 @@ from test_review import login_as, make_answer, make_cohort
 from aimi.platform.db import tenant_scope, tenant_session
 from aimi.plugins.answer_scoring import answer_input
 from aimi.plugins.scoring import score_for_tenant
-from aimi.tenants.interview_models import InterviewAnswer, Question, QuestionVersion
+from aimi.tenants.interview_models import Interview, InterviewAnswer, Question, QuestionVersion
 from aimi.tenants.models import AuditLog
 from conftest import csrf_token
 
@@ -42,7 +42,8 @@ def content_score(world, slug: str, text: str, version_id: int) -> float:
     """The content score the interview scoring path gives ``text`` against one version."""
     with world.app.app_context(), tenant_scope(world.tenants[slug]):
         session = tenant_session()
-        answer = InterviewAnswer(text=text, question=session.get(QuestionVersion, version_id))
+        answer = InterviewAnswer(text=text, question=session.get(QuestionVersion, version_id),
+                                 interview=Interview(target_company=None))
         report = score_for_tenant(session, answer_input(answer))
         session.rollback()
         return next(d.score for n, d in report.dimensions.items() if n == "content")

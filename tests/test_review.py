@@ -67,7 +67,9 @@ def make_answer(world, slug: str, candidate_id: int, *, overall: float | None = 
         version = QuestionVersion(version=1, text=f"Describe a trade-off you made ({tag()}).",
                                   role="software-engineer", type="technical", difficulty="medium",
                                   rubric=RUBRIC)
-        session.add(Question(bank=bank, versions=[version]))
+        # Retired: it stands for a past interview's question and is never drawn into a new
+        # interview of another test (the tenant is shared).
+        session.add(Question(bank=bank, versions=[version], retired_at=utcnow()))
         interview = Interview(candidate_id=candidate_id, role="software-engineer", type="technical",
                               difficulty_mode="medium", num_questions=1, status=status,
                               submitted_at=utcnow() if status != "in_progress" else None)
