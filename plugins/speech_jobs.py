@@ -66,7 +66,8 @@ def process(session: Session, recording: Recording) -> None:
     recording.audio_key, recording.duration = key, round(audio.duration, 2)
     with tempfile.NamedTemporaryFile(suffix=".wav") as wav:
         audio_codec.write_wav(audio, wav.name)
-        request = AudioInput(wav.name, language=settings.speech_language, hints=hints(recording.answer))
+        request = AudioInput(wav.name, language=settings.speech_language, hints=hints(recording.answer),
+                             keywords=tuple(recording.answer.question.keywords or ()))
         try:
             transcript = get_manager().transcribe(request, tenant=current_tenant().slug, settings=states,
                                                   provider=settings.speech_provider)
