@@ -130,8 +130,8 @@ def synthetic_clips(folder: Path) -> list[Clip]:
         fluent = re.sub(r"\s*\b(?:um|uh)\b,?", "", answer["text"])
         for kind, text in (("fillers", answer["text"]), ("fluent", fluent)):
             path = synthesise(text, answer["voice"], answer["wpm"], folder / f"{n}-{kind}.wav")
-            clips.append(Clip(f"{answer['bank'][:8]}#{answer['question']} {answer['voice']}@{answer['wpm']} {kind}",
-                              path, text, hints, tuple(question["keywords"])))
+            name = f"{answer['bank'][:8]}#{answer['question']} {answer['voice']}@{answer['wpm']} {kind}"
+            clips.append(Clip(name, path, text, hints, tuple(question["keywords"])))
     return clips
 
 

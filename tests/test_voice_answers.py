@@ -1,6 +1,6 @@
 """Voice answers through HTTP, the whole path: consent, chunked upload of a browser-style
-WebM/Opus recording of real (espeak-ng) speech, normalisation, transcription by the default (whisper) provider,
-delivery analysis, the candidate's correction, scoring and the report; then the bad
+WebM/Opus recording of real (espeak-ng) speech, normalisation, transcription by the default
+(whisper) provider, delivery analysis, the candidate's correction, scoring and the report; then the bad
 inputs, a closed tab, silent audio, deletion, retention and isolation between users and
 colleges. Jobs run in-process (the world has no Redis)."""
 
