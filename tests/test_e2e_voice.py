@@ -77,11 +77,16 @@ def test_candidate_answers_by_voice_corrects_the_transcript_and_reads_the_report
         page.get_by_role("button", name="I agree: let me record").click()
         expect(page.get_by_role("button", name="Record")).to_be_visible()
         page.get_by_role("button", name="Record").click()
-        expect(page.get_by_role("button", name="Stop")).to_be_visible()
+        expect(page.get_by_role("button", name="Stop")).to_be_focused()  # the keyboard follows
+        # The level meter moves while the fake microphone speaks.
+        page.wait_for_function("document.getElementById('iv-level').value > 0.05", timeout=10_000)
         expect(page.locator("#iv-elapsed")).to_have_text(re.compile(r"^0:(0[8-9]|1\d)$"), timeout=20_000)
         page.get_by_role("button", name="Stop").click()
         status = page.locator("#iv-rec-status")
+        expect(status).to_be_focused()
+        expect(status).to_have_attribute("aria-live", "polite")
         expect(status).to_contain_text("Transcript ready", timeout=60_000)
+        expect(page.get_by_label("Your answer")).to_be_focused()
 
         box = page.get_by_label("Your answer")
         heard = box.input_value()
@@ -89,7 +94,7 @@ def test_candidate_answers_by_voice_corrects_the_transcript_and_reads_the_report
         corrected = re.sub(r"\b\w+\b", "hashing", heard, count=1)  # the candidate fixes a word
         box.fill(corrected)
         expect(page.locator("#iv-save")).to_have_text(re.compile(r"^Saved \d{1,2}:\d{2}$"))
-        page.get_by_role("button", name="Submit answer").click()
+        page.get_by_role("button", name="Submit answer").click(timeout=60_000)  # scored in the request
 
         expect(page.get_by_role("heading", name="Interview report")).to_be_visible(timeout=60_000)
         expect(page.locator("audio[data-player]")).to_have_count(1)

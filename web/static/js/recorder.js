@@ -97,10 +97,12 @@
         });
     }
 
+    /* Started once the recorder runs: it stops when the recorder does (a loop started before
+       recorder.start() saw an inactive recorder on its first frame and never moved). */
     function meterLoop(analyser) {
       var data = new Uint8Array(analyser.fftSize);
       function frame() {
-        if (!recorder || recorder.state !== "recording") { meter.value = 0; return; }
+        if (!recorder || recorder.state === "inactive") { meter.value = 0; return; }
         analyser.getByteTimeDomainData(data);
         var sum = 0;
         for (var i = 0; i < data.length; i++) { var v = (data[i] - 128) / 128; sum += v * v; }
@@ -108,6 +110,16 @@
         window.requestAnimationFrame(frame);
       }
       frame();
+    }
+
+    function startMeter() {
+      try {
+        audioCtx = new (window.AudioContext || window.webkitAudioContext)();
+        var analyser = audioCtx.createAnalyser();
+        analyser.fftSize = 1024;
+        audioCtx.createMediaStreamSource(stream).connect(analyser);
+        meterLoop(analyser);
+      } catch (e) { meter.hidden = true; }
     }
 
     function begin() {
@@ -137,14 +149,8 @@
           if (!queue.length && !sending) finish(produced);
           else say("Uploading the last seconds…", "saving");
         };
-        try {
-          audioCtx = new (window.AudioContext || window.webkitAudioContext)();
-          var analyser = audioCtx.createAnalyser();
-          analyser.fftSize = 1024;
-          audioCtx.createMediaStreamSource(stream).connect(analyser);
-          meterLoop(analyser);
-        } catch (e) { meter.hidden = true; }
         recorder.start(CHUNK_MS);
+        startMeter();
         started = Date.now();
         elapsedEl.textContent = "0:00";
         tick = window.setInterval(function () {
@@ -153,6 +159,7 @@
           if (seconds >= maxSeconds) end();
         }, 250);
         buttons("recording");
+        stopBtn.focus();  // Record is hidden now: keyboard users land on what comes next
         say("Recording… speak your answer, then press Stop.", "recording");
       }).catch(function (error) {
         if (stream) stream.getTracks().forEach(function (track) { track.stop(); });
@@ -168,6 +175,7 @@
       if (recorder && recorder.state !== "inactive") recorder.stop();
       if (audioCtx) audioCtx.close();
       buttons("processing");
+      statusEl.focus();  // Stop is hidden now; the status says what happens until the transcript
     }
 
     function finish(count) {
@@ -195,6 +203,7 @@
       } else if (state.status === "failed") {
         say(state.error || "That recording could not be used. Record again or type your answer.", "error");
         buttons("failed");
+        againBtn.focus();
       } else {
         buttons("processing");
         window.setTimeout(poll, POLL_MS);
