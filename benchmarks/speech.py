@@ -236,9 +236,50 @@ def delivery(clips: list[Clip]) -> None:
           f"{sum(s < norms.monotone_semitones for s in spreads)} clips called monotone")
 
 
+def latency(folder: Path) -> None:
+    """Stop to transcript for a 120 s answer as the speech job does it after Stop today: decode
+    the whole upload (WebM/Opus, as Chrome sends it), transcribe it all with the whisper
+    provider, analyse delivery. Wall time, on one thread and on every core."""
+    answers = json.loads(ANSWERS.read_text())["answers"]
+    parts, seconds, n = [], 0.0, 0
+    while seconds < 120:
+        answer = answers[n % len(answers)]
+        part = synthesise(answer["text"], answer["voice"], answer["wpm"], folder / f"long-{n}.wav")
+        parts.append(audio_codec.read(part).samples)
+        parts.append(np.zeros(audio_codec.RATE // 2, dtype=np.float32))
+        seconds += len(parts[-2]) / audio_codec.RATE + 0.5
+        n += 1
+    joined = audio_codec.Audio(np.concatenate(parts)[: 120 * audio_codec.RATE])
+    wav = folder / "long.wav"
+    audio_codec.write_wav(joined, wav)
+    webm = folder / "long.webm"
+    subprocess.run(["sox", "-V1", str(wav), str(folder / "long48.wav"), "rate", "48000"], check=True)
+    import av
+
+    with av.open(str(folder / "long48.wav")) as src, av.open(str(webm), "w", format="webm") as out:
+        stream = out.add_stream("libopus", rate=48_000, layout="mono")
+        for frame in src.decode(audio=0):
+            for packet in stream.encode(frame):
+                out.mux(packet)
+        for packet in stream.encode(None):
+            out.mux(packet)
+    data = webm.read_bytes()
+    print(f"\n== Stop to transcript, {joined.duration:.0f} s answer ({len(data) // 1024} KiB WebM/Opus), "
+          f"whole file after Stop; load average {os.getloadavg()[0]:.2f}")
+    for threads in (1, 0):
+        os.environ[whisper.THREADS_ENV] = str(threads)
+        model = whisper.load(whisper.model_directory())
+        start = time.perf_counter()
+        audio = audio_codec.decode(data, max_seconds=600)
+        transcript = whisper.transcribe(model, audio.samples)
+        speech_analysis.analyse(audio, transcript.words)
+        print(f"  {'one thread' if threads else 'all cores':<11} {time.perf_counter() - start:5.1f} s "
+              f"({len(transcript.words)} words)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--set", choices=("speech-dev", "synthetic", "all"), default="all")
+    parser.add_argument("--set", choices=("speech-dev", "synthetic", "latency", "all"), default="all")
     parser.add_argument("--systems", default=",".join(SYSTEMS),
                         help=f"comma-separated, from {', '.join(SYSTEMS)}")
     args = parser.parse_args()
@@ -259,6 +300,9 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as folder:
             run_set("synthetic (espeak-ng answers, with and without fillers)", synthetic_clips(Path(folder)),
                     runners)
+    if args.set in ("latency", "all"):
+        with tempfile.TemporaryDirectory() as folder:
+            latency(Path(folder))
 
 
 if __name__ == "__main__":

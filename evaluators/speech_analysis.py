@@ -179,6 +179,18 @@ def analyse(audio: Audio, words: Sequence[TranscriptWord],
 # -- Frames and speech activity -----------------------------------------------------------
 
 
+def last_pause(samples: np.ndarray, earliest: float, latest: float, minimum: float) -> float | None:
+    """The middle (seconds) of the last quiet run of at least ``minimum`` seconds lying
+    between ``earliest`` and ``latest``: where a recording can be cut without cutting a word.
+    None when there is none."""
+    active = _active_frames(_frame_db(samples))
+    for start, end in reversed(_runs(~active)):
+        a, b = start * FRAME_SECONDS, end * FRAME_SECONDS
+        if b - a >= minimum and earliest <= (a + b) / 2 <= latest:
+            return (a + b) / 2
+    return None
+
+
 def _frame_db(samples: np.ndarray) -> np.ndarray:
     """Level of each 20 ms frame in dBFS (digital silence is -100)."""
     count = len(samples) // FRAME

@@ -17,7 +17,7 @@ import pytest
 from click.testing import CliRunner
 from google_speech_server import local_google, words_response
 from speech_helpers import concat, encode, say, silence
-from sqlalchemy import update
+from sqlalchemy import select, update
 from test_interviews import (  # noqa: F401  (questions, only_test_questions: fixtures)
     BASE,
     add_questions,
@@ -32,9 +32,11 @@ from test_interviews import (  # noqa: F401  (questions, only_test_questions: fi
 
 from aimi.platform.db import tenant_scope, tenant_session
 from aimi.platform.timeutil import utcnow
+from aimi.plugins import jobs
 from aimi.plugins import settings as plugin_settings
 from aimi.tenants import settings as tenant_settings
 from aimi.tenants.interview_models import InterviewAnswer
+from aimi.tenants.models import Job
 from aimi.tenants.recording_models import Recording
 from conftest import csrf_token
 
@@ -211,6 +213,49 @@ def test_bad_uploads_get_clear_errors(world, silent_webm):
     # Text bytes passed off as audio: refused by the decoder, not by the content type.
     junk = voice.record(b"this is not audio at all " * 50)
     assert junk["status"] == "failed" and _stored(world, "alpha", junk["id"]).error_code == "type"
+
+
+@pytest.mark.usefixtures("only_test_questions")
+def test_the_take_is_transcribed_window_by_window_while_it_arrives(world, webm):
+    """Every fifth chunk the take so far is transcribed up to its last pause; the recorder
+    gets those words back (live captions) and after Stop only the rest is left to do. A window
+    that finishes after Stop does not touch the final transcript."""
+    voice = Voice(world)
+    voice.consent()
+    take = voice.begin().get_json()
+    pieces = [webm[i:i + CHUNK] for i in range(0, len(webm), CHUNK)]
+    assert len(pieces) >= 10  # two windows' worth
+    partials = []
+    for seq, piece in enumerate(pieces):
+        resp = voice.post(take["chunk_base"] + str(seq), data=piece, content_type="audio/webm;codecs=opus")
+        assert resp.status_code == 200, resp.get_data(as_text=True)
+        partials.append(resp.get_json()["partial"])
+    assert not any(partials[:4])  # nothing before the first window
+    heard_early = next(text for text in partials if text)
+    assert {"hash", "table"} <= {word.lower() for word in said(heard_early)}, partials
+    recording = voice.client.get(take["status_url"]).get_json()
+    assert recording["status"] == "recording" and recording["partial"] == partials[-1]
+    with tenant_scope(world.tenants["alpha"]):
+        windows = tenant_session().scalars(select(Job).where(Job.kind == "transcribe_window",
+                                                             Job.payload["recording_id"].as_integer()
+                                                             == take["id"])).all()
+        assert len(windows) == len(pieces) // 5 and all(job.status == "done" for job in windows)
+        cut = tenant_session().get(Recording, take["id"]).transcript["partial"]["cut"]
+    assert 4.0 <= cut < len(SPOKEN.split()) / WPM * 60 + 3.5
+
+    resp = voice.post(take["finish_url"], json={"chunks": len(pieces)})
+    assert resp.status_code == 202
+    state = voice.client.get(take["status_url"]).get_json()
+    assert state["status"] == "transcribed" and state["partial"] == ""
+    assert state["transcript"].startswith(partials[-1])  # the windows' words are kept as heard
+    assert len(said(state["transcript"])) > len(said(partials[-1]))  # and the tail after the cut
+    stored = _stored(world, "alpha", take["id"])
+    assert [w["word"] for w in stored.transcript["words"]] == said(state["transcript"])
+    assert all(w["start"] >= cut - 0.5 for w in stored.transcript["words"][len(said(partials[-1])):])
+
+    late = jobs.enqueue("transcribe_window", {"recording_id": take["id"]}, tenant=world.tenants["alpha"])
+    assert late.status == "done" and late.result["window"] is None
+    assert _stored(world, "alpha", take["id"]).transcript == stored.transcript
 
 
 def test_submitting_waits_for_the_transcript(world, webm):

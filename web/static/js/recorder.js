@@ -34,6 +34,8 @@
     var meter = document.getElementById("iv-level");
     var elapsedEl = document.getElementById("iv-elapsed");
     var statusEl = document.getElementById("iv-rec-status");
+    var captions = document.getElementById("iv-captions");
+    var captionsToggle = document.getElementById("iv-captions-on");
     var maxSeconds = parseInt(root.getAttribute("data-max-seconds"), 10) || 300;
     var take = JSON.parse(root.getAttribute("data-take") || "null");
 
@@ -77,8 +79,9 @@
       sending = true;
       var item = queue[0];
       post(take.chunk_base + item.seq, item.blob, take.content_type || "application/octet-stream")
-        .then(function () {
+        .then(function (received) {
           queue.shift();
+          caption(received.partial);
           sent += 1;
           sending = false;
           if (stopping && !queue.length) finish(produced);
@@ -99,6 +102,13 @@
 
     /* Started once the recorder runs: it stops when the recorder does (a loop started before
        recorder.start() saw an inactive recorder on its first frame and never moved). */
+    /* The words recognised so far (the server transcribes the take window by window as it
+       arrives), shown when the candidate keeps live captions on; announced politely. */
+    function caption(text) {
+      captions.hidden = !captionsToggle.checked || !text;
+      if (text && captions.textContent !== text) captions.textContent = text;
+    }
+
     function meterLoop(analyser) {
       var data = new Uint8Array(analyser.fftSize);
       function frame() {
@@ -136,6 +146,7 @@
         take = created;
         take.content_type = type || "audio/webm";
         queue = []; sent = 0; produced = 0; stopping = false;
+        captions.textContent = ""; captions.hidden = true;
         recorder = new MediaRecorder(stream, type ? { mimeType: type } : undefined);
         recorder.ondataavailable = function (event) {
           if (!event.data || !event.data.size) return;
@@ -216,6 +227,7 @@
       post(take.discard_url, "{}").then(done).catch(function (error) { say(error.message, "error"); });
     }
 
+    captionsToggle.addEventListener("change", function () { caption(captions.textContent); });
     startBtn.addEventListener("click", begin);
     stopBtn.addEventListener("click", end);
     againBtn.addEventListener("click", discardAndRecord);
