@@ -17,7 +17,10 @@ from aimi.evaluators.audio import RATE, Audio
 from aimi.evaluators.speech_analysis import last_pause
 from aimi.plugins.types import Transcript, TranscriptWord
 
-MIN_WINDOW_SECONDS = 4.0
+# Whisper's encoder always works on 30 s, so a 5 s window costs about what a 25 s one does:
+# windows of at least 20 s keep the CPU near one pass over the take, and still leave at most
+# about 25 s (one encoder pass) to do after Stop. Captions therefore grow every 20-25 s.
+MIN_WINDOW_SECONDS = 20.0
 TAIL_SECONDS = 1.0
 PAUSE_SECONDS = 0.3
 
