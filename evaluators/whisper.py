@@ -35,11 +35,13 @@ FILLER_PROMPT = "Umm, let me think, uh, hmm... Okay, so, er, here's what I, um, 
 BEAM_SIZE = 5
 MAX_HOTWORDS = 30
 # Silences from half a second (just under the delivery analysis's 0.6 s pause) split the audio,
-# with 0.2 s of padding so soft word edges and short hesitations stay in.
-VAD_PARAMETERS = {"min_silence_duration_ms": 500, "speech_pad_ms": 200}
+# with 0.2 s of padding so soft word edges and short hesitations stay in. Speech runs longer
+# than 15 s are split too: on 27 s of fast speech without a pause, tiny.en ended its output
+# after the first sentence and dropped the rest.
+VAD_PARAMETERS = {"min_silence_duration_ms": 500, "speech_pad_ms": 200, "max_speech_duration_s": 15}
 # Whisper's spellings of hesitations, as the delivery analysis counts them.
 FILLER_SPELLINGS = {"umm": "um", "ummm": "um", "uhh": "uh", "uhhh": "uh", "hm": "hmm", "hmmm": "hmm",
-                    "mm": "hmm", "mmm": "hmm", "erm": "er", "ahh": "ah"}
+                    "mm": "hmm", "mmm": "hmm", "erm": "er", "err": "er", "ahh": "ah"}
 _EDGE_PUNCTUATION = re.compile(r"^[^\w']+|[^\w']+$")
 
 _lock = threading.Lock()

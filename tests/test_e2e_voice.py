@@ -83,10 +83,11 @@ def test_candidate_answers_by_voice_corrects_the_transcript_and_reads_the_report
         # The level meter moves while the fake microphone speaks.
         page.wait_for_function("document.getElementById('iv-level').value > 0.05", timeout=10_000)
         captions = page.locator("#iv-captions")  # the words so far, while still recording
-        expect(captions).to_be_visible(timeout=45_000)
+        expect(captions).to_be_visible(timeout=90_000)  # a window lands 25-30 s in, later under load
         expect(captions).to_have_attribute("aria-live", "polite")
         expect(captions).to_contain_text(re.compile(r"hash|table", re.I))
-        expect(page.locator("#iv-elapsed")).to_have_text(re.compile(r"^0:(2[6-9]|[3-5]\d)$"), timeout=30_000)
+        expect(page.locator("#iv-elapsed")).to_have_text(re.compile(r"^(0:(2[6-9]|[3-5]\d)|1:\d\d)$"),
+                                                             timeout=30_000)
         page.get_by_role("button", name="Stop").click()
         status = page.locator("#iv-rec-status")
         expect(status).to_be_focused()
