@@ -1,58 +1,96 @@
-"""How well and how fast the pocketsphinx provider transcribes, beside plain pocketsphinx.
+"""How well and how fast the speech providers transcribe, on real people and on synthetic answers.
 
-Spoken answers (benchmarks/speech_answers.json: a candidate's own words to starter-bank
-questions, some with "um"/"uh") are synthesised by espeak-ng in several voices and rates,
-resampled by sox to 16 kHz mono, and transcribed by (a) ``pocketsphinx.Decoder()`` with its
-default settings, the whole file at once (the baseline), and (b) our provider with the
-question, its reference answers and keywords as hints. Prints the word error rate against the
-spoken text (jiwer, case and punctuation removed) and the real-time factor (CPU seconds per
-audio second) per recording and in total, the real-time factor of the delivery analysis, and
-how well each finds the spoken fillers: recall (spoken fillers recognised as a filler at their
-place in the word alignment) and precision (recognised fillers that were spoken).
-Target: (b) beats (a) on all.
+Two sets:
+- ``speech-dev``: ../shared/data/speech-dev/ (24 recordings of real people, 231 s, verbatim
+  transcripts with their fillers; see its README.md). Decoded with PyAV like an upload.
+- ``synthetic``: benchmarks/speech_answers.json (a candidate's own words to starter-bank
+  questions, 12 with "um"/"uh") spoken by espeak-ng in several voices and rates, each also
+  spoken *fluent* (fillers taken out), so invented fillers show up as false ones.
 
-Run: ``python benchmarks/speech.py [--no-bias]``.
+Systems: ``sphinx-plain`` (``pocketsphinx.Decoder()`` with its defaults, the baseline),
+``pocketsphinx`` (our provider with the question as hints), ``whisper-plain`` (faster-whisper
+tiny.en, beam 5, nothing else), ``whisper`` (our provider: voice activity detection, the filler
+prompt and the question's keywords as hotwords) and ``whisper`` without one part each
+(``whisper-novad``, ``whisper-noprompt``). Printed per clip and pooled:
+- WER against the reference after ``normalise`` (lower case; tags such as ``<cutoff>`` and
+  ``[laughter]`` dropped; punctuation but apostrophes removed; hyphens split; "yknow" is
+  "you know"; every spelling of a filler is one word: umm/uhh/erm/hm/mm are um/uh/er/hmm),
+- filler recall and precision (a recognised filler counts when the word alignment puts it on a
+  spoken filler; all filler spellings are the same word there),
+- real-time factor: CPU seconds (this process, all threads) per audio second, with Whisper on one
+  thread (``AIMI_WHISPER_THREADS=1``) and the model already loaded,
+- for ``whisper`` on speech-dev, the delivery analysis: pace against the transcript's word count
+  over the same speaking time, and the pitch spread next to the monotone norm.
+
+Run: ``python benchmarks/speech.py [--set speech-dev|synthetic|all] [--systems a,b]``.
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import json
+import os
 import re
 import subprocess
 import tempfile
 import time
-import wave
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
-import jiwer
-import pocketsphinx
+os.environ.setdefault("AIMI_WHISPER_THREADS", "1")
 
-from aimi.plugins.manager import get_manager
-from aimi.plugins.settings import PluginState
-from aimi.plugins.types import AudioInput
+import jiwer  # noqa: E402
+import numpy as np  # noqa: E402
+
+from aimi.evaluators import audio as audio_codec  # noqa: E402
+from aimi.evaluators import speech_analysis, speech_windows, whisper  # noqa: E402
+from aimi.plugins.manager import get_manager  # noqa: E402
+from aimi.plugins.settings import PluginState  # noqa: E402
+from aimi.plugins.types import AudioInput, Transcript  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 ANSWERS = Path(__file__).with_name("speech_answers.json")
-
-
-FILLERS = frozenset({"um", "umm", "uh", "uhh", "er", "erm", "ah", "hmm", "hm", "mm"})
+SPEECH_DEV = ROOT.parent / "shared" / "data" / "speech-dev"
+SYSTEMS = ("sphinx-plain", "pocketsphinx", "whisper-plain", "whisper-novad", "whisper-noprompt", "whisper")
+FILLERS = {"um": "um", "umm": "um", "uh": "uh", "uhh": "uh", "er": "er", "erm": "er", "ah": "ah",
+           "hmm": "hmm", "hm": "hmm", "mm": "hmm", "mmm": "hmm"}
 FILLER = "<filler>"
 
 
+@dataclass(frozen=True)
+class Clip:
+    name: str
+    path: Path
+    reference: str
+    hints: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
+
+
+@dataclass
+class Tally:
+    refs: list[str] = field(default_factory=list)
+    hyps: list[str] = field(default_factory=list)
+    cpu: float = 0.0
+    audio: float = 0.0
+
+
 def normalise(text: str) -> str:
-    return " ".join(re.sub(r"[^a-z' ]", " ", text.lower()).split())
+    text = re.sub(r"<[^>]*>|\[[^\]]*\]", " ", text.lower())
+    text = re.sub(r"\byknow\b", "you know", text.replace("-", " "))
+    words = re.sub(r"[^a-z0-9' ]", " ", text).split()
+    return " ".join(FILLERS.get(word, word) for word in words)
 
 
 def filler_counts(refs: list[str], hyps: list[str]) -> tuple[int, int, int]:
-    """(fillers spoken, recognised, recognised at a spoken filler's place), every spelling of a
-    filler counting as the same word in the alignment."""
-    def marked(text: str) -> str:
-        return " ".join(FILLER if word in FILLERS else word for word in text.split())
+    """(fillers spoken, recognised, recognised at a spoken filler's place)."""
+    def marked(text: str) -> list[str]:
+        return [FILLER if word in FILLERS else word for word in text.split()]
 
     spoken = recognised = hit = 0
     for ref, hyp in zip(refs, hyps, strict=True):
-        ref_words, hyp_words = marked(ref).split(), marked(hyp).split()
+        ref_words, hyp_words = marked(ref), marked(hyp)
         spoken += ref_words.count(FILLER)
         recognised += hyp_words.count(FILLER)
         if ref_words and hyp_words:
@@ -66,11 +104,38 @@ def filler_scores(refs: list[str], hyps: list[str]) -> str:
     spoken, recognised, hit = filler_counts(refs, hyps)
     recall = f"{hit / spoken:.2f}" if spoken else "-"
     precision = f"{hit / recognised:.2f}" if recognised else "-"
-    return f"{recall:>4}/{precision:<4}"
+    return f"{recall:>4}/{precision:<4}({recognised - hit} false)"
+
+
+def f1(refs: list[str], hyps: list[str]) -> str:
+    spoken, recognised, hit = filler_counts(refs, hyps)
+    if not spoken or not recognised or not hit:
+        return "-"
+    recall, precision = hit / spoken, hit / recognised
+    return f"{2 * recall * precision / (recall + precision):.2f}"
+
+
+def speech_dev_clips() -> list[Clip]:
+    with (SPEECH_DEV / "clips.tsv").open() as table:
+        rows = list(csv.DictReader(table, delimiter="\t"))
+    return [Clip(row["file"].rsplit(".", 1)[0], SPEECH_DEV / row["file"], row["transcript"]) for row in rows]
+
+
+def synthetic_clips(folder: Path) -> list[Clip]:
+    clips = []
+    for n, answer in enumerate(json.loads(ANSWERS.read_text())["answers"]):
+        question = json.loads((ROOT / "tenants" / "starter_bank" / f"{answer['bank']}.json").read_text()
+                              )["questions"][answer["question"]]
+        hints = (question["text"], *question["reference_answers"], *question["keywords"])
+        fluent = re.sub(r"\s*\b(?:um|uh)\b,?", "", answer["text"])
+        for kind, text in (("fillers", answer["text"]), ("fluent", fluent)):
+            path = synthesise(text, answer["voice"], answer["wpm"], folder / f"{n}-{kind}.wav")
+            name = f"{answer['bank'][:8]}#{answer['question']} {answer['voice']}@{answer['wpm']} {kind}"
+            clips.append(Clip(name, path, text, hints, tuple(question["keywords"])))
+    return clips
 
 
 def synthesise(text: str, voice: str, wpm: int, path: Path) -> Path:
-    """espeak-ng speech as a 16 kHz mono 16-bit WAV (what the upload normaliser produces)."""
     raw = path.with_suffix(".raw.wav")
     subprocess.run(["espeak-ng", "-v", voice, "-s", str(wpm), "-w", str(raw), text], check=True,
                    capture_output=True)
@@ -78,79 +143,190 @@ def synthesise(text: str, voice: str, wpm: int, path: Path) -> Path:
     return path
 
 
-def hints(bank: str, index: int) -> tuple[str, ...]:
-    bank_file = ROOT / "tenants" / "starter_bank" / f"{bank}.json"
-    question = json.loads(bank_file.read_text())["questions"][index]
-    return (question["text"], *question["reference_answers"], *question["keywords"])
+def systems(names: list[str]) -> dict[str, Callable[[Clip, str], str]]:
+    manager = get_manager()
+
+    def provider(name: str, options: dict) -> Callable[[Clip, str], str]:
+        settings = {name: PluginState(enabled=True, options=options)}
+
+        def run(clip: Clip, wav: str) -> str:
+            request = AudioInput(wav, hints=clip.hints, keywords=clip.keywords)
+            return manager.transcribe(request, tenant=None, settings=settings, provider=name).text
+        return run
+
+    def sphinx_plain(_clip: Clip, wav: str) -> str:
+        import pocketsphinx
+
+        decoder = _plain_decoder.setdefault("decoder", pocketsphinx.Decoder(loglevel="ERROR"))
+        decoder.start_utt()
+        decoder.process_raw(audio_codec.read(Path(wav)).wav_bytes()[44:], full_utt=True)
+        decoder.end_utt()
+        return decoder.hyp().hypstr if decoder.hyp() else ""
+
+    def whispered(keywords: bool = True, **options) -> Callable[[Clip, str], str]:
+        def run(clip: Clip, wav: str) -> str:
+            return whisper.transcribe(whisper.model_for_process(), wav, "en",
+                                      clip.keywords if keywords else (), **options).text
+        return run
+
+    table = {"sphinx-plain": sphinx_plain,
+             "pocketsphinx": provider("pocketsphinx", {"bias": True}),
+             "whisper-plain": whispered(False, fillers=False, vad=False),
+             "whisper-novad": whispered(vad=False),
+             "whisper-noprompt": whispered(fillers=False),
+             "whisper": provider("whisper", {})}
+    return {name: table[name] for name in names}
 
 
-def baseline(decoder: pocketsphinx.Decoder, path: Path) -> str:
-    with wave.open(str(path), "rb") as src:
-        data = src.readframes(src.getnframes())
-    decoder.start_utt()
-    decoder.process_raw(data, full_utt=True)
-    decoder.end_utt()
-    hypothesis = decoder.hyp()
-    return hypothesis.hypstr if hypothesis else ""
+_plain_decoder: dict = {}
 
 
-def timed(call, *args, **kwargs):
-    start = time.process_time()
-    result = call(*args, **kwargs)
-    return result, time.process_time() - start
+def run_set(title: str, clips: list[Clip], runners: dict[str, Callable[[Clip, str], str]]) -> None:
+    print(f"\n== {title}: {len(clips)} clips, {sum(audio_codec.read(c.path).duration for c in clips):.0f} s")
+    print(f"{'clip':<44} {'secs':>5}" + "".join(f"  {name:>13} WER  RTF fill R/P      " for name in runners))
+    tallies = {name: Tally() for name in runners}
+    with tempfile.TemporaryDirectory() as folder:
+        for clip in clips:
+            audio = audio_codec.read(clip.path)
+            wav = Path(folder) / "clip.wav"
+            audio_codec.write_wav(audio, wav)
+            ref = normalise(clip.reference)
+            line = f"{clip.name[:44]:<44} {audio.duration:5.1f}"
+            for name, run in runners.items():
+                start = time.process_time()
+                hyp = normalise(run(clip, str(wav)))
+                spent = time.process_time() - start
+                tally = tallies[name]
+                tally.refs.append(ref)
+                tally.hyps.append(hyp)
+                tally.cpu += spent
+                tally.audio += audio.duration
+                line += (f"  {jiwer.wer(ref, hyp) if ref else 0.0:17.2f} {spent / audio.duration:4.2f} "
+                         f"{filler_scores([ref], [hyp]):<17}")
+            print(line)
+    print("pooled:")
+    for name, tally in tallies.items():
+        print(f"  {name:<14} WER {jiwer.wer(tally.refs, tally.hyps):.3f}  RTF {tally.cpu / tally.audio:.3f}  "
+              f"fillers R/P {filler_scores(tally.refs, tally.hyps)}  F1 {f1(tally.refs, tally.hyps)}")
+
+
+def delivery(clips: list[Clip]) -> None:
+    """Pace and pitch of the whisper provider's words on real speech."""
+    model = whisper.model_for_process()
+    norms = speech_analysis.SpeechNorms()
+    print(f"\n== delivery on speech-dev (whisper words; monotone below {norms.monotone_semitones} semitones)")
+    print(f"{'clip':<44} {'wpm':>5} {'ref wpm':>7} {'error':>6} {'pitch sd':>8}  label")
+    errors, spreads = [], []
+    for clip in clips:
+        audio = audio_codec.read(clip.path)
+        transcript = whisper.transcribe(model, audio.samples)
+        result = speech_analysis.analyse(audio, transcript.words, norms)
+        ref_words = len(normalise(clip.reference).split())
+        ref_wpm = ref_words / (result.speaking_seconds / 60) if result.speaking_seconds else 0.0
+        error = (result.wpm - ref_wpm) / ref_wpm if ref_wpm else 0.0
+        errors.append(abs(error))
+        if result.pitch_semitones_sd is not None:
+            spreads.append(result.pitch_semitones_sd)
+        spread = "-" if result.pitch_semitones_sd is None else f"{result.pitch_semitones_sd:.2f}"
+        print(f"{clip.name[:44]:<44} {result.wpm:5.0f} {ref_wpm:7.0f} {100 * error:5.0f}% {spread:>8}  "
+              f"{result.pitch_label}")
+    print(f"pace error: median {100 * np.median(errors):.0f}%, within 10% on {sum(e <= 0.1 for e in errors)}"
+          f"/{len(errors)} clips; pitch sd: min {min(spreads):.2f}, 10th percentile "
+          f"{np.percentile(spreads, 10):.2f}, median {np.median(spreads):.2f} semitones; "
+          f"{sum(s < norms.monotone_semitones for s in spreads)} clips called monotone")
+
+
+def latency(folder: Path) -> None:
+    """Stop to transcript for a 2-minute answer (synthetic answers joined; WebM/Opus, as Chrome
+    sends it), wall time on one thread and on every core: (a) decode, transcribe and analyse
+    the whole take after Stop; (b) as the speech queue does it, windows transcribed while the
+    upload grows, then after Stop only the tail past the last cut (plus decoding and the
+    delivery analysis). CPU seconds are printed too: on a shared machine they are what a
+    worker with a free core would wait."""
+    answers = json.loads(ANSWERS.read_text())["answers"]
+    parts, texts, seconds, n = [], [], 0.0, 0
+    while seconds < 120:
+        texts.append(answers[n % len(answers)]["text"])
+        answer = answers[n % len(answers)]
+        part = synthesise(answer["text"], answer["voice"], answer["wpm"], folder / f"long-{n}.wav")
+        parts.append(audio_codec.read(part).samples)
+        parts.append(np.zeros(audio_codec.RATE // 2, dtype=np.float32))
+        seconds += len(parts[-2]) / audio_codec.RATE + 0.5
+        n += 1
+    joined = audio_codec.Audio(np.concatenate(parts))
+    reference = normalise(" ".join(texts))
+    wav = folder / "long.wav"
+    audio_codec.write_wav(joined, wav)
+    webm = folder / "long.webm"
+    subprocess.run(["sox", "-V1", str(wav), str(folder / "long48.wav"), "rate", "48000"], check=True)
+    import av
+
+    with av.open(str(folder / "long48.wav")) as src, av.open(str(webm), "w", format="webm") as out:
+        stream = out.add_stream("libopus", rate=48_000, layout="mono")
+        for frame in src.decode(audio=0):
+            for packet in stream.encode(frame):
+                out.mux(packet)
+        for packet in stream.encode(None):
+            out.mux(packet)
+    data = webm.read_bytes()
+    print(f"\n== Stop to transcript, {joined.duration:.0f} s answer ({len(data) // 1024} KiB WebM/Opus); "
+          f"load average {os.getloadavg()[0]:.2f}")
+    for threads in (1, 0):
+        os.environ[whisper.THREADS_ENV] = str(threads)
+        model = whisper.load(whisper.model_directory())
+
+        def heard(piece: audio_codec.Audio, model=model) -> Transcript:
+            return whisper.transcribe(model, piece.samples)
+
+        start = time.perf_counter()
+        audio = audio_codec.decode(data, max_seconds=600)
+        whole = whisper.transcribe(model, audio.samples)
+        speech_analysis.analyse(audio, whole.words)
+        after_stop = time.perf_counter() - start
+        # As the speech queue does while the candidate speaks: every 5 s of upload, the next window.
+        state, step = None, len(data) * 5 // round(joined.duration)
+        for size in range(step, len(data), step):
+            state = speech_windows.extend(state, audio_codec.decode(data[:size], max_seconds=600), heard,
+                                          "whisper") or state
+        start, cpu = time.perf_counter(), time.process_time()
+        audio = audio_codec.decode(data, max_seconds=600)
+        final = speech_windows.extend(state, audio, heard, "whisper", final=True)
+        speech_analysis.analyse(audio, speech_windows.as_transcript(final, audio.duration).words)
+        windowed, windowed_cpu = time.perf_counter() - start, time.process_time() - cpu
+        wers = (jiwer.wer(reference, normalise(whole.text)), jiwer.wer(reference, normalise(final["text"])))
+        print(f"  {'one thread' if threads else 'all cores':<11} whole take after Stop {after_stop:5.1f} s; "
+              f"windows while recording, then the tail: {windowed:4.1f} s after Stop "
+              f"({windowed_cpu:.1f} CPU s) "
+              f"(last cut at {state['cut'] if state else 0:.0f} s); "
+              f"WER whole {wers[0]:.3f}, windowed {wers[1]:.3f}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--no-bias", action="store_true", help="run the provider without hints")
+    parser.add_argument("--set", choices=("speech-dev", "synthetic", "latency", "all"), default="all")
+    parser.add_argument("--systems", default=",".join(SYSTEMS),
+                        help=f"comma-separated, from {', '.join(SYSTEMS)}")
     args = parser.parse_args()
-    answers = json.loads(ANSWERS.read_text())["answers"]
-    manager = get_manager()
-    try:
-        from aimi.evaluators import audio as audio_codec
-        from aimi.evaluators import speech_analysis
-    except ImportError:
-        speech_analysis = None
-    plain = pocketsphinx.Decoder(loglevel="ERROR")
-    settings = {"pocketsphinx": PluginState(enabled=True, options={"bias": not args.no_bias})}
-    refs, base_hyps, our_hyps = [], [], []
-    totals = {"audio": 0.0, "base": 0.0, "ours": 0.0, "analysis": 0.0}
-    print(f"{'recording':<36} {'secs':>5}  {'base WER':>8} {'RTF':>5} {'fill R/P':>9}  {'ours WER':>8} "
-          f"{'RTF':>5} {'fill R/P':>9}  analysis RTF")
-    with tempfile.TemporaryDirectory() as folder:
-        manager.transcribe(AudioInput(str(synthesise("warm up", "en-us", 160, Path(folder) / "w.wav"))),
-                           tenant=None, settings=settings, provider="pocketsphinx")
-        for n, answer in enumerate(answers):
-            path = synthesise(answer["text"], answer["voice"], answer["wpm"], Path(folder) / f"{n}.wav")
-            with wave.open(str(path), "rb") as src:
-                seconds = src.getnframes() / src.getframerate()
-            base_text, base_cpu = timed(baseline, plain, path)
-            audio = AudioInput(str(path), hints=hints(answer["bank"], answer["question"]))
-            transcript, our_cpu = timed(manager.transcribe, audio, tenant=None, settings=settings,
-                                        provider="pocketsphinx")
-            analysis = "n/a"
-            if speech_analysis is not None:
-                _, spent = timed(speech_analysis.analyse, audio_codec.read(path), transcript.words)
-                totals["analysis"] += spent
-                analysis = f"{spent / seconds:.3f}"
-            ref = normalise(answer["text"])
-            refs.append(ref)
-            base_hyps.append(normalise(base_text))
-            our_hyps.append(normalise(transcript.text))
-            for key, value in (("audio", seconds), ("base", base_cpu), ("ours", our_cpu)):
-                totals[key] += value
-            name = f"{answer['bank']}#{answer['question']} {answer['voice']}@{answer['wpm']}"
-            print(f"{name:<36} {seconds:5.1f}  {jiwer.wer(ref, base_hyps[-1]):8.2f} "
-                  f"{base_cpu / seconds:5.2f} {filler_scores([ref], base_hyps[-1:]):>9}  "
-                  f"{jiwer.wer(ref, our_hyps[-1]):8.2f} {our_cpu / seconds:5.2f} "
-                  f"{filler_scores([ref], our_hyps[-1:]):>9}  {analysis}")
-    audio_total = totals["audio"]
-    analysis_total = (f"{totals['analysis'] / audio_total:.3f}" if speech_analysis is not None
-                      else "n/a (aimi.evaluators.speech_analysis missing)")
-    print(f"{'all':<36} {audio_total:5.1f}  {jiwer.wer(refs, base_hyps):8.3f} "
-          f"{totals['base'] / audio_total:5.2f} {filler_scores(refs, base_hyps):>9}  "
-          f"{jiwer.wer(refs, our_hyps):8.3f} {totals['ours'] / audio_total:5.2f} "
-          f"{filler_scores(refs, our_hyps):>9}  {analysis_total}")
+    names = [name.strip() for name in args.systems.split(",") if name.strip()]
+    unknown = sorted(set(names) - set(SYSTEMS))
+    if unknown:
+        parser.error(f"unknown systems {unknown}; choose from {', '.join(SYSTEMS)}")
+    runners = systems(names)
+    load = time.perf_counter()
+    whisper.model_for_process()
+    print(f"whisper model loaded (sha256 checked) in {time.perf_counter() - load:.2f} s; "
+          f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
+    if args.set in ("speech-dev", "all"):
+        clips = speech_dev_clips()
+        run_set("speech-dev (real people)", clips, runners)
+        delivery(clips)
+    if args.set in ("synthetic", "all"):
+        with tempfile.TemporaryDirectory() as folder:
+            run_set("synthetic (espeak-ng answers, with and without fillers)", synthetic_clips(Path(folder)),
+                    runners)
+    if args.set in ("latency", "all"):
+        with tempfile.TemporaryDirectory() as folder:
+            latency(Path(folder))
 
 
 if __name__ == "__main__":

@@ -10,4 +10,4 @@ BUILTIN_EVALUATORS = (
     "aimi.evaluators.tone",
 )
 # Built-in speech-to-text providers (aimi_transcribe_audio); not scoring dimensions.
-BUILTIN_SPEECH: tuple[str, ...] = ("aimi.evaluators.pocketsphinx",)
+BUILTIN_SPEECH: tuple[str, ...] = ("aimi.evaluators.whisper", "aimi.evaluators.pocketsphinx")

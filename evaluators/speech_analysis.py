@@ -12,7 +12,9 @@ Choices, so the numbers can be read:
   floor and speech level) between speech, that no recognised word covers. Leading and
   trailing silence never counts.
 - Pitch is an autocorrelation track (75-400 Hz) on voiced frames, median-filtered, in
-  semitones around its median; its spread is a robust SD (IQR / 1.349).
+  semitones around its median; its spread is a robust SD (IQR / 1.349). The autocorrelation
+  is divided by the analysis window's own (Boersma 1993), so long lags (low voices) are not
+  penalised, with a small cost per octave down so a period's multiples do not win.
 - Loudness is the level of 0.25 s blocks of speech (syllables average out), its spread the
   SD in dB.
 """
@@ -36,6 +38,7 @@ FRAME_SECONDS = FRAME / RATE
 PITCH_WINDOW = 640  # 40 ms: two periods of the lowest pitch (75 Hz)
 PITCH_RANGE_HZ = (75.0, 400.0)
 VOICING = 0.5  # normalised autocorrelation peak above which a frame is voiced
+OCTAVE_COST = 0.01  # per octave below the highest pitch, as in Praat
 MIN_VOICED_SECONDS = 1.0  # less voiced audio than this gives no pitch verdict
 LOUDNESS_BLOCK = 12  # frames (0.24 s) averaged into one loudness value
 FLAT_LOUDNESS_DB = 2.0  # block levels varying less than this sound flat
@@ -55,7 +58,9 @@ class SpeechNorms:
     pause_seconds: float = 0.6  # a silence at least this long counts as a pause
     long_pause_seconds: float = 2.5
     max_fillers_per_minute: float = 4.0
-    monotone_semitones: float = 2.0  # pitch spread below this sounds monotone
+    # Pitch spread below this sounds monotone. Human read speech in speech-dev spreads 1.3-7
+    # semitones (benchmarks/speech.py); 2.0 called a quarter of those real people monotone.
+    monotone_semitones: float = 1.0
 
 
 NORM_FIELDS = tuple(f.name for f in dataclasses.fields(SpeechNorms))
@@ -172,6 +177,18 @@ def analyse(audio: Audio, words: Sequence[TranscriptWord],
 
 
 # -- Frames and speech activity -----------------------------------------------------------
+
+
+def last_pause(samples: np.ndarray, earliest: float, latest: float, minimum: float) -> float | None:
+    """The middle (seconds) of the last quiet run of at least ``minimum`` seconds lying
+    between ``earliest`` and ``latest``: where a recording can be cut without cutting a word.
+    None when there is none."""
+    active = _active_frames(_frame_db(samples))
+    for start, end in reversed(_runs(~active)):
+        a, b = start * FRAME_SECONDS, end * FRAME_SECONDS
+        if b - a >= minimum and earliest <= (a + b) / 2 <= latest:
+            return (a + b) / 2
+    return None
 
 
 def _frame_db(samples: np.ndarray) -> np.ndarray:
@@ -308,12 +325,14 @@ def _pitch_track(samples: np.ndarray, active: np.ndarray) -> np.ndarray:
         return track
     windows = samples[starts[keep][:, None] + np.arange(PITCH_WINDOW)].astype(np.float64)
     windows -= windows.mean(axis=1, keepdims=True)
-    windows *= np.hanning(PITCH_WINDOW)
-    spectrum = np.fft.rfft(windows, n=2 * PITCH_WINDOW)
-    acf = np.fft.irfft(spectrum * np.conj(spectrum))[:, :PITCH_WINDOW]
+    window = np.hanning(PITCH_WINDOW)
+    windows *= window
+    acf = _autocorrelation(windows)
     low, high = int(RATE / PITCH_RANGE_HZ[1]), int(RATE / PITCH_RANGE_HZ[0]) + 1
-    strength = acf[:, low:high] / np.maximum(acf[:, :1], 1e-12)
-    best = np.argmax(strength, axis=1)
+    window_acf = _autocorrelation(window[None, :])[0]
+    strength = acf[:, low:high] / np.maximum(acf[:, :1], 1e-12) / (window_acf[low:high] / window_acf[0])
+    octaves_down = np.log2(np.arange(low, high) / low)
+    best = np.argmax(strength - OCTAVE_COST * octaves_down, axis=1)
     voiced = strength[np.arange(len(best)), best] > VOICING
     lag = (best + low).astype(np.float64)
     # Parabolic interpolation between neighbouring lags for sub-sample precision.
@@ -325,6 +344,12 @@ def _pitch_track(samples: np.ndarray, active: np.ndarray) -> np.ndarray:
     lag[rows[safe]] += 0.5 * (y0 - y2)[safe] / curvature[safe]
     track[index[voiced]] = RATE / lag[voiced]
     return track
+
+
+def _autocorrelation(rows: np.ndarray) -> np.ndarray:
+    """Each row's autocorrelation at lags 0 .. len - 1 (zero-padded FFT: no wrap-around)."""
+    spectrum = np.fft.rfft(rows, n=2 * rows.shape[1])
+    return np.fft.irfft(spectrum * np.conj(spectrum))[:, :rows.shape[1]]
 
 
 def _semitones(track: np.ndarray) -> np.ndarray:

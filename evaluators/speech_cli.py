@@ -55,7 +55,7 @@ def _transcribe(file: Path, provider: str, language: str) -> tuple[audio_codec.A
 
 
 _FILE = click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-_PROVIDER = click.option("--provider", default="pocketsphinx", show_default=True, callback=_provider,
+_PROVIDER = click.option("--provider", default="whisper", show_default=True, callback=_provider,
                          help="Speech-to-text plugin to use.")
 _LANGUAGE = click.option("--language", default="en-US", show_default=True, callback=_language,
                          help="Language of the speech, e.g. en, en-US, en-IN.")

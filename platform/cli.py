@@ -1,4 +1,7 @@
-"""The ``aimi`` command: Flask's CLI plus database, tenant and account commands."""
+"""The ``aimi`` command: Flask's CLI plus database, tenant and account commands.
+
+Imports of the database layer and of anything heavier sit inside the commands that use them:
+``aimi --help`` then loads Flask and click only (see cli_group for the lazy commands)."""
 
 from __future__ import annotations
 
@@ -6,27 +9,36 @@ import json
 import os
 import sys
 import uuid
+from typing import TYPE_CHECKING
 
 import click
 from flask import current_app
-from flask.cli import FlaskGroup, with_appcontext
-from sqlalchemy import select
-from sqlalchemy.exc import OperationalError
+from flask.cli import with_appcontext
 
-from aimi.evaluators.speech_cli import analyse_speech_command, transcribe_command
-from aimi.platform import config, migrate
-from aimi.platform.db import create_database, platform_session
-from aimi.platform.db import db as db_state
-from aimi.platform.models import PlatformRole, SuperAdmin, Tenant
-from aimi.platform.timeutil import utcnow
-from aimi.plugins.batch import evaluate_batch
-from aimi.plugins.cli import plugins_group
-from aimi.plugins.manager import get_manager
-from aimi.plugins.worker import scheduler_command, worker_command
-from aimi.tenants import provisioning
-from aimi.tenants.accounts import AccountError, normalise_email
-from aimi.tenants.recordings_cli import recordings_group
-from aimi.web.security import password_hasher
+from aimi.platform.cli_group import AimiGroup, LazyCommand, uses_app_unless_default
+
+if TYPE_CHECKING:
+    from aimi.platform.models import SuperAdmin
+
+# Commands whose modules are heavy (spaCy, PyAV, CTranslate2, RQ, the plugin manager) load
+# when they run; their help line is written here so `aimi --help` needs none of them.
+LAZY = {
+    "evaluate-batch": LazyCommand("aimi.plugins.batch:evaluate_batch",
+                                  "Score answers offline: JSON Lines in (id, question, answer, and optional "
+                                  "reference_answers, rubric, keywords, type), one report per line out."),
+    "transcribe": LazyCommand("aimi.evaluators.speech_cli:transcribe_command",
+                              "Transcribe a recording (WebM, Ogg, MP4, WAV, ...) with a speech provider."),
+    "analyse-speech": LazyCommand("aimi.evaluators.speech_cli:analyse_speech_command",
+                                  "Transcribe a recording, then measure its delivery: pace, pauses, fillers, "
+                                  "pitch, loudness."),
+    "plugins": LazyCommand("aimi.plugins.cli:plugins_group", "Installed plugins and each tenant's choices."),
+    "recordings": LazyCommand("aimi.tenants.recordings_cli:recordings_group", "Voice recordings: retention."),
+    "worker": LazyCommand("aimi.plugins.worker:worker_command",
+                          "Run background jobs (scoring, speech, notifications) from Redis."),
+    "scheduler": LazyCommand("aimi.plugins.worker:scheduler_command",
+                             "Move delayed jobs and retries to their queue when due (needed when no worker "
+                             "runs with --with-scheduler)."),
+}
 
 
 def _create_app():
@@ -35,7 +47,12 @@ def _create_app():
     return create_app()
 
 
+platform_db = uses_app_unless_default(_create_app)
+
+
 def _hasher():
+    from aimi.web.security import password_hasher
+
     return password_hasher(current_app.extensions["aimi_portal"])
 
 
@@ -44,8 +61,8 @@ def _fail(message: str) -> None:
     sys.exit(1)
 
 
-@click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False,
-             load_dotenv=False)
+@click.group(cls=AimiGroup, create_app=_create_app, add_version_option=False,
+             load_dotenv=False, lazy=LAZY)
 def main() -> None:
     """aimi: AI mock interviews for colleges (multi-tenant)."""
 
@@ -65,6 +82,8 @@ def legacy_secrets() -> None:
     """Print the password salt and TOTP key this deployment used so far (derived from
     AIMI_SECRET_KEY): set them as AIMI_PASSWORD_SALT and AIMI_TOTP_SECRETS, and the
     secret key can then be rotated without breaking passwords or two-factor sign-in."""
+    from aimi.platform import config
+
     key = os.environ.get("AIMI_SECRET_KEY")
     if not key:
         _fail("set AIMI_SECRET_KEY to the key the deployment runs with now")
@@ -78,6 +97,12 @@ def legacy_secrets() -> None:
 def db_upgrade() -> None:
     """Create the platform database if it is missing, then upgrade the platform schema
     and every tenant schema to head."""
+    from sqlalchemy.exc import OperationalError
+
+    from aimi.platform import migrate
+    from aimi.platform.db import create_database
+    from aimi.platform.db import db as db_state
+
     try:
         created = db_state.create_platform_database()
     except OperationalError as exc:
@@ -102,11 +127,13 @@ def db_upgrade() -> None:
         _fail(f"migration failed for: {', '.join(failed)}; the other tenants are upgraded")
 
 
-@db.command("status")
+@db.command("status", with_appcontext=False)  # platform_db pushes no app
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-@with_appcontext
+@platform_db
 def db_status(as_json: bool) -> None:
     """Show the revision of the platform schema and of each tenant schema."""
+    from aimi.platform import migrate
+
     heads = {"platform": migrate.head("platform"), "tenant": migrate.head("tenant")}
     rows = [{"schema": "platform", "revision": migrate.platform_revision(),
              "head": heads["platform"]}]
@@ -141,6 +168,8 @@ def tenants() -> None:
 @with_appcontext
 def tenants_create(slug, name, admin_email, admin_password, admin_name, db_server) -> None:
     """Provision a tenant: schema, migrations, roles, settings and its first admin."""
+    from aimi.tenants import provisioning
+
     spec = provisioning.NewTenant(slug, name, admin_email, admin_password, admin_name, db_server)
     try:
         ref = provisioning.create_tenant(spec, _hasher())
@@ -149,11 +178,16 @@ def tenants_create(slug, name, admin_email, admin_password, admin_name, db_serve
     click.echo(f"created tenant {ref.slug} ({ref.name}) in schema {ref.schema_name}")
 
 
-@tenants.command("list")
+@tenants.command("list", with_appcontext=False)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-@with_appcontext
+@platform_db
 def tenants_list(as_json: bool) -> None:
     """List tenants with their status and schema."""
+    from sqlalchemy import select
+
+    from aimi.platform.db import platform_session
+    from aimi.platform.models import Tenant
+
     rows = platform_session.scalars(select(Tenant).order_by(Tenant.slug)).all()
     data = [{"slug": t.slug, "name": t.name, "status": t.status, "schema": t.schema_name,
              "db_server": t.db_server, "domains": [d.domain for d in t.domains],
@@ -169,8 +203,10 @@ def tenants_list(as_json: bool) -> None:
 
 def _status_command(status: str, verb: str):
     @click.argument("slug")
-    @with_appcontext
+    @platform_db
     def command(slug: str) -> None:
+        from aimi.tenants import provisioning
+
         try:
             provisioning.set_status(slug, status)
         except provisioning.ProvisioningError as exc:
@@ -181,8 +217,8 @@ def _status_command(status: str, verb: str):
     return command
 
 
-tenants.command("suspend")(_status_command("suspended", "suspended"))
-tenants.command("resume")(_status_command("active", "resumed"))
+tenants.command("suspend", with_appcontext=False)(_status_command("suspended", "suspended"))
+tenants.command("resume", with_appcontext=False)(_status_command("active", "resumed"))
 
 
 @tenants.command("delete")
@@ -191,6 +227,8 @@ tenants.command("resume")(_status_command("active", "resumed"))
 @with_appcontext
 def tenants_delete(slug: str, yes: bool) -> None:
     """Export a tenant's data to an archive, then drop its schema and row."""
+    from aimi.tenants import provisioning
+
     if not yes:
         _fail("deleting drops all of the tenant's data; repeat with --yes to confirm")
     settings = current_app.extensions["aimi_settings"]
@@ -201,12 +239,14 @@ def tenants_delete(slug: str, yes: bool) -> None:
     click.echo(f"tenant {slug} deleted; its data was exported to {archive}")
 
 
-@tenants.command("add-domain")
+@tenants.command("add-domain", with_appcontext=False)
 @click.argument("slug")
 @click.argument("domain")
-@with_appcontext
+@platform_db
 def tenants_add_domain(slug: str, domain: str) -> None:
     """Serve a tenant on a custom domain too (point its DNS at aimi)."""
+    from aimi.tenants import provisioning
+
     try:
         provisioning.add_domain(slug, domain)
     except provisioning.ProvisioningError as exc:
@@ -221,6 +261,8 @@ def tenants_add_domain(slug: str, domain: str) -> None:
 @with_appcontext
 def create_superadmin(email: str, password: str, name: str) -> None:
     """Create a super-admin (platform schema) for the /admin console."""
+    from aimi.tenants.accounts import AccountError, normalise_email
+
     try:
         email = normalise_email(email)
     except AccountError as exc:
@@ -233,6 +275,12 @@ def create_superadmin(email: str, password: str, name: str) -> None:
 
 def ensure_superadmin(email: str, password: str, name: str) -> SuperAdmin:
     """Create the super-admin if missing (idempotent, for the demo and the CLI)."""
+    from sqlalchemy import select
+
+    from aimi.platform.db import platform_session
+    from aimi.platform.models import PlatformRole, SuperAdmin
+    from aimi.platform.timeutil import utcnow
+
     session = platform_session()
     role = session.scalar(select(PlatformRole).where(PlatformRole.name == "superadmin"))
     if role is None:
@@ -258,11 +306,3 @@ def demo_data() -> None:
         click.echo(line)
 
 
-main.add_command(plugins_group)
-main.add_command(evaluate_batch)
-main.add_command(transcribe_command)
-main.add_command(analyse_speech_command)
-main.add_command(recordings_group)
-main.add_command(worker_command)
-main.add_command(scheduler_command)
-get_manager().register_commands(main)

@@ -21,7 +21,6 @@ import pluggy
 from flask import Flask, abort
 
 from aimi.evaluators import BUILTIN_EVALUATORS, BUILTIN_SPEECH
-from aimi.evaluators.nlp import load_pipeline
 from aimi.integrations import BUILTIN_INTEGRATIONS
 from aimi.platform.db import tenant_session
 from aimi.plugins import hookspecs
@@ -199,6 +198,8 @@ class PluginManager:
         references are parsed once and shared; an evaluator that raises (or returns
         something else than a list of DimensionScore) gives one dimension named after it,
         with no score and the error. ``vocabulary`` is the words of the tenant's banks."""
+        from aimi.evaluators.nlp import load_pipeline  # spaCy: only where answers are scored
+
         nlp = load_pipeline()
         doc, *references = nlp.pipe([answer.answer, *answer.reference_answers])
         scores: list[DimensionScore] = []

@@ -1,5 +1,7 @@
 """The ``transcribe_recording`` job (``speech`` queue): a finished upload becomes a transcript
-and a delivery analysis.
+and a delivery analysis; and ``transcribe_window``, which transcribes a take window by window
+while it is still being uploaded (evaluators/speech_windows.py), so that after Stop only the
+last seconds are left and the candidate sees the words as they are recognised.
 
 Steps: join the uploaded chunks, normalise them to 16 kHz mono (PyAV), store that WAV for
 the report's player, transcribe with the college's provider (biased toward the question),
@@ -14,17 +16,19 @@ good leaves the take ``processing`` for an admin to re-run from /manage/jobs.
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from typing import Any
 
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from aimi.evaluators import audio as audio_codec
-from aimi.evaluators import speech_analysis
+from aimi.evaluators import speech_analysis, speech_windows
 from aimi.platform.timeutil import utcnow
 from aimi.plugins import jobs
 from aimi.plugins import settings as plugin_settings
 from aimi.plugins.manager import NotHandledError, get_manager
-from aimi.plugins.types import AudioInput
+from aimi.plugins.types import AudioInput, Transcript
 from aimi.tenants import recordings
 from aimi.tenants import settings as tenant_settings
 from aimi.tenants.context import current_tenant
@@ -64,16 +68,15 @@ def process(session: Session, recording: Recording) -> None:
     key = recordings.audio_key(recording)
     recordings.store_file(session, key, audio.wav_bytes(), "audio/wav")
     recording.audio_key, recording.duration = key, round(audio.duration, 2)
-    with tempfile.NamedTemporaryFile(suffix=".wav") as wav:
-        audio_codec.write_wav(audio, wav.name)
-        request = AudioInput(wav.name, language=settings.speech_language, hints=hints(recording.answer))
-        try:
-            transcript = get_manager().transcribe(request, tenant=current_tenant().slug, settings=states,
-                                                  provider=settings.speech_provider)
-        except (NotHandledError, ValueError) as exc:
-            _fail(recording, f"Transcription is not available: {exc}. Your recording is kept; type your "
-                             "answer or ask your college to check its speech settings.", "provider")
-            return
+    partial = (recording.transcript or {}).get("partial")
+    try:
+        state = speech_windows.extend(partial, audio, _transcriber(session, recording, settings, states),
+                                      settings.speech_provider, final=True)
+    except (NotHandledError, ValueError) as exc:
+        _fail(recording, f"Transcription is not available: {exc}. Your recording is kept; type your "
+                         "answer or ask your college to check its speech settings.", "provider")
+        return
+    transcript = speech_windows.as_transcript(state, audio.duration)
     norms = speech_analysis.norms_from_options(get_manager().state("delivery", states).options)
     analysis = speech_analysis.analyse(audio, transcript.words, norms)
     recording.transcript = transcript.as_dict()
@@ -82,6 +85,47 @@ def process(session: Session, recording: Recording) -> None:
     answer = recording.answer
     if answer.submitted_at is None:
         answer.text, answer.draft_saved_at = transcript.text, utcnow()
+
+
+@jobs.register(recordings.WINDOW_KIND, queue="speech")
+def transcribe_window(session: Session, job: Job) -> dict[str, Any]:
+    """The next window of a take still being recorded, kept on the recording as its partial
+    transcript. Written only while the take is still recording (one UPDATE ... WHERE), so a
+    window finishing after Stop never overwrites what the final job wrote."""
+    recording = session.get(Recording, job.payload["recording_id"])
+    if recording is None or recording.status != "recording":
+        return {"recording_id": job.payload["recording_id"], "window": None}
+    settings = tenant_settings.load(session)
+    states = plugin_settings.load(session)
+    try:
+        audio = audio_codec.decode(recordings.upload(session, recording),
+                                   max_seconds=settings.max_recording_seconds + LENGTH_SLACK)
+    except audio_codec.AudioError:  # too little or silent so far: the final job will say so
+        return {"recording_id": recording.id, "window": None}
+    partial = (recording.transcript or {}).get("partial")
+    state = speech_windows.extend(partial, audio, _transcriber(session, recording, settings, states),
+                                  settings.speech_provider)
+    if state is None:
+        return {"recording_id": recording.id, "window": None}
+    session.execute(update(Recording).where(Recording.id == recording.id, Recording.status == "recording")
+                    .values(transcript={"partial": state}).execution_options(synchronize_session=False))
+    return {"recording_id": recording.id, "window": state["cut"]}
+
+
+def _transcriber(session: Session, recording: Recording, settings: tenant_settings.TenantSettings,
+                 states: dict) -> Callable[[audio_codec.Audio], Transcript]:
+    """Audio -> transcript with the college's provider, biased toward the question."""
+    answer = recording.answer
+
+    def transcribe(piece: audio_codec.Audio) -> Transcript:
+        with tempfile.NamedTemporaryFile(suffix=".wav") as wav:
+            audio_codec.write_wav(piece, wav.name)
+            request = AudioInput(wav.name, language=settings.speech_language, hints=hints(answer),
+                                 keywords=tuple(answer.question.keywords or ()))
+            return get_manager().transcribe(request, tenant=current_tenant().slug, settings=states,
+                                            provider=settings.speech_provider)
+
+    return transcribe
 
 
 def _fail(recording: Recording, message: str, code: str) -> None:

@@ -102,6 +102,8 @@ class AudioInput:
     language: str = "en-US"
     # Texts to bias recognition toward: the question, its reference answers and keywords.
     hints: tuple[str, ...] = ()
+    # The question's keywords alone: what a provider may favour by name (Whisper's hotwords).
+    keywords: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,8 @@ from aimi.tenants.recording_models import Recording, RecordingChunk, RecordingCo
 from aimi.tenants.settings import TenantSettings
 
 SPEECH_KIND = "transcribe_recording"  # the job kind; its handler is aimi.plugins.speech_jobs
+WINDOW_KIND = "transcribe_window"  # a window of a take still recording (same module)
+WINDOW_CHUNKS = 5  # a window job every this many chunks (about seconds) while recording
 MAX_CHUNK_BYTES = 4 * 1024 * 1024
 MAX_CHUNKS = 5000
 MAX_RECORDING_BYTES = 50 * 1024 * 1024
@@ -174,6 +176,17 @@ def add_chunk(session: Session, recording: Recording, seq: int, data: bytes) -> 
         chunk.size, chunk.received_at = len(data), utcnow()
     recording.size = size
     return chunk
+
+
+def stage_window(session: Session, recording: Recording, seq: int, user: User) -> Job | None:
+    """Every ``WINDOW_CHUNKS`` chunks, a job that transcribes the take so far, window by
+    window (the caller commits, then dispatches it); None for the chunks in between."""
+    if (seq + 1) % WINDOW_CHUNKS:
+        return None
+    job, created = jobs.stage(session, WINDOW_KIND, {"recording_id": recording.id},
+                              idempotency_key=f"{WINDOW_KIND}:recording{recording.id}:{seq}",
+                              created_by=user.id)
+    return job if created else None
 
 
 def finish(session: Session, recording: Recording, user: User, expected: int | None) -> Job:

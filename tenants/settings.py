@@ -50,7 +50,7 @@ class TenantSettings:
     scoring_weights: dict[str, dict[str, float]] = field(default_factory=dict)
     # Voice answers: who transcribes, in which language, how long a take may be, what the
     # candidate agrees to before the first recording, and how long audio is kept.
-    speech_provider: str = "pocketsphinx"
+    speech_provider: str = "whisper"
     speech_language: str = "en-US"
     max_recording_seconds: int = 300
     recording_policy: str = DEFAULT_RECORDING_POLICY

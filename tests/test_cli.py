@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import uuid
 from pathlib import Path
 
@@ -62,3 +65,38 @@ def test_create_superadmin_then_console_login(world):
     assert aimi(world, "create-superadmin", "--email", email, "--password", PASSWORD).exit_code == 0
     resp = world.client().post("/admin/login", json={"email": email, "password": PASSWORD})
     assert resp.status_code == 200
+
+
+HEAVY = ("spacy", "thinc", "torch", "av", "ctranslate2", "faster_whisper", "pocketsphinx", "rq")
+
+
+def _modules_after(args: list[str], tmp_path: Path) -> set[str]:
+    """The heavy modules a fresh process has imported after running ``aimi ARGS``."""
+    script = ("import sys\nfrom aimi.platform.cli import main\n"
+              f"try:\n    main({args!r})\nexcept SystemExit as exc:\n    assert not exc.code, exc.code\n"
+              f"print(' '.join(m for m in {HEAVY!r} if m in sys.modules))\n")
+    env = {**os.environ, "AIMI_INSTANCE_PATH": str(tmp_path),
+           "AIMI_DATABASE_URL": f"sqlite:///{tmp_path}/aimi.db"}
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    return set(done.stdout.split("\n")[-2].split())
+
+
+def test_help_and_platform_commands_import_nothing_heavy(tmp_path):
+    """`aimi --help` and `aimi tenants list` stay fast: spaCy, torch, PyAV, CTranslate2 and RQ
+    load only in the commands that use them (timings: benchmarks/cli_startup.py)."""
+    assert _modules_after(["--help"], tmp_path) == set()
+    _modules_after(["db", "upgrade"], tmp_path)  # the platform schema for `tenants list`
+    assert _modules_after(["tenants", "list"], tmp_path) == set()
+    assert _modules_after(["transcribe", "--help"], tmp_path) >= {"av"}  # loaded when used
+
+
+def test_lazy_commands_are_listed_with_their_own_help():
+    from aimi.platform.cli import LAZY
+
+    listed = CliRunner().invoke(main, ["--help"]).output
+    for name, lazy in LAZY.items():
+        command = main.get_command(None, name)
+        assert command.name == name and lazy.help == command.get_short_help_str(1000)
+        assert name in listed

@@ -33,7 +33,9 @@ SPOKEN = ("Um, a hash table stores keys and values in buckets. Uh, the hash func
 
 @pytest.fixture(scope="module")
 def microphone(tmp_path_factory) -> Path:
-    return say(SPOKEN, tmp_path_factory.mktemp("mic") / "answer.wav", wpm=200, voice="en-us+klatt4")
+    # Said twice (about 27 s): long enough for a window to be transcribed while recording.
+    folder = tmp_path_factory.mktemp("mic")
+    return say(f"{SPOKEN} {SPOKEN}", folder / "answer.wav", wpm=200, voice="en-us+klatt4")
 
 
 @pytest.fixture(scope="module")
@@ -77,11 +79,21 @@ def test_candidate_answers_by_voice_corrects_the_transcript_and_reads_the_report
         page.get_by_role("button", name="I agree: let me record").click()
         expect(page.get_by_role("button", name="Record")).to_be_visible()
         page.get_by_role("button", name="Record").click()
-        expect(page.get_by_role("button", name="Stop")).to_be_visible()
-        expect(page.locator("#iv-elapsed")).to_have_text(re.compile(r"^0:(0[8-9]|1\d)$"), timeout=20_000)
+        expect(page.get_by_role("button", name="Stop")).to_be_focused()  # the keyboard follows
+        # The level meter moves while the fake microphone speaks.
+        page.wait_for_function("document.getElementById('iv-level').value > 0.05", timeout=10_000)
+        captions = page.locator("#iv-captions")  # the words so far, while still recording
+        expect(captions).to_be_visible(timeout=90_000)  # a window lands 25-30 s in, later under load
+        expect(captions).to_have_attribute("aria-live", "polite")
+        expect(captions).to_contain_text(re.compile(r"hash|table", re.I))
+        expect(page.locator("#iv-elapsed")).to_have_text(re.compile(r"^(0:(2[6-9]|[3-5]\d)|1:\d\d)$"),
+                                                             timeout=30_000)
         page.get_by_role("button", name="Stop").click()
         status = page.locator("#iv-rec-status")
+        expect(status).to_be_focused()
+        expect(status).to_have_attribute("aria-live", "polite")
         expect(status).to_contain_text("Transcript ready", timeout=60_000)
+        expect(page.get_by_label("Your answer")).to_be_focused()
 
         box = page.get_by_label("Your answer")
         heard = box.input_value()
@@ -89,7 +101,7 @@ def test_candidate_answers_by_voice_corrects_the_transcript_and_reads_the_report
         corrected = re.sub(r"\b\w+\b", "hashing", heard, count=1)  # the candidate fixes a word
         box.fill(corrected)
         expect(page.locator("#iv-save")).to_have_text(re.compile(r"^Saved \d{1,2}:\d{2}$"))
-        page.get_by_role("button", name="Submit answer").click()
+        page.get_by_role("button", name="Submit answer").click(timeout=60_000)  # scored in the request
 
         expect(page.get_by_role("heading", name="Interview report")).to_be_visible(timeout=60_000)
         expect(page.locator("audio[data-player]")).to_have_count(1)

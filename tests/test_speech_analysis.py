@@ -134,7 +134,7 @@ def test_as_dict_is_json_and_self_describing(tmp_path):
     data = json.loads(json.dumps(analyse(clip, words).as_dict()))
     assert data["norms"] == {"pace_min_wpm": 110.0, "pace_max_wpm": 170.0, "pause_seconds": 0.6,
                              "long_pause_seconds": 2.5, "max_fillers_per_minute": 4.0,
-                             "monotone_semitones": 2.0}
+                             "monotone_semitones": 1.0}
     assert data["fillers"][0]["word"] == "um" and data["fillers"][0]["index"] == 0
     assert {"kind", "start", "end", "message", "word_indexes"} <= set(data["findings"][0])
     assert data["word_count"] == len(words) and isinstance(data["wpm"], float)

@@ -60,7 +60,8 @@ class SettingsForm(FlaskForm):
                                  description="Shown on your portal's front page (up to 2000 characters).")
     speech_provider = SelectField(
         "Speech-to-text provider", validate_choice=False,
-        description="pocketsphinx runs on our servers (English); google needs its key on the Plugins page.")
+        description="whisper (the default, most accurate) and pocketsphinx (lighter, less accurate) run "
+                    "on our servers; google needs its key on the Plugins page.")
     speech_language = StringField("Speech language", filters=[strip],
                                   description="The accent candidates speak, e.g. en-IN, en-US or en-GB.")
     max_recording_seconds = IntegerField("Longest voice answer (seconds)",

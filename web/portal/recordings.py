@@ -78,6 +78,8 @@ def describe(recording: Recording) -> dict:
         "duration": recording.duration,
         "chunks": len(recording.chunks),
         "transcript": (recording.transcript or {}).get("text"),
+        # The words recognised so far while the take is recorded (the live captions).
+        "partial": ((recording.transcript or {}).get("partial") or {}).get("text", ""),
         "job": {"status": job.status, "attempts": job.attempts} if job else None,
         "audio_url": url_for("recordings.audio", recording_id=recording.id) if recording.audio_key else None,
     }
@@ -146,10 +148,14 @@ def chunk(interview_id: int, position: int, recording_id: int, seq: int) -> Resp
     try:
         recordings.check_chunk_size(request.content_length or 0)  # before reading the body
         recordings.add_chunk(session, recording, seq, request.get_data(cache=False))
+        window = recordings.stage_window(session, recording, seq, current_user)
     except RecordingError as exc:
         return _refused(exc)
     session.commit()
-    return jsonify(received=seq, size=recording.size)
+    if window is not None:
+        jobs.dispatch(g.tenant, window)
+        session.commit()  # end the snapshot read before an in-process job committed (MySQL)
+    return jsonify(received=seq, size=recording.size, partial=describe(recording)["partial"])
 
 
 @bp.post("/interviews/<int:interview_id>/answers/<int:position>/recordings/<int:recording_id>/finish")

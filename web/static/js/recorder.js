@@ -34,6 +34,8 @@
     var meter = document.getElementById("iv-level");
     var elapsedEl = document.getElementById("iv-elapsed");
     var statusEl = document.getElementById("iv-rec-status");
+    var captions = document.getElementById("iv-captions");
+    var captionsToggle = document.getElementById("iv-captions-on");
     var maxSeconds = parseInt(root.getAttribute("data-max-seconds"), 10) || 300;
     var take = JSON.parse(root.getAttribute("data-take") || "null");
 
@@ -77,8 +79,9 @@
       sending = true;
       var item = queue[0];
       post(take.chunk_base + item.seq, item.blob, take.content_type || "application/octet-stream")
-        .then(function () {
+        .then(function (received) {
           queue.shift();
+          caption(received.partial);
           sent += 1;
           sending = false;
           if (stopping && !queue.length) finish(produced);
@@ -97,10 +100,19 @@
         });
     }
 
+    /* Started once the recorder runs: it stops when the recorder does (a loop started before
+       recorder.start() saw an inactive recorder on its first frame and never moved). */
+    /* The words recognised so far (the server transcribes the take window by window as it
+       arrives), shown when the candidate keeps live captions on; announced politely. */
+    function caption(text) {
+      captions.hidden = !captionsToggle.checked || !text;
+      if (text && captions.textContent !== text) captions.textContent = text;
+    }
+
     function meterLoop(analyser) {
       var data = new Uint8Array(analyser.fftSize);
       function frame() {
-        if (!recorder || recorder.state !== "recording") { meter.value = 0; return; }
+        if (!recorder || recorder.state === "inactive") { meter.value = 0; return; }
         analyser.getByteTimeDomainData(data);
         var sum = 0;
         for (var i = 0; i < data.length; i++) { var v = (data[i] - 128) / 128; sum += v * v; }
@@ -108,6 +120,16 @@
         window.requestAnimationFrame(frame);
       }
       frame();
+    }
+
+    function startMeter() {
+      try {
+        audioCtx = new (window.AudioContext || window.webkitAudioContext)();
+        var analyser = audioCtx.createAnalyser();
+        analyser.fftSize = 1024;
+        audioCtx.createMediaStreamSource(stream).connect(analyser);
+        meterLoop(analyser);
+      } catch (e) { meter.hidden = true; }
     }
 
     function begin() {
@@ -124,6 +146,7 @@
         take = created;
         take.content_type = type || "audio/webm";
         queue = []; sent = 0; produced = 0; stopping = false;
+        captions.textContent = ""; captions.hidden = true;
         recorder = new MediaRecorder(stream, type ? { mimeType: type } : undefined);
         recorder.ondataavailable = function (event) {
           if (!event.data || !event.data.size) return;
@@ -137,14 +160,8 @@
           if (!queue.length && !sending) finish(produced);
           else say("Uploading the last seconds…", "saving");
         };
-        try {
-          audioCtx = new (window.AudioContext || window.webkitAudioContext)();
-          var analyser = audioCtx.createAnalyser();
-          analyser.fftSize = 1024;
-          audioCtx.createMediaStreamSource(stream).connect(analyser);
-          meterLoop(analyser);
-        } catch (e) { meter.hidden = true; }
         recorder.start(CHUNK_MS);
+        startMeter();
         started = Date.now();
         elapsedEl.textContent = "0:00";
         tick = window.setInterval(function () {
@@ -153,6 +170,7 @@
           if (seconds >= maxSeconds) end();
         }, 250);
         buttons("recording");
+        stopBtn.focus();  // Record is hidden now: keyboard users land on what comes next
         say("Recording… speak your answer, then press Stop.", "recording");
       }).catch(function (error) {
         if (stream) stream.getTracks().forEach(function (track) { track.stop(); });
@@ -168,6 +186,7 @@
       if (recorder && recorder.state !== "inactive") recorder.stop();
       if (audioCtx) audioCtx.close();
       buttons("processing");
+      statusEl.focus();  // Stop is hidden now; the status says what happens until the transcript
     }
 
     function finish(count) {
@@ -195,6 +214,7 @@
       } else if (state.status === "failed") {
         say(state.error || "That recording could not be used. Record again or type your answer.", "error");
         buttons("failed");
+        againBtn.focus();
       } else {
         buttons("processing");
         window.setTimeout(poll, POLL_MS);
@@ -207,6 +227,7 @@
       post(take.discard_url, "{}").then(done).catch(function (error) { say(error.message, "error"); });
     }
 
+    captionsToggle.addEventListener("change", function () { caption(captions.textContent); });
     startBtn.addEventListener("click", begin);
     stopBtn.addEventListener("click", end);
     againBtn.addEventListener("click", discardAndRecord);
