@@ -14,7 +14,6 @@ Evidence names each covered point with the answer span that covers it, and each 
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,7 +22,7 @@ from spacy.attrs import IS_ALPHA, LIKE_NUM
 
 from aimi.evaluators import contradiction, criteria, embeddings
 from aimi.evaluators.answer_form import form_factor, prose_share
-from aimi.evaluators.text_features import Term, TermIndex, terms, weight
+from aimi.evaluators.text_features import Term, TermIndex, parsed_terms, reference_terms, terms, weight
 from aimi.plugins.hookspecs import hookimpl
 from aimi.plugins.types import AnswerInput, DimensionScore, OptionSpec, ScoringContext
 
@@ -108,27 +107,6 @@ def aimi_score_answer(answer: AnswerInput, context: ScoringContext) -> list[Dime
 # -- Parsing helpers --------------------------------------------------------------------
 
 
-@functools.lru_cache(maxsize=2048)
-def _parsed_terms(nlp: Any, text: str) -> tuple[Term, ...]:
-    """Terms of a short text the caller did not parse (question, rubric point, keyword)."""
-    return terms(nlp(text))
-
-
-_REFERENCE_TERMS: dict[tuple[int, str], tuple[Term, ...]] = {}
-
-
-def _reference_terms(doc: Any) -> tuple[Term, ...]:
-    """Terms of a reference answer, kept across answers to the same question (the pipeline's
-    vocabulary is part of the key: lemmas differ between pipelines)."""
-    key = (id(doc.vocab), doc.text)
-    found = _REFERENCE_TERMS.get(key)
-    if found is None:
-        if len(_REFERENCE_TERMS) >= 4096:
-            _REFERENCE_TERMS.clear()
-        found = _REFERENCE_TERMS[key] = terms(doc)
-    return found
-
-
 @dataclass(frozen=True)
 class _Weigher:
     """Word weights with the question's own words demoted."""
@@ -193,11 +171,24 @@ def _bigrams(items: Sequence[Term]) -> set[tuple[str, str]]:
     return {(a.stem, b.stem) for a, b in zip(items, items[1:], strict=False) if a.sent == b.sent}
 
 
+@dataclass(frozen=True)
+class _Similarity:
+    """Closeness to one reference: shared words (F-measure) and shared word pairs, each less the
+    share of the reference's words the answer negates."""
+
+    words: float = 0.0
+    pairs: float = 0.0
+
+    @property
+    def value(self) -> float:
+        return (1 - PAIR_SHARE) * self.words + PAIR_SHARE * self.pairs
+
+
 def _lexical_similarity(answer_terms: tuple[Term, ...], answer: TermIndex, reference: tuple[Term, ...],
-                        weigh: _Weigher) -> float:
-    """Rarity-weighted F-measure of shared words, plus shared word pairs, less contradictions."""
+                        weigh: _Weigher) -> _Similarity:
+    """Rarity-weighted F-measure of shared words, and shared word pairs, less contradictions."""
     if not reference or not answer_terms:
-        return 0.0
+        return _Similarity()
     forward = _match(reference, answer, weigh)
     backward = _match(answer_terms, TermIndex(reference), weigh)
     recall, precision = forward.recall, backward.recall
@@ -205,8 +196,8 @@ def _lexical_similarity(answer_terms: tuple[Term, ...], answer: TermIndex, refer
     f = (1 + beta2) * recall * precision / (beta2 * precision + recall) if recall + precision else 0.0
     ref_pairs = _bigrams(reference)
     pairs = len(ref_pairs & _bigrams(answer_terms)) / len(ref_pairs) if ref_pairs else f
-    contradiction = forward.contradicted / forward.total if forward.total else 0.0
-    return max(0.0, ((1 - PAIR_SHARE) * f + PAIR_SHARE * pairs) * (1 - contradiction))
+    agreement = 1 - (forward.contradicted / forward.total if forward.total else 0.0)
+    return _Similarity(max(0.0, f * agreement), max(0.0, pairs * agreement))
 
 
 # -- Coverage of points and keywords -----------------------------------------------------
@@ -313,11 +304,11 @@ def score_content(answer: AnswerInput, context: ScoringContext) -> DimensionScor
     doc, nlp, text = context.doc, context.nlp, answer.answer
     words = _word_count(doc)
     (low, high), length_source = _expected_words(answer, context.reference_docs)
-    question_terms = _parsed_terms(nlp, answer.question) if answer.question.strip() else ()
+    question_terms = parsed_terms(nlp, answer.question) if answer.question.strip() else ()
     weigh = _Weigher(frozenset(t.lemma for t in question_terms), frozenset(t.stem for t in question_terms))
     answer_terms = terms(doc)
     index = TermIndex(answer_terms)
-    reference_terms = [_reference_terms(d) for d in context.reference_docs]
+    ref_terms = [reference_terms(d) for d in context.reference_docs]
 
     evidence: dict[str, Any] = {"word_count": words, "expected_words": [low, high],
                                 "expected_words_source": length_source}
@@ -325,15 +316,15 @@ def score_content(answer: AnswerInput, context: ScoringContext) -> DimensionScor
 
     # Coverage
     if answer.rubric:
-        points = [_point(p, _parsed_terms(nlp, p), index, _PLAIN, opts.point_threshold, text)
+        points = [_point(p, parsed_terms(nlp, p), index, _PLAIN, opts.point_threshold, text)
                   for p in answer.rubric]
         evidence["points_source"] = "rubric"
     else:
-        ref_index, points = _reference_points(context.reference_docs, reference_terms, index, weigh,
+        ref_index, points = _reference_points(context.reference_docs, ref_terms, index, weigh,
                                               opts.point_threshold, text)
         if points:
             evidence["points_source"] = f"reference answer {ref_index + 1}"
-    keywords = [_keyword(k, _parsed_terms(nlp, k), index) for k in answer.keywords]
+    keywords = [_keyword(k, parsed_terms(nlp, k), index) for k in answer.keywords]
     coverage_parts = []
     if points:
         coverage_parts.append(sum(p["score"] for p in points) / len(points))
@@ -347,13 +338,18 @@ def score_content(answer: AnswerInput, context: ScoringContext) -> DimensionScor
         parts["coverage"] = sum(coverage_parts) / len(coverage_parts)
 
     # Similarity
+    features: dict[str, float] = {"length": parts["length"]}
     if context.reference_docs:
-        method, sims = _similarities(answer_terms, index, context.reference_docs, reference_terms, weigh,
-                                     doc, opts.similarity_method)
-        best = max(range(len(sims)), key=lambda i: (sims[i], -i))
-        parts["similarity"] = _clip(sims[best]) ** 0.6
-        evidence["similarity"] = {"method": method, "value": round(sims[best], 3),
+        method, sims, cosines = _similarities(answer_terms, index, context.reference_docs, ref_terms,
+                                              weigh, doc, opts.similarity_method)
+        values = [_blend(sim, cosines[i] if cosines else None) for i, sim in enumerate(sims)]
+        best = max(range(len(values)), key=lambda i: (values[i], -i))
+        parts["similarity"] = _clip(values[best]) ** 0.6
+        evidence["similarity"] = {"method": method, "value": round(values[best], 3),
                                   "best_reference": best + 1, "reference": answer.reference_answers[best]}
+        features.update(similarity=sims[best].words, word_pairs=sims[best].pairs)
+        if cosines:
+            features["embedding_cosine"] = _clip(cosines[best])
     elif not coverage_parts and question_terms:
         relevance = _match(question_terms, index, _PLAIN).recall
         parts["relevance"] = relevance
@@ -362,32 +358,27 @@ def score_content(answer: AnswerInput, context: ScoringContext) -> DimensionScor
     # Meaning: said in sentences, and not the opposite of the reference
     share = prose_share(doc)
     evidence["prose_share"] = round(share, 3)
-    findings = contradiction.find(answer_terms, text, _claims(answer, context, reference_terms))
+    claims = contradiction.claims(nlp, answer.rubric, context.reference_docs)
+    findings = contradiction.find(answer_terms, text, claims)
     if findings:
         evidence["contradictions"] = [f.as_dict() for f in findings]
+    features.update(coverage=parts.get("coverage", 0.0), contradictions=float(len(findings)),
+                    prose_share=share,
+                    question_overlap=_match(question_terms, index, _PLAIN).recall if question_terms else 0.0)
+    evidence["features"] = {k: round(v, 4) for k, v in sorted(features.items())}
     agreement = 1 / (1 + CONTRADICTION_WEIGHT * len(findings))
     for name in ("coverage", "similarity"):
         if name in parts:
             parts[name] *= agreement
+    evidence["components"] = {k: round(100 * v, 1) for k, v in parts.items()}
 
     weights = {"coverage": opts.coverage_weight, "similarity": opts.similarity_weight,
                "relevance": opts.similarity_weight, "length": opts.length_weight}
     total_weight = sum(weights[k] for k in parts)
     score = 0.0 if not words else 100 * sum(weights[k] * v for k, v in parts.items()) / (total_weight or 1)
     score *= form_factor(share)
-    evidence["components"] = {k: round(100 * v, 1) for k, v in parts.items()}
     advice = _suggestions(evidence, words, low, high)
     return DimensionScore(NAME, round(score, 1), evidence, advice, plugin=NAME)
-
-
-def _claims(answer: AnswerInput, context: ScoringContext,
-            reference_terms: Sequence[tuple[Term, ...]]) -> list[tuple[str, tuple[Term, ...]]]:
-    """What the answer may contradict: each reference sentence and each rubric point."""
-    claims = [(p, _parsed_terms(context.nlp, p)) for p in answer.rubric]
-    for doc, ref_terms in zip(context.reference_docs, reference_terms, strict=True):
-        for index, sent in enumerate(doc.sents):
-            claims.append((sent.text.strip(), tuple(t for t in ref_terms if t.sent == index)))
-    return claims
 
 
 def _text_vector(doc: Any) -> Any:
@@ -396,16 +387,20 @@ def _text_vector(doc: Any) -> Any:
     return embeddings.mean_vector(embeddings.embed(sentences))
 
 
+def _blend(similarity: _Similarity, cosine: float | None) -> float:
+    return similarity.value if cosine is None else \
+        (1 - SEMANTIC_SHARE) * similarity.value + SEMANTIC_SHARE * _clip(cosine)
+
+
 def _similarities(answer_terms: tuple[Term, ...], index: TermIndex, reference_docs: Sequence[Any],
                   reference_terms: Sequence[tuple[Term, ...]], weigh: _Weigher,
-                  answer_doc: Any, method: str) -> tuple[str, list[float]]:
+                  answer_doc: Any, method: str) -> tuple[str, list[_Similarity], list[float] | None]:
+    """Lexical closeness to each reference, and the embedding cosines when they are used."""
     lexical = [_lexical_similarity(answer_terms, index, ref, weigh) for ref in reference_terms]
     if method == "lexical" or not embeddings.available():
-        return "lexical", lexical
+        return "lexical", lexical, None
     vector = _text_vector(answer_doc)
-    cosines = [float(vector @ _text_vector(doc)) for doc in reference_docs]
-    return "semantic", [(1 - SEMANTIC_SHARE) * lex + SEMANTIC_SHARE * _clip(cos) for lex, cos in
-                        zip(lexical, cosines, strict=True)]
+    return "semantic", lexical, [float(vector @ _text_vector(doc)) for doc in reference_docs]
 
 
 def _suggestions(evidence: dict[str, Any], words: int, low: int, high: int) -> tuple[str, ...]:

@@ -18,9 +18,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from aimi.evaluators.tech_terms import COMPLEXITIES
-from aimi.evaluators.text_features import Term
+from aimi.evaluators.text_features import Term, parsed_terms, reference_terms, terms
+from aimi.plugins.types import AnswerInput, ScoringContext
 
 _PAIRS: tuple[tuple[str, str], ...] = (
     ("fast", "slow"), ("faster", "slower"), ("quick", "slow"), ("sorted", "unsorted"), ("same", "different"),
@@ -104,3 +106,19 @@ def find(answer_terms: Sequence[Term], answer_text: str,
                         f"not {says}" if term.negated else says,
                         f"not {term.lemma}" if other.negated else term.lemma, (term.start, term.end), text))
     return list(findings.values())
+
+
+def claims(nlp: Any, rubric: Sequence[str],
+           reference_docs: Sequence[Any]) -> list[tuple[str, tuple[Term, ...]]]:
+    """What an answer may contradict: each rubric point and each reference sentence."""
+    out = [(point, parsed_terms(nlp, point)) for point in rubric]
+    for doc in reference_docs:
+        ref_terms = reference_terms(doc)
+        for index, sent in enumerate(doc.sents):
+            out.append((sent.text.strip(), tuple(t for t in ref_terms if t.sent == index)))
+    return out
+
+
+def in_answer(answer: AnswerInput, context: ScoringContext) -> list[Finding]:
+    """The contradictions of a scored answer; the content and structure evaluators read the same."""
+    return find(terms(context.doc), answer.answer, claims(context.nlp, answer.rubric, context.reference_docs))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from aimi.evaluators import contradiction
 from aimi.evaluators.textview import TextView, clamp, i_actions, is_past, view
 from aimi.plugins.hookspecs import hookimpl
 from aimi.plugins.types import AnswerInput, DimensionScore, OptionSpec, ScoringContext
@@ -51,9 +52,9 @@ _IDEA = re.compile(
     r"\b(?:is|are|means|refers to|is used (?:to|for)|allows|lets|works by|stands for|describes"
     r"|defines|provides|is a way|the idea)\b", re.IGNORECASE)
 _EXPLANATION = re.compile(
-    r"\b(?:because|since|so that|which means|this means|that means|therefore|thus|hence|as a result"
-    r"|the reason|in order to|due to|otherwise|that way|this way|that is why|that's why"
-    r"|(?:this|which|it) (?:allows|lets|makes|ensures|prevents|avoids|guarantees|reduces|improves))\b",
+    r"(?:,\s*so\b|\b(?:because|since|so that|which means|this means|that means|therefore|thus|hence"
+    r"|as a result|the reason|in order to|due to|otherwise|that way|this way|that is why|that's why"
+    r"|(?:this|which|it) (?:allows|lets|makes|ensures|prevents|avoids|guarantees|reduces|improves))\b)",
     re.IGNORECASE)
 _EXAMPLE = re.compile(
     r"\b(?:for example|for instance|e\.g\.|such as|say (?:we|you)|imagine|consider|let's say"
@@ -104,11 +105,12 @@ def aimi_score_answer(answer: AnswerInput, context: ScoringContext) -> list[Dime
     if kind in ("behavioural", "hr"):
         score, evidence, advice = _star(text)
     elif kind == "technical":
-        score, evidence, advice = _technical(text, answer.question)
+        score, evidence, advice = _technical(text, answer.question, _wrong_sentences(answer, context, text))
     else:
         star_weight = float(context.options.get("mixed_star_weight", 0.5))
         star_score, star_evidence, star_advice = _star(text)
-        tech_score, tech_evidence, tech_advice = _technical(text, answer.question)
+        tech_score, tech_evidence, tech_advice = _technical(text, answer.question,
+                                                            _wrong_sentences(answer, context, text))
         score = star_weight * star_score + (1 - star_weight) * tech_score
         evidence = {"star": star_evidence, "technical": tech_evidence, "star_weight": star_weight}
         advice = star_advice + tech_advice
@@ -180,10 +182,22 @@ def _question_words(question: str) -> frozenset[str]:
     return frozenset(words - _STOP_QUESTION_WORDS)
 
 
-def _technical(text: TextView, question: str) -> tuple[float, dict[str, Any], list[str]]:
+def _wrong_sentences(answer: AnswerInput, context: ScoringContext, text: TextView) -> frozenset[int]:
+    """Sentences that contradict the reference answers or rubric (the content evaluator's findings)."""
+    if not context.reference_docs and not answer.rubric:
+        return frozenset()
+    return frozenset(text.sentence_at(f.span[0]) for f in contradiction.in_answer(answer, context))
+
+
+def _technical(text: TextView, question: str,
+               wrong: frozenset[int] = frozenset()) -> tuple[float, dict[str, Any], list[str]]:
+    """Idea, explanation and example, each from the first sentence that carries it; a sentence
+    that contradicts the references carries none (a wrong claim well put is not structure)."""
     asked = _question_words(question)
     found: dict[str, int | None] = {"idea": None, "explanation": None, "example": None}
     for index, sentence in enumerate(text.sentences):
+        if index in wrong:
+            continue
         on_topic = any(_singular(w.lemma) in asked for w in sentence.words)
         if found["idea"] is None and (_IDEA.search(sentence.text) or on_topic):
             found["idea"] = index
@@ -192,7 +206,8 @@ def _technical(text: TextView, question: str) -> tuple[float, dict[str, Any], li
         if found["example"] is None and _EXAMPLE.search(sentence.text):
             found["example"] = index
     if found["example"] is None:
-        found["example"] = next((i for i, s in enumerate(text.sentences) if _CONCRETE.search(s.text)), None)
+        found["example"] = next((i for i, s in enumerate(text.sentences)
+                                 if i not in wrong and _CONCRETE.search(s.text)), None)
     score = 0.0
     for part, index in found.items():
         if index is not None:
@@ -206,5 +221,6 @@ def _technical(text: TextView, question: str) -> tuple[float, dict[str, Any], li
         "framework": "idea-explanation-example",
         "parts": {p: (text.sentences[i].as_dict() if i is not None else None) for p, i in found.items()},
         "missing": [p for p, i in found.items() if i is None],
+        "contradicting_sentences": sorted(wrong),
     }
     return clamp(score), evidence, advice

@@ -14,6 +14,7 @@ import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import resources
+from typing import Any
 
 from spacy.lang.en.stop_words import STOP_WORDS
 
@@ -181,3 +182,24 @@ class TermIndex:
             if found:
                 return SPELLING, found
         return 0.0, []
+
+
+@functools.lru_cache(maxsize=2048)
+def parsed_terms(nlp: Any, text: str) -> tuple[Term, ...]:
+    """Terms of a short text the caller did not parse (question, rubric point, keyword)."""
+    return terms(nlp(text))
+
+
+_REFERENCE_TERMS: dict[tuple[int, str], tuple[Term, ...]] = {}
+
+
+def reference_terms(doc: Any) -> tuple[Term, ...]:
+    """Terms of a reference answer, kept across answers to the same question (the pipeline's
+    vocabulary is part of the key: lemmas differ between pipelines)."""
+    key = (id(doc.vocab), doc.text)
+    found = _REFERENCE_TERMS.get(key)
+    if found is None:
+        if len(_REFERENCE_TERMS) >= 4096:
+            _REFERENCE_TERMS.clear()
+        found = _REFERENCE_TERMS[key] = terms(doc)
+    return found

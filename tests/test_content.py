@@ -122,6 +122,18 @@ def test_deterministic():
     assert runs[0] == runs[1] == runs[2]
 
 
+def test_features_are_in_the_evidence():
+    """The measured features (benchmarks/content_combination.py reads them) stay explainable."""
+    good = score(GOOD, reference_answers=(REFERENCE,)).evidence["features"]
+    off = score(OFF_TOPIC, reference_answers=(REFERENCE,)).evidence["features"]
+    assert set(good) == {"coverage", "similarity", "word_pairs", "contradictions", "prose_share", "length",
+                         "question_overlap"}
+    for name in ("coverage", "similarity", "question_overlap"):
+        assert good[name] > off[name], name
+    assert off["word_pairs"] == 0
+    assert good["contradictions"] == 0 and good["prose_share"] == 1
+
+
 def test_weights_change_the_blend():
     coverage_only = score(GOOD, {"coverage_weight": 1.0, "similarity_weight": 0.0, "length_weight": 0.0},
                           reference_answers=(REFERENCE,))

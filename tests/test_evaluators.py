@@ -81,6 +81,26 @@ def test_technical_structure_wants_idea_explanation_example():
     assert any("because" in s for s in bare.suggestions)
 
 
+HASH_QUESTION = "How does a hash map work, and what is the time complexity of its operations?"
+HASH_REFERENCE = ("A hash map stores key-value pairs in an array of buckets. A hash function turns each key "
+                  "into the index of a bucket, so lookup takes O(1) time on average.")
+
+
+def test_a_sentence_that_contradicts_the_reference_earns_no_structure():
+    """Form over substance: a wrong claim put as idea and example ("O(log n)" where the
+    reference says O(1)) is not counted, while the same shape with the right claim is."""
+    wrong = "A hash map is a balanced tree, so every lookup takes O(log n)."
+    right = "A hash map is an array of buckets, so every lookup takes O(1) on average."
+    scored = {text: score(structure, text, question=HASH_QUESTION, kind="technical",
+                          references=(HASH_REFERENCE,)) for text in (wrong, right)}
+    assert scored[wrong].evidence["contradicting_sentences"] == [0]
+    assert scored[wrong].evidence["parts"] == {"idea": None, "explanation": None, "example": None}
+    assert scored[right].evidence["contradicting_sentences"] == []
+    assert scored[right].score == 100 > scored[wrong].score
+    # a consequence after a comma ("..., so ...") is an explanation
+    assert scored[right].evidence["parts"]["explanation"]["text"] == right
+
+
 def test_mixed_structure_weighs_both_frameworks_by_option():
     star_only = score(structure, STAR_ANSWER, kind="mixed", options={"mixed_star_weight": 1.0})
     tech_only = score(structure, STAR_ANSWER, kind="mixed", options={"mixed_star_weight": 0.0})
