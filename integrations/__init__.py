@@ -1,4 +1,6 @@
 """aimi.integrations: built-in plugins that reach outside services, each with a local default."""
 
 # Registered by the plugin manager after the evaluators; plugin name = last module part.
-BUILTIN_INTEGRATIONS: tuple[str, ...] = ("aimi.integrations.local_files", "aimi.integrations.google")
+# pluggy calls the later one first: smtp (when configured) before the outbox.
+BUILTIN_INTEGRATIONS: tuple[str, ...] = ("aimi.integrations.local_files", "aimi.integrations.google",
+                                          "aimi.integrations.outbox", "aimi.integrations.smtp")
