@@ -11,7 +11,7 @@ from flask.typing import ResponseReturnValue
 from flask_security import current_user
 
 from aimi.platform.db import tenant_session
-from aimi.tenants import reviews
+from aimi.tenants import notices, reviews
 from aimi.tenants.models import User
 from aimi.web.pagination import paginate
 from aimi.web.portal import evidence
@@ -58,6 +58,8 @@ def answer(answer_id: int) -> ResponseReturnValue:
             record(session, "review.completed" if finish else "review.saved", target_type="mentor_review",
                    target_id=saved.id, details={"answer_id": found.id, "before": before,
                                                 "after": reviews.snapshot(saved)})
+            if finish:
+                notices.review_finished(session, saved, base_url=request.url_root)
             session.commit()
             flash("Review marked as reviewed." if finish else "Draft saved.", "success")
             if finish:
