@@ -11,6 +11,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from job_helpers import drain, queued_ids, redis_app
 from score_helpers import new_cohort, new_user, sign_in, tag
 from smtp_server import smtp_server
 from sqlalchemy import func, select
@@ -35,10 +36,10 @@ def publish_template(world, slug: str) -> tuple[int, str]:
         return row.id, name
 
 
-def assign(world, slug: str, cohort_id: int) -> str:
+def assign(world, slug: str, cohort_id: int, client=None) -> str:
     """An admin assigns a new published template to the cohort through the page."""
     template_id, name = publish_template(world, slug)
-    admin, url = world.login(slug, "admin"), f"/t/{slug}/templates/assignments"
+    admin, url = world.login(slug, "admin", client=client), f"/t/{slug}/templates/assignments"
     page = admin.get(url)
     due = (to_local(utcnow() + timedelta(days=3), "UTC")).strftime("%Y-%m-%dT%H:%M")
     resp = admin.post(url, data={"csrf_token": csrf_token(page.get_data(as_text=True)),
@@ -97,6 +98,21 @@ def test_assignment_notifies_each_candidate_in_the_inbox_and_by_mail(world, coho
     client = sign_in(world, "alpha", cohort["emails"][0])
     page = client.get("/t/alpha/notifications/").get_data(as_text=True)
     assert bell(page) == 1 and f"New assignment: {name}" in page
+
+
+def test_with_redis_the_request_only_queues_and_a_worker_mails(world, cohort, redis_url):
+    with redis_app(world, redis_url) as app:
+        drain(redis_url)
+        name = assign(world, "alpha", cohort["id"], client=app.test_client())
+        assert outbox(world, "alpha", cohort["emails"][0]) == []  # nothing mailed in the request
+        [row] = rows(world, "alpha", cohort["ids"][0])
+        assert row.email_status == "queued"
+        assert f"alpha_{job_of(world, 'alpha', row.id).id}" in queued_ids(redis_url, "notifications")
+        with app.app_context():  # as `aimi worker` runs its jobs
+            drain(redis_url)
+    [message] = outbox(world, "alpha", cohort["emails"][0])
+    assert message["Subject"] == f"New assignment: {name}"
+    assert rows(world, "alpha", cohort["ids"][0])[0].email_status == "sent"
 
 
 def test_assigning_twice_does_not_notify_twice(world, cohort):
