@@ -2,8 +2,9 @@
 sent through the ``aimi_send_message`` hook by the provider the college has enabled.
 
 A provider's transient failure (timeout, 429, 5xx) is retried with the job system's
-back-off; a refusal (a bad address, a 4xx) marks the notification failed with the
-provider's message and fails the job, which the college's admins see on /manage/jobs.
+back-off; a refusal (a bad address, a 4xx), or a transient failure on the last attempt,
+marks the notification failed with the provider's message and fails the job, which the
+college's admins see on /manage/jobs (a re-run there tries again).
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ def deliver(session: Session, job: Job) -> dict[str, Any]:
         message_id = get_manager().send_message(message, tenant=current_tenant().slug,
                                                 settings=plugin_settings.load(session))
     except DeliveryError as exc:
-        if exc.retry:
+        if exc.retry and job.attempts < job.max_attempts:
             raise jobs.TransientJobError(str(exc)) from exc
         _refused(session, row, str(exc))
     except NotHandledError as exc:

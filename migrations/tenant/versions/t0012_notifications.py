@@ -54,6 +54,4 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table('notification_preferences', schema='tenant')
-    with op.batch_alter_table('notifications', schema='tenant') as batch_op:
-        batch_op.drop_index(batch_op.f('ix_tenant_notifications_user_id'))
-    op.drop_table('notifications', schema='tenant')
+    op.drop_table('notifications', schema='tenant')  # its index goes with it (MySQL refuses it first)
