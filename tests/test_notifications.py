@@ -13,12 +13,14 @@ from datetime import timedelta
 import pytest
 from job_helpers import drain, queued_ids, redis_app
 from score_helpers import new_cohort, new_user, sign_in, tag
+from sendgrid_server import sendgrid_server
 from smtp_server import smtp_server
 from sqlalchemy import func, select
 
 from aimi.platform import mail
 from aimi.platform.db import tenant_scope, tenant_session
 from aimi.platform.timeutil import to_local, utcnow
+from aimi.plugins import settings as plugin_settings
 from aimi.tenants import interviews, notifications
 from aimi.tenants.interview_models import Interview, InterviewAnswer, InterviewTemplate
 from aimi.tenants.models import Job, User
@@ -327,3 +329,60 @@ def test_notifications_never_cross_tenants_or_users(world):
     [after] = rows(world, "alpha", alpha_id)
     assert after.read_at is None  # neither beta nor another alpha user marked it
     assert not outbox(world, "beta", alpha_email)
+
+
+def _sendgrid_for(world, slug: str, options: dict) -> None:
+    with tenant_scope(world.tenants[slug]):
+        plugin_settings.save(tenant_session(), "sendgrid_mail", True, options)
+        tenant_session.commit()
+
+
+@pytest.fixture
+def sendgrid(world):
+    with sendgrid_server() as server:
+        _sendgrid_for(world, "alpha", {"api_key": "SG.test-key", "host": server.url,
+                                       "sender": "placements@alpha.example.com"})
+        try:
+            yield server
+        finally:
+            _sendgrid_for(world, "alpha", {"api_key": "", "host": "https://api.sendgrid.com", "sender": ""})
+
+
+def test_sendgrid_sends_the_v3_request(world, cohort, sendgrid):
+    name = assign(world, "alpha", new_cohort(world, "alpha", [cohort["ids"][0]]))
+    [request] = sendgrid.requests
+    assert request["path"] == "/v3/mail/send"
+    assert request["headers"]["Authorization"] == "Bearer SG.test-key"
+    body = request["json"]
+    assert body["from"] == {"email": "placements@alpha.example.com"}
+    assert body["subject"] == f"New assignment: {name}"
+    assert body["personalizations"] == [{"to": [{"email": cohort["emails"][0]}]}]
+    assert body["content"][0]["type"] == "text/plain" and "/t/alpha/dashboard" in body["content"][0]["value"]
+    [row] = rows(world, "alpha", cohort["ids"][0])
+    assert (row.email_status, row.provider_message_id) == ("sent", "sg-1")
+    assert outbox(world, "alpha", cohort["emails"][0]) == []  # SendGrid answered: not the outbox too
+
+
+def test_sendgrid_429_is_retried_and_400_fails_with_its_message(world, cohort, sendgrid):
+    sendgrid.answers = [(429, b'{"errors": [{"message": "too many requests"}]}', {"Retry-After": "1"})]
+    assign(world, "alpha", new_cohort(world, "alpha", [cohort["ids"][0]]))
+    [row] = rows(world, "alpha", cohort["ids"][0])
+    assert row.email_status == "sent" and len(sendgrid.requests) == 2
+    assert job_of(world, "alpha", row.id).attempts == 2
+    sendgrid.answers = [(400, b'{"errors": [{"message": "The to email does not contain a valid address.",'
+                              b' "field": "personalizations.0.to.0.email"}]}', {})]
+    assign(world, "alpha", new_cohort(world, "alpha", [cohort["ids"][1]]))
+    [failed] = rows(world, "alpha", cohort["ids"][1])
+    assert failed.email_status == "failed"
+    assert failed.email_error == "SendGrid 400: The to email does not contain a valid address."
+    job = job_of(world, "alpha", failed.id)
+    assert (job.status, job.attempts) == ("failed", 1)
+    page = world.login("alpha", "admin").get("/t/alpha/manage/jobs?status=failed").get_data(as_text=True)
+    assert "The to email does not contain a valid address." in page
+
+
+def test_sendgrid_of_alpha_never_sends_for_beta(world, sendgrid):
+    beta_id, beta_email = new_user(world, "beta")
+    assign(world, "beta", new_cohort(world, "beta", [beta_id]))
+    assert sendgrid.requests == []  # beta has no key: its own outbox
+    assert len(outbox(world, "beta", beta_email)) == 1
