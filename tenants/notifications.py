@@ -126,5 +126,6 @@ def mark_read(session: Session, user: User, notification_id: int) -> Notificatio
 def mark_all_read(session: Session, user: User) -> int:
     """Mark every unread notification of the user read; returns how many."""
     return session.execute(
-        update(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        update(Notification).where(Notification.user_id == user.id, Notification.in_app.is_(True),
+                                   Notification.read_at.is_(None))
         .values(read_at=utcnow()).execution_options(synchronize_session=False)).rowcount
