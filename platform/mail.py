@@ -1,9 +1,10 @@
-"""Outgoing e-mail: SMTP when ``AIMI_SMTP_URL`` is set, otherwise the local outbox.
+"""Building e-mails and the two built-in ways out: the local outbox and SMTP.
 
-The outbox writes each message as an ``.eml`` file under
-``<instance>/outbox/<tenant>/`` and logs a line, so the demo and the tests can read
-confirmation and invitation links without any mail server. The SendGrid plugin
-(integrations issue) replaces this through the messaging hook.
+Nothing here is called by a web request: messages are notifications delivered by a job
+through the ``aimi_send_message`` hook, whose built-in plugins (``integrations.outbox``,
+``integrations.smtp``) use these functions. The outbox writes each message as an ``.eml``
+file under ``<instance>/outbox/<tenant>/``, named after the time and a digest of the
+address (never user input), so the demo and the tests read links without a mail server.
 """
 
 from __future__ import annotations
@@ -15,47 +16,71 @@ import uuid
 from email.message import EmailMessage
 from email.utils import parseaddr
 from pathlib import Path
-from urllib.parse import urlparse
+from urllib.parse import unquote, urlparse
 
 from aimi.platform.config import Settings
 from aimi.platform.timeutil import utcnow
-from aimi.tenants.context import maybe_current_tenant
+from aimi.plugins.types import DeliveryError, Message
 
 log = logging.getLogger("aimi.mail")
 
 
-def build_message(sender: str, to: str, subject: str, body: str, html: str | None) -> EmailMessage:
+def build_message(message: Message, default_sender: str) -> EmailMessage:
     msg = EmailMessage()
-    msg["From"] = sender
-    msg["To"] = to
-    msg["Subject"] = subject
+    msg["From"] = message.sender or default_sender
+    msg["To"] = message.to
+    msg["Subject"] = message.subject
     msg["Message-ID"] = f"<{uuid.uuid4().hex}@aimi>"
-    msg.set_content(body or "")
-    if html:
-        msg.add_alternative(html, subtype="html")
+    msg.set_content(message.body or "")
+    if message.html:
+        msg.add_alternative(message.html, subtype="html")
     return msg
 
 
-def outbox_dir(settings: Settings) -> Path:
-    tenant = maybe_current_tenant()
-    return settings.instance_path / "outbox" / (tenant.slug if tenant else "_platform")
+def outbox_dir(settings: Settings, tenant: str | None) -> Path:
+    return settings.instance_path / "outbox" / (tenant or "_platform")
 
 
-def send(settings: Settings, to: str, subject: str, body: str, html: str | None = None) -> None:
-    msg = build_message(settings.mail_sender, to, subject, body, html)
-    if settings.smtp_url:
-        url = urlparse(settings.smtp_url)
-        smtp_cls = smtplib.SMTP_SSL if url.scheme == "smtps" else smtplib.SMTP
+def write_outbox(settings: Settings, tenant: str | None, message: Message) -> str:
+    """Write the message to the tenant's outbox; returns its Message-ID."""
+    msg = build_message(message, settings.mail_sender)
+    folder = outbox_dir(settings, tenant)
+    folder.mkdir(parents=True, exist_ok=True)
+    name = f"{utcnow().strftime('%Y%m%dT%H%M%S%f')}-{recipient_tag(message.to)}.eml"
+    (folder / name).write_bytes(bytes(msg))
+    log.info("mail (%s) written to %s", message.subject, folder / name)
+    return msg["Message-ID"]
+
+
+def send_smtp(smtp_url: str, default_sender: str, message: Message) -> str:
+    """Send over SMTP; a refused address or message (5xx) is final, anything else
+    (a 4xx, a dropped connection, a timeout) may work later."""
+    msg = build_message(message, default_sender)
+    url = urlparse(smtp_url)
+    smtp_cls = smtplib.SMTP_SSL if url.scheme == "smtps" else smtplib.SMTP
+    try:
         with smtp_cls(url.hostname or "localhost", url.port or 25, timeout=20) as smtp:
             if url.username:
-                smtp.login(url.username, url.password or "")
+                smtp.login(unquote(url.username), unquote(url.password or ""))
             smtp.send_message(msg)
-        return
-    folder = outbox_dir(settings)
-    folder.mkdir(parents=True, exist_ok=True)
-    name = f"{utcnow().strftime('%Y%m%dT%H%M%S%f')}-{recipient_tag(to)}.eml"
-    (folder / name).write_bytes(bytes(msg))
-    log.info("mail to %s (%s) written to %s", to, subject, folder / name)
+    except smtplib.SMTPRecipientsRefused as exc:
+        codes = [code for code, _text in exc.recipients.values()]
+        raise DeliveryError(f"SMTP refused the recipient: {_reply(exc.recipients)}",
+                            retry=all(400 <= code < 500 for code in codes)) from exc
+    except smtplib.SMTPResponseException as exc:
+        raise DeliveryError(f"SMTP {exc.smtp_code}: {_text(exc.smtp_error)}",
+                            retry=400 <= exc.smtp_code < 500) from exc
+    except (smtplib.SMTPException, OSError) as exc:
+        raise DeliveryError(f"SMTP server unreachable: {exc}", retry=True) from exc
+    return msg["Message-ID"]
+
+
+def _text(raw: bytes | str) -> str:
+    return raw.decode(errors="replace") if isinstance(raw, bytes) else str(raw)
+
+
+def _reply(recipients: dict) -> str:
+    return "; ".join(f"{code} {_text(text)}" for code, text in recipients.values())
 
 
 def recipient_tag(to: str) -> str:

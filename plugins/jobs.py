@@ -29,7 +29,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 from rq import Retry, get_current_job
 from rq.job import Job as RQJob
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, event, func, or_, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -46,7 +46,8 @@ MAX_ATTEMPTS = 3
 RETRY_BACKOFF = (10, 60)  # seconds before the 2nd and 3rd attempt (RQ's scheduler waits them)
 # Modules whose handlers are built in; imported on first use, so a worker knows them.
 BUILTIN_HANDLER_MODULES = ("aimi.plugins.evaluations", "aimi.plugins.answer_scoring",
-                           "aimi.plugins.speech_jobs", "aimi.plugins.calibration_jobs")
+                           "aimi.plugins.speech_jobs", "aimi.plugins.calibration_jobs",
+                           "aimi.plugins.notification_jobs")
 
 
 class TransientJobError(Exception):
@@ -140,6 +141,26 @@ def enqueue(
     if created:
         dispatch(tenant, job)
     return get(tenant, job.id)
+
+
+def dispatch_after_commit(session: Session, tenant: TenantRef, job: Job) -> None:
+    """Dispatch a staged job once ``session`` commits (never if it rolls back): for causes
+    whose commit is not ours to make, e.g. Flask-Security's mails or a job's own writes."""
+    session.info.setdefault(_AFTER_COMMIT, []).append((tenant, job.id))
+
+
+_AFTER_COMMIT = "aimi_jobs_after_commit"
+
+
+@event.listens_for(Session, "after_commit")
+def _dispatch_pending(session: Session) -> None:
+    for tenant, job_id in session.info.pop(_AFTER_COMMIT, []):
+        dispatch(tenant, get(tenant, job_id))
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_pending(session: Session, _previous_transaction: Any) -> None:
+    session.info.pop(_AFTER_COMMIT, None)
 
 
 def get(tenant: TenantRef, job_id: str) -> Job:

@@ -142,6 +142,16 @@ class Message:
     sender: str | None = None
 
 
+class DeliveryError(Exception):
+    """A provider could not deliver a message. ``retry`` says whether trying again later
+    may work (a timeout, 429, 5xx); otherwise the message is refused for good (a bad
+    address, a 4xx) and the provider's message is shown to the college's admins."""
+
+    def __init__(self, message: str, *, retry: bool) -> None:
+        super().__init__(message)
+        self.retry = retry
+
+
 @dataclass(frozen=True)
 class MeetingRequest:
     topic: str

@@ -22,12 +22,13 @@ from statistics import mean
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from aimi.evaluators.criteria import COMPANY_PLACEHOLDER
 from aimi.evaluators.report import STRENGTH_AT, WEAK_BELOW
 from aimi.platform.timeutil import utcnow
 from aimi.plugins import jobs
+from aimi.tenants import notices
 from aimi.tenants.interview_models import (
     DIFFICULTIES,
     INTERVIEW_TYPES,
@@ -396,6 +397,7 @@ def finish_if_scored(interview: Interview) -> bool:
     interview.report = aggregate(answers)
     interview.overall = interview.report["overall"]
     interview.status, interview.scored_at = "scored", utcnow()
+    notices.report_ready(object_session(interview), interview)
     return True
 
 

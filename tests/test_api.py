@@ -13,7 +13,9 @@ from sqlalchemy import func, select
 
 from aimi.platform import mail
 from aimi.platform.db import tenant_scope, tenant_session
-from aimi.tenants.models import AuditLog, Cohort, User
+from aimi.tenants.models import AuditLog, Cohort, Job, User
+from aimi.tenants.notification_models import Notification
+from aimi.tenants.notifications import DELIVER_KIND
 from conftest import csrf_token
 
 API = "/t/alpha/api/v1"
@@ -88,7 +90,9 @@ def test_invite_creates_user_mails_link_and_audits(world):
     assert client.get(path).status_code == 200
 
 
-def test_invite_is_not_kept_when_its_mail_cannot_be_sent(world):
+def test_invite_is_kept_and_its_failed_mail_is_shown_when_smtp_is_down(world):
+    """The invitation is a notification delivered by a job: an unreachable SMTP server does
+    not fail the request; the job retries, then fails with the provider's message."""
     portal, email = world.portal, f"unmailed-{tag()}@alpha.example.com"
     settings = portal.extensions["aimi_settings"]
     portal.extensions["aimi_settings"] = settings.with_(smtp_url="smtp://127.0.0.1:9")  # nothing listens
@@ -96,9 +100,15 @@ def test_invite_is_not_kept_when_its_mail_cannot_be_sent(world):
         resp = world.client().post(f"{API}/users", headers=auth(world, "admin"), json={"email": email})
     finally:
         portal.extensions["aimi_settings"] = settings
-    assert resp.status_code == 503
-    assert "nothing was saved" in resp.get_json()["message"]
-    assert count(world, User, User.email == email) == 0
+    assert resp.status_code == 201
+    assert count(world, User, User.email == email) == 1
+    with tenant_scope(world.tenants["alpha"]):
+        row = tenant_session.scalar(select(Notification).where(Notification.email == email))
+        job = tenant_session.scalar(select(Job).where(Job.idempotency_key == f"{DELIVER_KIND}:{row.id}"))
+        assert (row.kind, row.email_status) == ("invitation", "failed")
+        assert "SMTP server unreachable" in row.email_error
+        assert (job.status, job.attempts) == ("failed", 3)
+        assert "SMTP server unreachable" in job.last_error
 
 
 def test_invite_rejects_bad_input_and_writes_nothing(world):

@@ -218,3 +218,20 @@ def test_admin_imports_a_question_csv_with_one_bad_row(world, page, tmp_path):
         return sorted(question.latest.text for question in found)
 
     assert in_tenant(world.tenants["alpha"], texts) == sorted(good)
+
+
+def test_candidate_sees_the_bell_rise_when_an_assignment_is_published(world, page):
+    from test_notifications import assign
+
+    candidate_id, address = new_user(world, "alpha")
+    cohort_id = new_cohort(world, "alpha", [candidate_id])
+    page.set_viewport_size({"width": 390, "height": 844})  # a phone
+    sign_in(page, "alpha", address)
+    expect(page.get_by_role("link", name="Notifications, 0 unread")).to_be_visible()
+    name = assign(world, "alpha", cohort_id)  # an admin publishes it to the cohort
+    page.reload()
+    page.get_by_role("link", name="Notifications, 1 unread").click()
+    expect(page.get_by_role("heading", name=f"New assignment: {name}")).to_be_visible()
+    page.get_by_role("button", name="Mark all read").click()
+    expect(page.get_by_role("link", name="Notifications, 0 unread")).to_be_visible()
+    expect(page.get_by_text("0 unread of 1")).to_be_visible()

@@ -7,12 +7,19 @@ super-admins in the platform schema.
 
 from __future__ import annotations
 
-from flask import Flask, current_app
+import uuid
+
+from flask import Flask, Response, after_this_request, has_request_context
 from flask_security import MailUtil, PasswordUtil, Security, SQLAlchemySessionUserDatastore, hash_password
 from flask_wtf import CSRFProtect
 
-from aimi.platform import mail
 from aimi.platform.config import Settings
+from aimi.platform.db import tenant_session
+from aimi.plugins.manager import get_manager
+from aimi.plugins.types import Message
+from aimi.tenants import notifications
+from aimi.tenants.context import maybe_current_tenant
+from aimi.tenants.models import User
 from aimi.web import second_factor, tokens
 
 TOKEN_MAX_AGE = 12 * 3600  # a working day; a client signs in again for a new one
@@ -67,17 +74,36 @@ class AdvisingPasswordUtil(PasswordUtil):
         return ([*errors, PASSWORD_ADVICE] if errors else errors), normalized
 
 
-class OutboxMailUtil(MailUtil):
-    """Hands Flask-Security's mails to aimi's mail sender (SMTP or the local outbox)."""
+class NotificationMailUtil(MailUtil):
+    """Flask-Security's mails (confirmation, reset, notices) become essential notifications,
+    staged in the request's transaction and mailed by a job once it commits. The platform
+    console has no tenant schema: its operators' mails go to the provider directly."""
 
     def send_mail(self, template, subject, recipient, sender, body, html, **kwargs) -> None:
         to = recipient if isinstance(recipient, str) else f"{recipient[0]} <{recipient[1]}>"
-        mail.send(current_app.extensions["aimi_settings"], to, str(subject), body or "", html)
+        if maybe_current_tenant() is None:
+            get_manager().send_message(Message(to=to, subject=str(subject), body=body or "", html=html),
+                                       tenant=None, settings={})
+            return
+        user = kwargs.get("user")
+        notifications.notify(tenant_session(), kind="account", key=f"{template}:{uuid.uuid4().hex}",
+                             title=str(subject), body=body or "", html=html, email=to,
+                             user=user if isinstance(user, User) else None)
+        if has_request_context():
+            after_this_request(_commit_if_ok)
+
+
+def _commit_if_ok(response: Response) -> Response:
+    """Commit the mail's notification with the request's work (some Flask-Security views,
+    e.g. the reset request, write nothing and never commit), unless the request failed."""
+    if response.status_code < 400:
+        tenant_session().commit()
+    return response
 
 
 def init_security(app: Flask, datastore: SQLAlchemySessionUserDatastore, **forms) -> Security:
     CSRFProtect(app)
-    security = Security(app, datastore, mail_util_cls=OutboxMailUtil,
+    security = Security(app, datastore, mail_util_cls=NotificationMailUtil,
                         password_util_cls=AdvisingPasswordUtil, **forms)
     second_factor.init_app(app, datastore)
     tokens.init_app(app, datastore)

@@ -10,6 +10,7 @@ from alembic import context
 import aimi.tenants.calibration_models  # noqa: F401  (registers the tables)
 import aimi.tenants.interview_models  # noqa: F401
 import aimi.tenants.models  # noqa: F401
+import aimi.tenants.notification_models  # noqa: F401
 import aimi.tenants.recording_models  # noqa: F401
 from aimi.platform.db import TenantBase
 

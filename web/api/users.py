@@ -64,12 +64,7 @@ class Users(MethodView):
                                           roles=data["roles"], actor=actor())
         except accounts.AccountError as exc:
             refuse("email", exc)
-        try:  # before the commit: an invitation nobody receives is not kept
-            send_invitation(user, token)
-        except OSError as exc:
-            session.rollback()
-            abort(503, message=f"The invitation e-mail could not be sent ({exc}); nothing was "
-                               "saved. Try again in a few minutes.")
+        send_invitation(user, token)  # staged: mailed by a job once this commits
         session.commit()
         return user, 201, {"Location": url_for(".UserItem", user_id=user.id)}
 

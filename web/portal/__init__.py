@@ -9,6 +9,7 @@ from aimi.platform.config import Settings
 from aimi.platform.db import tenant_session
 from aimi.plugins.manager import get_manager
 from aimi.tenants.models import Role, User
+from aimi.tenants.notifications import unread_count
 from aimi.web import guards
 from aimi.web.flaskbase import make_flask
 from aimi.web.portal import public, registration, tenancy
@@ -91,7 +92,11 @@ def create_portal_app(settings: Settings) -> Flask:
             "home_url": url_for("public.landing"),  # this college's portal, not the platform's "/"
             "nav": _nav(),
             "logout_url": url_for("security.logout") if current_user.is_authenticated else None,
+            "bell": {"url": url_for("notifications.inbox"),
+                     "unread": unread_count(tenant_session(), current_user)}
+            if current_user.is_authenticated else None,
             "account_links": [
+                {"label": "Notification settings", "url": url_for("notifications.preferences")},
                 {"label": "Change password", "url": url_for("security.change_password")},
                 {"label": "Two-factor sign-in", "url": url_for("security.two_factor_setup")},
             ] if current_user.is_authenticated else [],
@@ -108,6 +113,15 @@ def create_portal_app(settings: Settings) -> Flask:
 def _feature_modules():
     """Portal features added by other modules (each has ``init_app(app)``)."""
     from aimi.web import api
-    from aimi.web.portal import analytics, assignments, interviews, manage, questions, recordings, review
+    from aimi.web.portal import (
+        analytics,
+        assignments,
+        interviews,
+        manage,
+        notifications,
+        questions,
+        recordings,
+        review,
+    )
 
-    return (manage, api, questions, interviews, recordings, assignments, review, analytics)
+    return (manage, api, questions, interviews, recordings, assignments, review, analytics, notifications)

@@ -15,7 +15,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from aimi.platform.db import tenant_session
 from aimi.platform.timeutil import from_local, utcnow
-from aimi.tenants import assignments
+from aimi.tenants import assignments, notices
 from aimi.tenants.interview_models import INTERVIEW_TYPES, ROLES, Assignment, InterviewTemplate
 from aimi.tenants.models import Cohort
 from aimi.web.pagination import paginate
@@ -176,6 +176,8 @@ def assignment_list() -> ResponseReturnValue:
                    details={"template": template.name, "cohort": cohort.name,
                             "due_at": assignment.due_at.isoformat(),
                             "attempt_limit": assignment.attempt_limit})
+            notices.assignment_published(session, assignment, timezone=g.tenant_settings.timezone,
+                                         base_url=request.url_root)
             session.commit()
             flash(f"{template.name} assigned to {cohort.name}.", "success")
             return redirect(url_for("assignments.assignment_list"))

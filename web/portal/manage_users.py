@@ -48,19 +48,12 @@ class ImportForm(FlaskForm):
     file = FileField("CSV file", validators=[FileRequired("Choose a CSV file to upload.")])
 
 
-def _send_invitations(session: Session, created: list[tuple[User, str]]) -> bool:
-    """Mail every new user before committing: when mail fails, nothing is kept, so the
-    admin can simply try again."""
-    try:
-        for user, token in created:
-            send_invitation(user, token)
-    except OSError as exc:
-        session.rollback()
-        flash(f"The invitation e-mail could not be sent ({exc}); nothing was saved. "
-              "Try again in a few minutes.", "error")
-        return False
+def _send_invitations(session: Session, created: list[tuple[User, str]]) -> None:
+    """Stage every new user's invitation with the accounts, then commit: the mails are
+    delivered by jobs (a failure shows on /manage/jobs, where it can be re-run)."""
+    for user, token in created:
+        send_invitation(user, token)
     session.commit()
-    return True
 
 
 @bp.route("/users", methods=["GET", "POST"])
@@ -76,8 +69,8 @@ def users() -> ResponseReturnValue:
         except accounts.AccountError as exc:
             form.email.errors.append(str(exc))
         else:
-            if _send_invitations(session, [(user, token)]):
-                flash(f"Invitation sent to {user.email}.", "success")
+            _send_invitations(session, [(user, token)])
+            flash(f"Invitation sent to {user.email}.", "success")
             return redirect(url_for("manage.users"))
     q, role = search_term(), request.args.get("role", "")
     stmt = select(User).order_by(User.email)
@@ -164,8 +157,7 @@ def import_users() -> ResponseReturnValue:
         except accounts.AccountError as exc:
             form.file.errors.append(str(exc))
         else:
-            if not _send_invitations(session, result.created):
-                result = None
+            _send_invitations(session, result.created)
     return render_template("manage/import.html", form=form, result=result), 422 if form.errors else 200
 
 

@@ -3,16 +3,17 @@ accepting it)."""
 
 from __future__ import annotations
 
+import hashlib
+
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 from flask_security import auth_required, current_user, hash_password
 from flask_wtf import FlaskForm
 from wtforms import PasswordField
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from aimi.platform import mail
 from aimi.platform.db import tenant_session
 from aimi.platform.timeutil import format_local
-from aimi.tenants import accounts, analytics, assignments, progress
+from aimi.tenants import accounts, analytics, assignments, notifications, progress
 from aimi.tenants.interview_models import ROLES
 from aimi.tenants.models import User
 from aimi.tenants.progress import Scored
@@ -111,7 +112,8 @@ def accept_invite(token: str):
 
 
 def send_invitation(user: User, token: str) -> None:
-    """E-mail the one-time link with which an invited user chooses a password."""
+    """Stage the e-mail with the one-time link with which an invited user chooses a
+    password; it goes out when the caller commits the invitation."""
     brand = g.tenant_settings.display_name
     link = url_for("public.accept_invite", token=token, _external=True)
     body = (
@@ -121,7 +123,8 @@ def send_invitation(user: User, token: str) -> None:
         f"Choose your password with this link; it works once, for {accounts.INVITE_DAYS} days:\n\n"
         f"{link}\n\nIf you did not expect this e-mail, you can ignore it.\n"
     )
-    mail.send(current_app.extensions["aimi_settings"], user.email, f"Your invitation to {brand}", body)
+    notifications.notify(tenant_session(), kind="invitation", key=hashlib.sha256(token.encode()).hexdigest(),
+                         user=user, title=f"Your invitation to {brand}", body=body)
 
 
 def init_app(app) -> None:

@@ -12,7 +12,7 @@ from flask_security import current_user
 
 from aimi.platform.db import tenant_session
 from aimi.plugins import jobs
-from aimi.tenants import calibration, official, questions, reviews
+from aimi.tenants import calibration, notices, official, questions, reviews
 from aimi.tenants.models import User
 from aimi.web.pagination import paginate
 from aimi.web.portal import evidence
@@ -67,6 +67,8 @@ def answer(answer_id: int) -> ResponseReturnValue:
                    target_id=saved.id, details={"answer_id": found.id, "before": before,
                                                 "after": reviews.snapshot(saved)})
             refit = calibration.stage_refit(session, current_user.id) if finish else None
+            if finish:
+                notices.review_finished(session, saved, base_url=request.url_root)
             session.commit()
             if refit is not None:
                 jobs.dispatch(g.tenant, refit)
