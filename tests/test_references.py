@@ -103,3 +103,21 @@ def test_only_staff_of_the_answers_cohort_add_references(world):
                           data={"csrf_token": token, "source": "answer"}).status_code == 403
     _question_id, _asked, versions = question_of(world, "alpha", answer_id)
     assert [v.version for v in versions] == [1] and versions[0].reference_answers == []
+
+
+def test_a_criteria_question_says_its_references_are_examples_not_matched(world):
+    """An HR or behavioural question is judged on criteria: the review page must not tell the
+    mentor that its references are matched (they are examples shown to the candidate)."""
+    mentor_id, mentor_email = new_user(world, "alpha", "mentor")
+    candidate_id, candidate_email = new_user(world, "alpha")
+    make_cohort(world, "alpha", mentors=[mentor_email], candidates=[candidate_email])
+    technical = make_answer(world, "alpha", candidate_id, text=PROMOTED)
+    behavioural = make_answer(world, "alpha", candidate_id, text=PROMOTED)
+    with tenant_scope(world.tenants["alpha"]):
+        tenant_session.get(InterviewAnswer, behavioural).question.type = "behavioural"
+        tenant_session.commit()
+    mentor = login_as(world, "alpha", mentor_email)
+    page = mentor.get(f"/t/alpha/review/answers/{technical}").get_data(as_text=True)
+    assert "credits the closest" in page and "judged on criteria" not in page
+    page = mentor.get(f"/t/alpha/review/answers/{behavioural}").get_data(as_text=True)
+    assert "judged on criteria, not on its references" in page and "credits the closest" not in page

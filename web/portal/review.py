@@ -10,6 +10,7 @@ from flask import Blueprint, Flask, abort, flash, g, redirect, render_template, 
 from flask.typing import ResponseReturnValue
 from flask_security import current_user
 
+from aimi.evaluators.criteria import CRITERIA_TYPES
 from aimi.platform.db import tenant_session
 from aimi.plugins import jobs
 from aimi.tenants import calibration, notices, official, questions, reviews
@@ -113,6 +114,7 @@ def _page(session, found, review, errors: dict[str, str], values, ticked) -> Res
                            candidate=session.get(User, found.interview.candidate_id),
                            ai=reviews.ai_scores(found, rules), shown=official.ai_score(found, rules),
                            references=found.question.question.latest.reference_answers,
+                           examples_only=found.question.type in CRITERIA_TYPES,
                            errors=errors, values=values, ticked={int(i) for i in ticked if str(i).isdigit()},
                            highlighted=evidence.highlighted(found.text or "", found.report),
                            take=take, words=voice.heard_words(take),
