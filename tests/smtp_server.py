@@ -4,9 +4,10 @@ what it accepted, and answers RCPT with the replies it is given (then 250)."""
 from __future__ import annotations
 
 import socketserver
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+
+from serving import serving
 
 
 class _Handler(socketserver.StreamRequestHandler):
@@ -58,11 +59,5 @@ class SMTPServer(socketserver.ThreadingTCPServer):
 
 @contextmanager
 def smtp_server() -> Iterator[SMTPServer]:
-    server = SMTPServer()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(SMTPServer()) as server:
         yield server
-    finally:
-        server.shutdown()
-        server.server_close()

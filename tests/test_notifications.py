@@ -8,6 +8,8 @@ from __future__ import annotations
 import email
 import email.policy
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
@@ -266,21 +268,28 @@ def _any_version(session) -> int:
     return session.scalar(select(func.min(QuestionVersion.id)))
 
 
-def test_smtp_transient_refusal_is_retried_then_sent(world, cohort):
+@contextmanager
+def smtp_for(world, *rcpt_replies: str) -> Iterator:
+    """The portal mails through a local SMTP server answering RCPT with ``rcpt_replies``."""
     portal, settings = world.portal, world.portal.extensions["aimi_settings"]
     with smtp_server() as server:
-        server.rcpt_replies = ["451 4.3.0 try later"]
+        server.rcpt_replies = list(rcpt_replies)
         portal.extensions["aimi_settings"] = settings.with_(smtp_url=server.url)
         try:
-            with portal.app_context(), tenant_scope(world.tenants["alpha"]):
-                session = tenant_session()
-                candidate = session.get(User, cohort["ids"][0])
-                row = notifications.notify(session, kind="report_ready", key=tag(), user=candidate,
-                                           title="Over SMTP", body="Hello")
-                session.commit()
-                row_id = row.id
+            yield server
         finally:
             portal.extensions["aimi_settings"] = settings
+
+
+def test_smtp_transient_refusal_is_retried_then_sent(world, cohort):
+    with smtp_for(world, "451 4.3.0 try later") as server:
+        with world.portal.app_context(), tenant_scope(world.tenants["alpha"]):
+            session = tenant_session()
+            candidate = session.get(User, cohort["ids"][0])
+            row = notifications.notify(session, kind="report_ready", key=tag(), user=candidate,
+                                       title="Over SMTP", body="Hello")
+            session.commit()
+            row_id = row.id
         assert len(server.accepted) == 1 and "Subject: Over SMTP" in server.accepted[0]
     [stored] = [r for r in rows(world, "alpha", cohort["ids"][0]) if r.id == row_id]
     assert stored.email_status == "sent"
@@ -289,14 +298,8 @@ def test_smtp_transient_refusal_is_retried_then_sent(world, cohort):
 
 
 def test_smtp_permanent_refusal_fails_visibly_on_the_jobs_page(world, cohort):
-    portal, settings = world.portal, world.portal.extensions["aimi_settings"]
-    with smtp_server() as server:
-        server.rcpt_replies = ["550 5.1.1 mailbox unknown"]
-        portal.extensions["aimi_settings"] = settings.with_(smtp_url=server.url)
-        try:
-            name = assign(world, "alpha", new_cohort(world, "alpha", [cohort["ids"][0]]))
-        finally:
-            portal.extensions["aimi_settings"] = settings
+    with smtp_for(world, "550 5.1.1 mailbox unknown") as server:
+        name = assign(world, "alpha", new_cohort(world, "alpha", [cohort["ids"][0]]))
         assert server.accepted == []
     [row] = rows(world, "alpha", cohort["ids"][0])
     assert row.email_status == "failed" and "550 5.1.1 mailbox unknown" in row.email_error
