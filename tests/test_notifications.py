@@ -11,8 +11,10 @@ import re
 from datetime import timedelta
 
 import pytest
+from click.testing import CliRunner
+from flask.cli import ScriptInfo
 from job_helpers import drain, queued_ids, redis_app
-from score_helpers import new_cohort, new_user, sign_in, tag
+from score_helpers import new_assignment, new_cohort, new_user, sign_in, tag
 from sendgrid_server import sendgrid_server
 from smtp_server import smtp_server
 from sqlalchemy import func, select
@@ -174,8 +176,9 @@ def test_preferences_in_app_only_and_off(world, cohort):
     url = "/t/alpha/notifications/settings"
     page = client.get(url).get_data(as_text=True)
     assert "Account e-mails" in page and 'name="account"' not in page  # essential: no choice
-    resp = client.post(url, data={"csrf_token": csrf_token(page), "assignment_published": "in_app",
-                                  "review_finished": "off", "report_ready": "email"})
+    every = dict.fromkeys(notifications.OPTIONAL_KINDS, "email")
+    resp = client.post(url, data={**every, "csrf_token": csrf_token(page), "assignment_published": "in_app",
+                                  "review_finished": "off"})
     assert resp.status_code == 302
     assign(world, "alpha", cohort["id"])
     [row] = rows(world, "alpha", cohort["ids"][0])
@@ -183,8 +186,7 @@ def test_preferences_in_app_only_and_off(world, cohort):
     assert outbox(world, "alpha", cohort["emails"][0]) == []
     assert len(outbox(world, "alpha", cohort["emails"][1])) == 1  # the other kept the default
     page = client.get(url).get_data(as_text=True)
-    bad = client.post(url, data={"csrf_token": csrf_token(page), "assignment_published": "pigeon",
-                                 "review_finished": "email", "report_ready": "email"})
+    bad = client.post(url, data={**every, "csrf_token": csrf_token(page), "assignment_published": "pigeon"})
     assert bad.status_code == 422 and "pigeon" in bad.get_data(as_text=True)
     with tenant_scope(world.tenants["alpha"]):
         session = tenant_session()
@@ -387,3 +389,95 @@ def test_sendgrid_of_alpha_never_sends_for_beta(world, sendgrid):
     assign(world, "beta", new_cohort(world, "beta", [beta_id]))
     assert sendgrid.requests == []  # beta has no key: its own outbox
     assert len(outbox(world, "beta", beta_email)) == 1
+
+
+def send_reminders(world, *args: str) -> str:
+    """``aimi notifications send-reminders`` as cron or the scheduler runs it."""
+    from aimi.platform.cli import main
+
+    result = CliRunner().invoke(main, ["notifications", "send-reminders", *args],
+                                obj=ScriptInfo(create_app=lambda: world.app))
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def finish(world, slug: str, candidate_id: int, assignment_id: int, status: str = "submitted") -> None:
+    with tenant_scope(world.tenants[slug]):
+        tenant_session.add(Interview(candidate_id=candidate_id, assignment_id=assignment_id,
+                                     role="software-engineer", type="technical", difficulty_mode="easy",
+                                     num_questions=1, status=status, submitted_at=utcnow()))
+        tenant_session.commit()
+
+
+def test_due_soon_reminds_only_who_has_not_finished_and_only_once(world):
+    (done, _), (started, started_email), (idle, idle_email) = (new_user(world, "alpha") for _ in range(3))
+    cohort_id = new_cohort(world, "alpha", [done, started, idle])
+    name = f"Mock {tag()}"
+    soon = new_assignment(world, "alpha", cohort_id, name, utcnow() + timedelta(hours=20))
+    new_assignment(world, "alpha", cohort_id, f"Later {tag()}", utcnow() + timedelta(hours=30))
+    finish(world, "alpha", done, soon)
+    finish(world, "alpha", started, soon, status="in_progress")  # started is not finished
+    send_reminders(world, "--tenant", "alpha")
+    assert rows(world, "alpha", done) == []
+    for user_id, address in ((started, started_email), (idle, idle_email)):
+        [row] = rows(world, "alpha", user_id)  # the assignment due in 30 h reminds nobody yet
+        assert (row.kind, row.title, row.email_status) == ("assignment_due", f"Due soon: {name}", "sent")
+        [message] = outbox(world, "alpha", address)
+        assert message["Subject"] == f"Due soon: {name}"
+        assert "you have not finished it yet" in message.get_content()
+    again = send_reminders(world, "--tenant", "alpha")
+    assert "alpha: 0 reminder(s) sent" in again
+    assert len(rows(world, "alpha", idle)) == 1 and len(outbox(world, "alpha", idle_email)) == 1
+    page = sign_in(world, "alpha", idle_email).get("/t/alpha/notifications/").get_data(as_text=True)
+    assert bell(page) == 1 and f"Due soon: {name}" in page
+
+
+def test_overdue_reminds_once_and_old_assignments_stay_quiet(world):
+    (idle, idle_email), (late, _) = new_user(world, "alpha"), new_user(world, "alpha")
+    cohort_id = new_cohort(world, "alpha", [idle, late])
+    name = f"Mock {tag()}"
+    overdue = new_assignment(world, "alpha", cohort_id, name, utcnow() - timedelta(hours=2))
+    new_assignment(world, "alpha", cohort_id, f"Last term {tag()}", utcnow() - timedelta(days=30))
+    finish(world, "alpha", late, overdue, status="scored")
+    send_reminders(world, "--tenant", "alpha")
+    send_reminders(world, "--tenant", "alpha")
+    [row] = rows(world, "alpha", idle)
+    assert (row.kind, row.title) == ("assignment_overdue", f"Overdue: {name}")
+    assert len(outbox(world, "alpha", idle_email)) == 1
+    assert rows(world, "alpha", late) == []
+
+
+def test_reminders_follow_the_preference(world):
+    (quiet, quiet_email), (inbox_only, inbox_email) = new_user(world, "alpha"), new_user(world, "alpha")
+    with tenant_scope(world.tenants["alpha"]):
+        session = tenant_session()
+        notifications.set_preferences(session, session.get(User, quiet), {"assignment_due": "off"})
+        notifications.set_preferences(session, session.get(User, inbox_only), {"assignment_due": "in_app"})
+        session.commit()
+    new_assignment(world, "alpha", new_cohort(world, "alpha", [quiet, inbox_only]), f"Mock {tag()}",
+                   utcnow() + timedelta(hours=3))
+    send_reminders(world, "--tenant", "alpha")
+    assert rows(world, "alpha", quiet) == [] and outbox(world, "alpha", quiet_email) == []
+    [row] = rows(world, "alpha", inbox_only)
+    assert (row.kind, row.email_status) == ("assignment_due", "none")
+    assert outbox(world, "alpha", inbox_email) == []
+
+
+def test_reminders_of_one_tenant_leave_the_other_untouched(world):
+    beta_id, beta_email = new_user(world, "beta")
+    new_assignment(world, "beta", new_cohort(world, "beta", [beta_id]), f"Mock {tag()}",
+                   utcnow() + timedelta(hours=5))
+    output = send_reminders(world, "--tenant", "alpha")
+    assert "beta" not in output
+    assert rows(world, "beta", beta_id) == [] and outbox(world, "beta", beta_email) == []
+    assert "beta: 1 reminder(s) sent" in send_reminders(world)  # every active tenant
+    [row] = rows(world, "beta", beta_id)
+    assert row.kind == "assignment_due" and len(outbox(world, "beta", beta_email)) == 1
+
+
+def test_send_reminders_names_an_unknown_tenant(world):
+    from aimi.platform.cli import main
+
+    result = CliRunner().invoke(main, ["notifications", "send-reminders", "--tenant", "nowhere"],
+                                obj=ScriptInfo(create_app=lambda: world.app))
+    assert result.exit_code == 2 and "no tenant with slug 'nowhere'" in result.output
