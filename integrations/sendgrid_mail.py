@@ -13,7 +13,7 @@ import os
 from flask import current_app
 from python_http_client.exceptions import HTTPError
 from sendgrid import SendGridAPIClient
-from sendgrid.helpers.mail import Mail
+from sendgrid.helpers.mail import Header, Mail
 
 from aimi.plugins.hookspecs import hookimpl
 from aimi.plugins.types import DeliveryError, Message, OptionSpec, PluginContext
@@ -41,6 +41,8 @@ def aimi_send_message(message: Message, context: PluginContext) -> str | None:
     sender = message.sender or options.get("sender") or current_app.extensions["aimi_settings"].mail_sender
     mail = Mail(from_email=sender, to_emails=message.to, subject=message.subject,
                 plain_text_content=message.body or " ", html_content=message.html)
+    for name, value in message.headers:
+        mail.add_header(Header(name, value))
     client = SendGridAPIClient(api_key=options["api_key"], host=os.environ.get(API_HOST_ENV) or API_HOST)
     try:
         response = client.send(mail)

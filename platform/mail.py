@@ -31,6 +31,8 @@ def build_message(message: Message, default_sender: str) -> EmailMessage:
     msg["To"] = message.to
     msg["Subject"] = message.subject
     msg["Message-ID"] = f"<{uuid.uuid4().hex}@aimi>"
+    for name, value in message.headers:
+        msg[name] = value
     msg.set_content(message.body or "")
     if message.html:
         msg.add_alternative(message.html, subtype="html")

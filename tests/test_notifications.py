@@ -9,6 +9,7 @@ import email
 import email.policy
 import re
 from datetime import timedelta
+from urllib.parse import urlparse
 
 import pytest
 from click.testing import CliRunner
@@ -214,6 +215,8 @@ def test_essential_reset_mail_is_sent_even_with_everything_off(world, cohort):
     assert "/t/alpha/reset/" in message.get_body(("plain",)).get_content()
     [row] = rows(world, "alpha", cohort["ids"][0])
     assert (row.kind, row.essential, row.in_app, row.email_status) == ("account", True, False, "sent")
+    assert message["List-Unsubscribe"] is None
+    assert "unsubscribe" not in message.get_body(("plain",)).get_content().lower()
 
 
 def test_review_finished_notifies_the_candidate(world):
@@ -361,6 +364,10 @@ def test_sendgrid_sends_the_v3_request(world, cohort, sendgrid):
     assert body["subject"] == f"New assignment: {name}"
     assert body["personalizations"] == [{"to": [{"email": cohort["emails"][0]}]}]
     assert body["content"][0]["type"] == "text/plain" and "/t/alpha/dashboard" in body["content"][0]["value"]
+    assert body["headers"]["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    stop = body["headers"]["List-Unsubscribe"]
+    assert re.fullmatch(r"<http://localhost:5000/t/alpha/notifications/unsubscribe/[\w.-]+>", stop)
+    assert stop[1:-1] in body["content"][0]["value"]
     [row] = rows(world, "alpha", cohort["ids"][0])
     assert (row.email_status, row.provider_message_id) == ("sent", "sg-1")
     assert outbox(world, "alpha", cohort["emails"][0]) == []  # SendGrid answered: not the outbox too
@@ -481,3 +488,76 @@ def test_send_reminders_names_an_unknown_tenant(world):
     result = CliRunner().invoke(main, ["notifications", "send-reminders", "--tenant", "nowhere"],
                                 obj=ScriptInfo(create_app=lambda: world.app))
     assert result.exit_code == 2 and "no tenant with slug 'nowhere'" in result.output
+
+
+def unsubscribe_path(message) -> str:
+    """The path of a mail's List-Unsubscribe URL (the test client has no host)."""
+    return urlparse(message["List-Unsubscribe"].strip("<>")).path
+
+
+def test_non_essential_mail_carries_one_click_unsubscribe(world, cohort):
+    assign(world, "alpha", cohort["id"])
+    [message] = outbox(world, "alpha", cohort["emails"][0])
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    url = message["List-Unsubscribe"].strip("<>")
+    assert url.startswith("http://localhost:5000/t/alpha/notifications/unsubscribe/")
+    text = message.get_content()
+    assert url in text and "http://localhost:5000/t/alpha/notifications/settings" in text
+    [other] = outbox(world, "alpha", cohort["emails"][1])
+    assert unsubscribe_path(other) != unsubscribe_path(message)  # per user
+
+
+def test_one_click_post_turns_the_kinds_email_off_without_signing_in(world, cohort):
+    assign(world, "alpha", cohort["id"])
+    [message] = outbox(world, "alpha", cohort["emails"][0])
+    path, client = unsubscribe_path(message), world.client()
+    page = client.get(path)
+    assert page.status_code == 200 and "A new assignment for your cohort" in page.get_data(as_text=True)
+    with tenant_scope(world.tenants["alpha"]):  # a GET never writes
+        assert notifications.preferences(tenant_session(), tenant_session.get(User, cohort["ids"][0])) \
+            ["assignment_published"] == "email"
+    done = client.post(path, data={"List-Unsubscribe": "One-Click"})  # as a mail client posts it
+    assert done.status_code == 200 and "no longer receive" in done.get_data(as_text=True)
+    with tenant_scope(world.tenants["alpha"]):
+        chosen = notifications.preferences(tenant_session(), tenant_session.get(User, cohort["ids"][0]))
+    assert chosen["assignment_published"] == "in_app" and chosen["review_finished"] == "email"
+    assert client.post(path).status_code == 200  # a second click changes nothing and does not fail
+    name = assign(world, "alpha", cohort["id"])
+    assert len(outbox(world, "alpha", cohort["emails"][0])) == 1  # no new mail, but the inbox has it
+    assert rows(world, "alpha", cohort["ids"][0])[-1].title == f"New assignment: {name}"
+    assert len(outbox(world, "alpha", cohort["emails"][1])) == 2  # the other candidate still gets mail
+
+
+def test_an_alpha_unsubscribe_token_does_nothing_on_beta(world, cohort):
+    assign(world, "alpha", cohort["id"])
+    [message] = outbox(world, "alpha", cohort["emails"][0])
+    token = unsubscribe_path(message).rsplit("/", 1)[1]
+    for method in ("get", "post"):
+        resp = getattr(world.client(), method)(f"/t/beta/notifications/unsubscribe/{token}")
+        assert resp.status_code == 400
+        assert "not for this college" in resp.get_data(as_text=True)
+    with tenant_scope(world.tenants["beta"]):  # beta's user with the same id is untouched
+        beta_user = tenant_session.get(User, cohort["ids"][0])
+        if beta_user is not None:
+            assert notifications.preferences(tenant_session(), beta_user)["assignment_published"] == "email"
+    with tenant_scope(world.tenants["alpha"]):
+        assert notifications.preferences(tenant_session(), tenant_session.get(User, cohort["ids"][0])) \
+            ["assignment_published"] == "email"
+
+
+def test_a_tampered_unsubscribe_token_is_refused_with_a_clear_page(world, cohort):
+    assign(world, "alpha", cohort["id"])
+    [message] = outbox(world, "alpha", cohort["emails"][0])
+    path = unsubscribe_path(message)
+    base, token = path.rsplit("/", 1)
+    payload, signature = token.split(".")
+    changed = payload[:-2] + ("AA" if payload[-2:] != "AA" else "BB")
+    forged = f"{base}/{changed}.{signature}"
+    for url in (forged, path[:-3], f"{base}/nonsense"):
+        resp = world.client().post(url)
+        assert resp.status_code == 400, url
+        assert "This unsubscribe link is not valid" in resp.get_data(as_text=True)
+    with tenant_scope(world.tenants["alpha"]):
+        for user_id in cohort["ids"]:
+            assert notifications.preferences(tenant_session(), tenant_session.get(User, user_id)) \
+                ["assignment_published"] == "email"
