@@ -20,6 +20,7 @@ from aimi.plugins import jobs
 from aimi.plugins import settings as plugin_settings
 from aimi.plugins.manager import NotHandledError, get_manager
 from aimi.plugins.types import DeliveryError, Message
+from aimi.tenants import suppressions
 from aimi.tenants.context import current_tenant
 from aimi.tenants.models import Job
 from aimi.tenants.notification_models import Notification
@@ -38,6 +39,10 @@ def deliver(session: Session, job: Job) -> dict[str, Any]:
         raise LookupError(f"notification {job.payload['notification_id']} does not exist")
     if row.email_status == "sent":  # a re-run after the mail went out: never twice
         return {"notification_id": row.id, "message_id": row.provider_message_id}
+    suppression = None if row.essential else suppressions.suppressed(session, row.email)
+    if suppression is not None:  # the inbox keeps the notice; the mail would bounce or annoy
+        row.email_status, row.email_error = "suppressed", suppressions.label(suppression.reason)
+        return {"notification_id": row.id, "suppressed": suppression.reason}
     message = _message(row)
     try:
         message_id = get_manager().send_message(message, tenant=current_tenant().slug,

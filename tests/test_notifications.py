@@ -5,14 +5,19 @@ shown on the jobs page; and isolation (between tenants and between users)."""
 
 from __future__ import annotations
 
+import base64
 import email
 import email.policy
+import json
 import re
+import time
 from datetime import timedelta
 from urllib.parse import urlparse
 
 import pytest
 from click.testing import CliRunner
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 from flask.cli import ScriptInfo
 from job_helpers import drain, queued_ids, redis_app
 from score_helpers import new_assignment, new_cohort, new_user, sign_in, tag
@@ -368,6 +373,7 @@ def test_sendgrid_sends_the_v3_request(world, cohort, sendgrid):
     stop = body["headers"]["List-Unsubscribe"]
     assert re.fullmatch(r"<http://localhost:5000/t/alpha/notifications/unsubscribe/[\w.-]+>", stop)
     assert stop[1:-1] in body["content"][0]["value"]
+    assert body["custom_args"] == {"aimi_tenant": "alpha"}  # its webhook events name the college
     [row] = rows(world, "alpha", cohort["ids"][0])
     assert (row.email_status, row.provider_message_id) == ("sent", "sg-1")
     assert outbox(world, "alpha", cohort["emails"][0]) == []  # SendGrid answered: not the outbox too
@@ -561,3 +567,101 @@ def test_a_tampered_unsubscribe_token_is_refused_with_a_clear_page(world, cohort
         for user_id in cohort["ids"]:
             assert notifications.preferences(tenant_session(), tenant_session.get(User, user_id)) \
                 ["assignment_published"] == "email"
+
+
+def public_key(private: ec.EllipticCurvePrivateKey) -> str:
+    """The key as SendGrid shows it (base64 DER)."""
+    return base64.b64encode(private.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)).decode()
+
+
+def signed(private: ec.EllipticCurvePrivateKey, events: list[dict]) -> tuple[bytes, dict]:
+    """A request body and headers as SendGrid's Signed Event Webhook sends them."""
+    payload, stamp = json.dumps(events), str(int(time.time()))
+    signature = private.sign((stamp + payload).encode(), ec.ECDSA(hashes.SHA256()))
+    return payload.encode(), {"X-Twilio-Email-Event-Webhook-Signature": base64.b64encode(signature).decode(),
+                              "X-Twilio-Email-Event-Webhook-Timestamp": stamp,
+                              "Content-Type": "application/json"}
+
+
+@pytest.fixture
+def webhook_key(world):
+    """A key pair made here; alpha's SendGrid plugin holds its public half (no API key:
+    mail still goes to the outbox)."""
+    private = ec.generate_private_key(ec.SECP256R1())
+    _sendgrid_for(world, "alpha", {"webhook_key": public_key(private)})
+    try:
+        yield private
+    finally:
+        _sendgrid_for(world, "alpha", {"webhook_key": ""})
+        _sendgrid_for(world, "beta", {"webhook_key": ""})
+
+
+def post_events(world, slug: str, body: bytes, headers: dict):
+    return world.client().post(f"/t/{slug}/webhooks/sendgrid", data=body, headers=headers)
+
+
+def suppressed_addresses(world, slug: str) -> dict[str, str]:
+    from aimi.tenants.notification_models import EmailSuppression
+
+    with tenant_scope(world.tenants[slug]):
+        return dict(tenant_session.execute(select(EmailSuppression.email, EmailSuppression.reason)).all())
+
+
+def test_a_signed_bounce_suppresses_mail_and_admins_see_why(world, cohort, webhook_key):
+    bounced, kept = cohort["emails"]
+    resp = post_events(world, "alpha", *signed(webhook_key, [
+        {"email": bounced, "event": "bounce", "type": "bounce", "reason": "550 5.1.1 mailbox unknown",
+         "aimi_tenant": "alpha"},
+        {"email": kept, "event": "delivered", "aimi_tenant": "alpha"},
+        {"email": kept, "event": "bounce", "type": "blocked", "aimi_tenant": "alpha"}]))  # temporary
+    assert resp.status_code == 200 and resp.get_json() == {"suppressed": 1}
+    assert suppressed_addresses(world, "alpha").get(bounced) == "bounce"
+    assert kept not in suppressed_addresses(world, "alpha")
+    name = assign(world, "alpha", cohort["id"])
+    [row] = rows(world, "alpha", cohort["ids"][0])
+    assert (row.in_app, row.email_status, row.email_error) == (True, "suppressed", "The address bounced")
+    assert outbox(world, "alpha", bounced) == [] and len(outbox(world, "alpha", kept)) == 1
+    assert f"New assignment: {name}" in sign_in(world, "alpha", bounced).get("/t/alpha/notifications/") \
+        .get_data(as_text=True)
+    admin = world.login("alpha", "admin")
+    page = admin.get("/t/alpha/manage/suppressions").get_data(as_text=True)
+    assert bounced in page and "The address bounced" in page and "550 5.1.1 mailbox unknown" in page
+    client = world.client()  # essential mail still goes: a reset must stay possible
+    form = client.get("/t/alpha/reset").get_data(as_text=True)
+    client.post("/t/alpha/reset", data={"email": bounced, "csrf_token": csrf_token(form)})
+    assert len(outbox(world, "alpha", bounced)) == 1
+    suppression_id = re.search(rf'id="suppression-(\d+)">\s*<td[^>]*>[^<]*</td>\s*<td>{re.escape(bounced)}<',
+                               page).group(1)
+    resp = admin.post(f"/t/alpha/manage/suppressions/{suppression_id}/remove",
+                      data={"csrf_token": csrf_token(page)})
+    assert resp.status_code == 302 and bounced not in suppressed_addresses(world, "alpha")
+    assign(world, "alpha", cohort["id"])
+    assert len(outbox(world, "alpha", bounced)) == 2  # mailed again
+
+
+def test_unsigned_forged_or_changed_events_are_refused(world, cohort, webhook_key):
+    events = [{"email": cohort["emails"][0], "event": "spamreport", "aimi_tenant": "alpha"}]
+    body, headers = signed(webhook_key, events)
+    stranger = ec.generate_private_key(ec.SECP256R1())
+    changed = body.replace(cohort["emails"][0].encode(), cohort["emails"][1].encode())
+    for attempt_body, attempt_headers in ((body, {"Content-Type": "application/json"}),
+                                          signed(stranger, events), (changed, headers)):
+        resp = post_events(world, "alpha", attempt_body, attempt_headers)
+        assert resp.status_code == 403
+        assert "signature does not match" in resp.get_data(as_text=True)
+    assert not set(cohort["emails"]) & set(suppressed_addresses(world, "alpha"))
+    assert post_events(world, "alpha", body, headers).status_code == 200
+    assert suppressed_addresses(world, "alpha")[cohort["emails"][0]] == "spamreport"
+
+
+def test_events_never_cross_tenants(world, cohort, webhook_key):
+    events = [{"email": cohort["emails"][0], "event": "unsubscribe", "aimi_tenant": "alpha"}]
+    assert post_events(world, "beta", *signed(webhook_key, events)).status_code == 403  # beta has no key
+    _sendgrid_for(world, "beta", {"webhook_key": public_key(webhook_key)})  # one account for both
+    resp = post_events(world, "beta", *signed(webhook_key, events))
+    assert resp.status_code == 200 and resp.get_json() == {"suppressed": 0}  # alpha's message: ignored
+    assert cohort["emails"][0] not in suppressed_addresses(world, "beta")
+    assert cohort["emails"][0] not in suppressed_addresses(world, "alpha")
+    beta = world.login("beta", "admin").get("/t/beta/manage/suppressions").get_data(as_text=True)
+    assert cohort["emails"][0] not in beta
