@@ -507,6 +507,8 @@ def test_non_essential_mail_carries_one_click_unsubscribe(world, cohort):
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     url = message["List-Unsubscribe"].strip("<>")
     assert url.startswith("http://localhost:5000/t/alpha/notifications/unsubscribe/")
+    [raw] = mail.outbox_files(world.settings.instance_path / "outbox" / "alpha", cohort["emails"][0])
+    assert f"\nList-Unsubscribe: <{url}>\n".encode() in raw.read_bytes()  # as clients read it, unfolded
     text = message.get_content()
     assert url in text and "http://localhost:5000/t/alpha/notifications/settings" in text
     [other] = outbox(world, "alpha", cohort["emails"][1])
