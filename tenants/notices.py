@@ -71,7 +71,7 @@ def assignment_reminders(session: Session, *, now: datetime, timezone: str) -> i
     told = 0
     for assignment in session.scalars(select(Assignment).where(
             Assignment.due_at > now - OVERDUE_FOR_AT_MOST, Assignment.due_at <= now + DUE_SOON)
-            .order_by(Assignment.id)):
+            .order_by(Assignment.id)).all():  # read first: notifying flushes as it goes
         kind = "assignment_overdue" if assignment.due_at <= now else "assignment_due"
         cause = f"assignment{assignment.id}"
         finished = set(session.scalars(select(Interview.candidate_id).where(
