@@ -32,6 +32,8 @@ LAZY = {
                                   "Transcribe a recording, then measure its delivery: pace, pauses, fillers, "
                                   "pitch, loudness."),
     "plugins": LazyCommand("aimi.plugins.cli:plugins_group", "Installed plugins and each tenant's choices."),
+    "notifications": LazyCommand("aimi.tenants.notifications_cli:notifications_group",
+                                 "Notifications: scheduled reminders."),
     "recordings": LazyCommand("aimi.tenants.recordings_cli:recordings_group", "Voice recordings: retention."),
     "worker": LazyCommand("aimi.plugins.worker:worker_command",
                           "Run background jobs (scoring, speech, notifications) from Redis."),

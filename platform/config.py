@@ -82,6 +82,9 @@ class Settings:
     export_dir: Path | None = None
     files_root: Path | None = None
     mail_sender: str = "aimi <no-reply@aimi.example.com>"
+    # Where people reach aimi: links in mail made outside a request (jobs, reminders) and
+    # unsubscribe links; a college's portal is <public_url>/t/<slug>.
+    public_url: str = "http://localhost:5000"
     smtp_url: str = ""
     require_2fa: bool | None = None
     login_rate_limit: int = 10
@@ -179,6 +182,7 @@ def from_env(environ: dict[str, str] | None = None) -> Settings:
         export_dir=Path(env["AIMI_EXPORT_DIR"]) if env.get("AIMI_EXPORT_DIR") else None,
         files_root=Path(env["AIMI_FILES_ROOT"]) if env.get("AIMI_FILES_ROOT") else None,
         mail_sender=env.get("AIMI_MAIL_SENDER", "aimi <no-reply@aimi.example.com>"),
+        public_url=env.get("AIMI_PUBLIC_URL", "http://localhost:5000").rstrip("/"),
         smtp_url=env.get("AIMI_SMTP_URL", ""),
         require_2fa=None if require_2fa in (None, "") else _bool(require_2fa),
         login_rate_limit=rate_limit,

@@ -13,6 +13,7 @@ import hashlib
 import logging
 import smtplib
 import uuid
+from email import policy
 from email.message import EmailMessage
 from email.utils import parseaddr
 from pathlib import Path
@@ -25,12 +26,19 @@ from aimi.plugins.types import DeliveryError, Message
 log = logging.getLogger("aimi.mail")
 
 
+# Long headers are kept on one line (RFC 5322 allows 998 characters): folding a URL-only
+# header such as List-Unsubscribe would turn it into RFC 2047 words no client follows.
+POLICY = policy.default.clone(max_line_length=998)
+
+
 def build_message(message: Message, default_sender: str) -> EmailMessage:
-    msg = EmailMessage()
+    msg = EmailMessage(policy=POLICY)
     msg["From"] = message.sender or default_sender
     msg["To"] = message.to
     msg["Subject"] = message.subject
     msg["Message-ID"] = f"<{uuid.uuid4().hex}@aimi>"
+    for name, value in message.headers:
+        msg[name] = value
     msg.set_content(message.body or "")
     if message.html:
         msg.add_alternative(message.html, subtype="html")

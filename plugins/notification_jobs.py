@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import current_app
+from markupsafe import escape
 from sqlalchemy.orm import Session
 
 from aimi.platform.timeutil import utcnow
@@ -18,10 +20,12 @@ from aimi.plugins import jobs
 from aimi.plugins import settings as plugin_settings
 from aimi.plugins.manager import NotHandledError, get_manager
 from aimi.plugins.types import DeliveryError, Message
+from aimi.tenants import suppressions
 from aimi.tenants.context import current_tenant
 from aimi.tenants.models import Job
 from aimi.tenants.notification_models import Notification
 from aimi.tenants.notifications import DELIVER_KIND
+from aimi.tenants.unsubscribe import make_token
 
 
 class DeliveryFailed(RuntimeError):
@@ -35,7 +39,11 @@ def deliver(session: Session, job: Job) -> dict[str, Any]:
         raise LookupError(f"notification {job.payload['notification_id']} does not exist")
     if row.email_status == "sent":  # a re-run after the mail went out: never twice
         return {"notification_id": row.id, "message_id": row.provider_message_id}
-    message = Message(to=row.email, subject=row.title, body=row.body, html=row.html)
+    suppression = None if row.essential else suppressions.suppressed(session, row.email)
+    if suppression is not None:  # the inbox keeps the notice; the mail would bounce or annoy
+        row.email_status, row.email_error = "suppressed", suppressions.label(suppression.reason)
+        return {"notification_id": row.id, "suppressed": suppression.reason}
+    message = _message(row)
     try:
         message_id = get_manager().send_message(message, tenant=current_tenant().slug,
                                                 settings=plugin_settings.load(session))
@@ -48,6 +56,25 @@ def deliver(session: Session, job: Job) -> dict[str, Any]:
     row.email_status, row.provider_message_id, row.email_error = "sent", str(message_id)[:255], ""
     row.sent_at = utcnow()
     return {"notification_id": row.id, "message_id": row.provider_message_id}
+
+
+def _message(row: Notification) -> Message:
+    """The notification's e-mail. A non-essential one carries one-click unsubscribe from its
+    kind (RFC 8058 headers and a link) and a link to the notification settings."""
+    if row.essential or row.user_id is None:
+        return Message(to=row.email, subject=row.title, body=row.body, html=row.html)
+    settings, tenant = current_app.extensions["aimi_settings"], current_tenant()
+    portal = f"{settings.public_url}/t/{tenant.slug}"
+    stop = (f"{portal}/notifications/unsubscribe/"
+            f"{make_token(settings.secret_key, tenant.id, row.user_id, row.kind)}")
+    choose = f"{portal}/notifications/settings"
+    body = (f"{row.body}\n\n-- \nStop e-mails like this one: {stop}\n"
+            f"Choose how {tenant.name} notifies you: {choose}\n")
+    html = row.html and (f'{row.html}<p><a href="{escape(stop)}">Stop e-mails like this one</a> · '
+                         f'<a href="{escape(choose)}">Notification settings</a></p>')
+    return Message(to=row.email, subject=row.title, body=body, html=html,
+                   headers=(("List-Unsubscribe", f"<{stop}>"),
+                            ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click")))
 
 
 def _refused(session: Session, row: Notification, reason: str) -> None:

@@ -140,6 +140,7 @@ class Message:
     body: str
     html: str | None = None
     sender: str | None = None
+    headers: tuple[tuple[str, str], ...] = ()  # extra headers, e.g. List-Unsubscribe
 
 
 class DeliveryError(Exception):

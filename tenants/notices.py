@@ -3,12 +3,17 @@ notifications of its recipients in the cause's own transaction."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from aimi.platform.timeutil import format_local
 from aimi.tenants import notifications
+from aimi.tenants.assignments import DONE_STATUSES
 from aimi.tenants.interview_models import Assignment, Interview, InterviewAnswer, MentorReview
 from aimi.tenants.models import Cohort, User
+from aimi.tenants.notification_models import Notification
 
 
 def assignment_published(session: Session, assignment: Assignment, *, timezone: str,
@@ -50,3 +55,45 @@ def report_ready(session: Session, interview: Interview) -> None:
         title="Your interview report is ready", link=f"/interviews/{interview.id}/report",
         body=f"Hello {candidate.display_name},\n\nEvery answer of your interview is scored. Sign in to "
              f"your college's portal and open Interviews to read the report.")
+
+
+DUE_SOON = timedelta(hours=24)
+# An assignment overdue for longer is not announced: the first sweep after an upgrade (or
+# after the scheduler was down) must not tell a cohort about last term's assignments.
+OVERDUE_FOR_AT_MOST = timedelta(days=7)
+
+
+def assignment_reminders(session: Session, *, now: datetime, timezone: str) -> int:
+    """Remind each candidate who has not finished an assignment (no submitted or scored
+    attempt) that it is due within ``DUE_SOON``, or that it is overdue. A sweep, run on a
+    schedule: the notification key (kind, assignment, candidate) makes every later run, or
+    one running at the same time, send nothing again. Returns how many were told now."""
+    told = 0
+    for assignment in session.scalars(select(Assignment).where(
+            Assignment.due_at > now - OVERDUE_FOR_AT_MOST, Assignment.due_at <= now + DUE_SOON)
+            .order_by(Assignment.id)).all():  # read first: notifying flushes as it goes
+        kind = "assignment_overdue" if assignment.due_at <= now else "assignment_due"
+        cause = f"assignment{assignment.id}"
+        finished = set(session.scalars(select(Interview.candidate_id).where(
+            Interview.assignment_id == assignment.id, Interview.status.in_(DONE_STATUSES))))
+        waiting = [c for c in session.get(Cohort, assignment.cohort_id).candidates
+                   if c.active and c.id not in finished]
+        already = set(session.scalars(select(Notification.key).where(Notification.key.in_(
+            [notifications.key_for(kind, cause, user=c) for c in waiting]))))
+        for candidate in waiting:
+            if notifications.key_for(kind, cause, user=candidate) not in already:
+                told += _remind(session, kind, cause, assignment, candidate, timezone) is not None
+    return told
+
+
+def _remind(session: Session, kind: str, cause: str, assignment: Assignment, candidate: User,
+            timezone: str) -> Notification | None:
+    name, due = assignment.template.name, format_local(assignment.due_at, timezone)
+    if kind == "assignment_due":
+        title, what = f"Due soon: {name}", f"{name} is due {due} and you have not finished it yet."
+    else:
+        title, what = f"Overdue: {name}", f"{name} was due {due} and you have not finished it."
+    return notifications.notify(
+        session, kind=kind, key=cause, user=candidate, title=title, link="/dashboard",
+        body=f"Hello {candidate.display_name},\n\n{what} Sign in to your college's portal and open "
+             f"your dashboard to see what is left.")

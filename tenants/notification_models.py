@@ -47,3 +47,16 @@ class NotificationPreference(TenantBase):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(40))
     channel: Mapped[str] = mapped_column(String(10))
+
+
+class EmailSuppression(TenantBase):
+    """An address this college no longer e-mails (besides essential mail), because the
+    provider reported a bounce, a spam report or an unsubscribe; its notices stay in-app."""
+
+    __tablename__ = "email_suppressions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(255), unique=True)
+    reason: Mapped[str] = mapped_column(String(20))
+    detail: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

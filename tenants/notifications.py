@@ -35,6 +35,8 @@ KINDS = {
     "account": Kind("Account e-mails (confirmation, password reset)", essential=True),
     "invitation": Kind("Invitations", essential=True),
     "assignment_published": Kind("A new assignment for your cohort"),
+    "assignment_due": Kind("An assignment you have not finished is due within a day"),
+    "assignment_overdue": Kind("An assignment you have not finished is overdue"),
     "review_finished": Kind("A mentor finished reviewing your answer"),
     "report_ready": Kind("Your interview report is ready"),
 }
@@ -74,6 +76,11 @@ def set_preferences(session: Session, user: User, choices: dict[str, str]) -> No
             session.add(NotificationPreference(user_id=user.id, kind=kind, channel=channel))
 
 
+def key_for(kind: str, key: str, *, user: User | None = None, email: str | None = None) -> str:
+    """The unique key of a notification: its kind, its cause and its recipient."""
+    return f"{kind}:{key}:{user.id if user else email}"[:191]
+
+
 def notify(session: Session, *, kind: str, key: str, title: str, body: str, user: User | None = None,
            email: str | None = None, link: str = "", base_url: str = "",
            html: str | None = None) -> Notification | None:
@@ -85,7 +92,7 @@ def notify(session: Session, *, kind: str, key: str, title: str, body: str, user
     channel = "email" if essential or user is None else preferences(session, user)[kind]
     if channel == "off":
         return None
-    full_key = f"{kind}:{key}:{user.id if user else email}"[:191]
+    full_key = key_for(kind, key, user=user, email=email)
     existing = session.scalar(select(Notification).where(Notification.key == full_key))
     if existing is not None:
         return existing

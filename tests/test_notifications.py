@@ -5,16 +5,24 @@ shown on the jobs page; and isolation (between tenants and between users)."""
 
 from __future__ import annotations
 
+import base64
 import email
 import email.policy
+import json
 import re
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
+from urllib.parse import urlparse
 
 import pytest
+from click.testing import CliRunner
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from flask.cli import ScriptInfo
 from job_helpers import drain, queued_ids, redis_app
-from score_helpers import new_cohort, new_user, sign_in, tag
+from score_helpers import new_assignment, new_cohort, new_user, sign_in, tag
 from sendgrid_server import sendgrid_server
 from smtp_server import smtp_server
 from sqlalchemy import func, select
@@ -176,8 +184,9 @@ def test_preferences_in_app_only_and_off(world, cohort):
     url = "/t/alpha/notifications/settings"
     page = client.get(url).get_data(as_text=True)
     assert "Account e-mails" in page and 'name="account"' not in page  # essential: no choice
-    resp = client.post(url, data={"csrf_token": csrf_token(page), "assignment_published": "in_app",
-                                  "review_finished": "off", "report_ready": "email"})
+    every = dict.fromkeys(notifications.OPTIONAL_KINDS, "email")
+    resp = client.post(url, data={**every, "csrf_token": csrf_token(page), "assignment_published": "in_app",
+                                  "review_finished": "off"})
     assert resp.status_code == 302
     assign(world, "alpha", cohort["id"])
     [row] = rows(world, "alpha", cohort["ids"][0])
@@ -185,8 +194,7 @@ def test_preferences_in_app_only_and_off(world, cohort):
     assert outbox(world, "alpha", cohort["emails"][0]) == []
     assert len(outbox(world, "alpha", cohort["emails"][1])) == 1  # the other kept the default
     page = client.get(url).get_data(as_text=True)
-    bad = client.post(url, data={"csrf_token": csrf_token(page), "assignment_published": "pigeon",
-                                 "review_finished": "email", "report_ready": "email"})
+    bad = client.post(url, data={**every, "csrf_token": csrf_token(page), "assignment_published": "pigeon"})
     assert bad.status_code == 422 and "pigeon" in bad.get_data(as_text=True)
     with tenant_scope(world.tenants["alpha"]):
         session = tenant_session()
@@ -214,6 +222,8 @@ def test_essential_reset_mail_is_sent_even_with_everything_off(world, cohort):
     assert "/t/alpha/reset/" in message.get_body(("plain",)).get_content()
     [row] = rows(world, "alpha", cohort["ids"][0])
     assert (row.kind, row.essential, row.in_app, row.email_status) == ("account", True, False, "sent")
+    assert message["List-Unsubscribe"] is None
+    assert "unsubscribe" not in message.get_body(("plain",)).get_content().lower()
 
 
 def test_review_finished_notifies_the_candidate(world):
@@ -362,6 +372,11 @@ def test_sendgrid_sends_the_v3_request(world, cohort, sendgrid):
     assert body["subject"] == f"New assignment: {name}"
     assert body["personalizations"] == [{"to": [{"email": cohort["emails"][0]}]}]
     assert body["content"][0]["type"] == "text/plain" and "/t/alpha/dashboard" in body["content"][0]["value"]
+    assert body["headers"]["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    stop = body["headers"]["List-Unsubscribe"]
+    assert re.fullmatch(r"<http://localhost:5000/t/alpha/notifications/unsubscribe/[\w.-]+>", stop)
+    assert stop[1:-1] in body["content"][0]["value"]
+    assert body["custom_args"] == {"aimi_tenant": "alpha"}  # its webhook events name the college
     [row] = rows(world, "alpha", cohort["ids"][0])
     assert (row.email_status, row.provider_message_id) == ("sent", "sg-1")
     assert outbox(world, "alpha", cohort["emails"][0]) == []  # SendGrid answered: not the outbox too
@@ -390,3 +405,268 @@ def test_sendgrid_of_alpha_never_sends_for_beta(world, sendgrid):
     assign(world, "beta", new_cohort(world, "beta", [beta_id]))
     assert sendgrid.requests == []  # beta has no key: its own outbox
     assert len(outbox(world, "beta", beta_email)) == 1
+
+
+def send_reminders(world, *args: str) -> str:
+    """``aimi notifications send-reminders`` as cron or the scheduler runs it."""
+    from aimi.platform.cli import main
+
+    result = CliRunner().invoke(main, ["notifications", "send-reminders", *args],
+                                obj=ScriptInfo(create_app=lambda: world.app))
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def finish(world, slug: str, candidate_id: int, assignment_id: int, status: str = "submitted") -> None:
+    with tenant_scope(world.tenants[slug]):
+        tenant_session.add(Interview(candidate_id=candidate_id, assignment_id=assignment_id,
+                                     role="software-engineer", type="technical", difficulty_mode="easy",
+                                     num_questions=1, status=status, submitted_at=utcnow()))
+        tenant_session.commit()
+
+
+def test_due_soon_reminds_only_who_has_not_finished_and_only_once(world):
+    (done, _), (started, started_email), (idle, idle_email) = (new_user(world, "alpha") for _ in range(3))
+    cohort_id = new_cohort(world, "alpha", [done, started, idle])
+    name = f"Mock {tag()}"
+    soon = new_assignment(world, "alpha", cohort_id, name, utcnow() + timedelta(hours=20))
+    new_assignment(world, "alpha", cohort_id, f"Later {tag()}", utcnow() + timedelta(hours=30))
+    finish(world, "alpha", done, soon)
+    finish(world, "alpha", started, soon, status="in_progress")  # started is not finished
+    send_reminders(world, "--tenant", "alpha")
+    assert rows(world, "alpha", done) == []
+    for user_id, address in ((started, started_email), (idle, idle_email)):
+        [row] = rows(world, "alpha", user_id)  # the assignment due in 30 h reminds nobody yet
+        assert (row.kind, row.title, row.email_status) == ("assignment_due", f"Due soon: {name}", "sent")
+        [message] = outbox(world, "alpha", address)
+        assert message["Subject"] == f"Due soon: {name}"
+        assert "you have not finished it yet" in message.get_content()
+    again = send_reminders(world, "--tenant", "alpha")
+    assert "alpha: 0 reminder(s) sent" in again
+    assert len(rows(world, "alpha", idle)) == 1 and len(outbox(world, "alpha", idle_email)) == 1
+    page = sign_in(world, "alpha", idle_email).get("/t/alpha/notifications/").get_data(as_text=True)
+    assert bell(page) == 1 and f"Due soon: {name}" in page
+
+
+def test_overdue_reminds_once_and_old_assignments_stay_quiet(world):
+    (idle, idle_email), (late, _) = new_user(world, "alpha"), new_user(world, "alpha")
+    cohort_id = new_cohort(world, "alpha", [idle, late])
+    name = f"Mock {tag()}"
+    overdue = new_assignment(world, "alpha", cohort_id, name, utcnow() - timedelta(hours=2))
+    new_assignment(world, "alpha", cohort_id, f"Last term {tag()}", utcnow() - timedelta(days=30))
+    finish(world, "alpha", late, overdue, status="scored")
+    send_reminders(world, "--tenant", "alpha")
+    send_reminders(world, "--tenant", "alpha")
+    [row] = rows(world, "alpha", idle)
+    assert (row.kind, row.title) == ("assignment_overdue", f"Overdue: {name}")
+    assert len(outbox(world, "alpha", idle_email)) == 1
+    assert rows(world, "alpha", late) == []
+
+
+def test_reminders_follow_the_preference(world):
+    (quiet, quiet_email), (inbox_only, inbox_email) = new_user(world, "alpha"), new_user(world, "alpha")
+    with tenant_scope(world.tenants["alpha"]):
+        session = tenant_session()
+        notifications.set_preferences(session, session.get(User, quiet), {"assignment_due": "off"})
+        notifications.set_preferences(session, session.get(User, inbox_only), {"assignment_due": "in_app"})
+        session.commit()
+    new_assignment(world, "alpha", new_cohort(world, "alpha", [quiet, inbox_only]), f"Mock {tag()}",
+                   utcnow() + timedelta(hours=3))
+    send_reminders(world, "--tenant", "alpha")
+    assert rows(world, "alpha", quiet) == [] and outbox(world, "alpha", quiet_email) == []
+    [row] = rows(world, "alpha", inbox_only)
+    assert (row.kind, row.email_status) == ("assignment_due", "none")
+    assert outbox(world, "alpha", inbox_email) == []
+
+
+def test_reminders_of_one_tenant_leave_the_other_untouched(world):
+    beta_id, beta_email = new_user(world, "beta")
+    new_assignment(world, "beta", new_cohort(world, "beta", [beta_id]), f"Mock {tag()}",
+                   utcnow() + timedelta(hours=5))
+    output = send_reminders(world, "--tenant", "alpha")
+    assert "beta" not in output
+    assert rows(world, "beta", beta_id) == [] and outbox(world, "beta", beta_email) == []
+    assert "beta: 1 reminder(s) sent" in send_reminders(world)  # every active tenant
+    [row] = rows(world, "beta", beta_id)
+    assert row.kind == "assignment_due" and len(outbox(world, "beta", beta_email)) == 1
+
+
+def test_send_reminders_names_an_unknown_tenant(world):
+    from aimi.platform.cli import main
+
+    result = CliRunner().invoke(main, ["notifications", "send-reminders", "--tenant", "nowhere"],
+                                obj=ScriptInfo(create_app=lambda: world.app))
+    assert result.exit_code == 2 and "no tenant with slug 'nowhere'" in result.output
+
+
+def unsubscribe_path(message) -> str:
+    """The path of a mail's List-Unsubscribe URL (the test client has no host)."""
+    return urlparse(message["List-Unsubscribe"].strip("<>")).path
+
+
+def test_non_essential_mail_carries_one_click_unsubscribe(world, cohort):
+    assign(world, "alpha", cohort["id"])
+    [message] = outbox(world, "alpha", cohort["emails"][0])
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    url = message["List-Unsubscribe"].strip("<>")
+    assert url.startswith("http://localhost:5000/t/alpha/notifications/unsubscribe/")
+    [raw] = mail.outbox_files(world.settings.instance_path / "outbox" / "alpha", cohort["emails"][0])
+    assert f"\nList-Unsubscribe: <{url}>\n".encode() in raw.read_bytes()  # as clients read it, unfolded
+    text = message.get_content()
+    assert url in text and "http://localhost:5000/t/alpha/notifications/settings" in text
+    [other] = outbox(world, "alpha", cohort["emails"][1])
+    assert unsubscribe_path(other) != unsubscribe_path(message)  # per user
+
+
+def test_one_click_post_turns_the_kinds_email_off_without_signing_in(world, cohort):
+    assign(world, "alpha", cohort["id"])
+    [message] = outbox(world, "alpha", cohort["emails"][0])
+    path, client = unsubscribe_path(message), world.client()
+    page = client.get(path)
+    assert page.status_code == 200 and "A new assignment for your cohort" in page.get_data(as_text=True)
+    with tenant_scope(world.tenants["alpha"]):  # a GET never writes
+        assert notifications.preferences(tenant_session(), tenant_session.get(User, cohort["ids"][0])) \
+            ["assignment_published"] == "email"
+    done = client.post(path, data={"List-Unsubscribe": "One-Click"})  # as a mail client posts it
+    assert done.status_code == 200 and "no longer receive" in done.get_data(as_text=True)
+    with tenant_scope(world.tenants["alpha"]):
+        chosen = notifications.preferences(tenant_session(), tenant_session.get(User, cohort["ids"][0]))
+    assert chosen["assignment_published"] == "in_app" and chosen["review_finished"] == "email"
+    assert client.post(path).status_code == 200  # a second click changes nothing and does not fail
+    name = assign(world, "alpha", cohort["id"])
+    assert len(outbox(world, "alpha", cohort["emails"][0])) == 1  # no new mail, but the inbox has it
+    assert rows(world, "alpha", cohort["ids"][0])[-1].title == f"New assignment: {name}"
+    assert len(outbox(world, "alpha", cohort["emails"][1])) == 2  # the other candidate still gets mail
+
+
+def test_an_alpha_unsubscribe_token_does_nothing_on_beta(world, cohort):
+    assign(world, "alpha", cohort["id"])
+    [message] = outbox(world, "alpha", cohort["emails"][0])
+    token = unsubscribe_path(message).rsplit("/", 1)[1]
+    for method in ("get", "post"):
+        resp = getattr(world.client(), method)(f"/t/beta/notifications/unsubscribe/{token}")
+        assert resp.status_code == 400
+        assert "not for this college" in resp.get_data(as_text=True)
+    with tenant_scope(world.tenants["beta"]):  # beta's user with the same id is untouched
+        beta_user = tenant_session.get(User, cohort["ids"][0])
+        if beta_user is not None:
+            assert notifications.preferences(tenant_session(), beta_user)["assignment_published"] == "email"
+    with tenant_scope(world.tenants["alpha"]):
+        assert notifications.preferences(tenant_session(), tenant_session.get(User, cohort["ids"][0])) \
+            ["assignment_published"] == "email"
+
+
+def test_a_tampered_unsubscribe_token_is_refused_with_a_clear_page(world, cohort):
+    assign(world, "alpha", cohort["id"])
+    [message] = outbox(world, "alpha", cohort["emails"][0])
+    path = unsubscribe_path(message)
+    base, token = path.rsplit("/", 1)
+    payload, signature = token.split(".")
+    changed = payload[:-2] + ("AA" if payload[-2:] != "AA" else "BB")
+    forged = f"{base}/{changed}.{signature}"
+    for url in (forged, path[:-3], f"{base}/nonsense"):
+        resp = world.client().post(url)
+        assert resp.status_code == 400, url
+        assert "This unsubscribe link is not valid" in resp.get_data(as_text=True)
+    with tenant_scope(world.tenants["alpha"]):
+        for user_id in cohort["ids"]:
+            assert notifications.preferences(tenant_session(), tenant_session.get(User, user_id)) \
+                ["assignment_published"] == "email"
+
+
+def public_key(private: ec.EllipticCurvePrivateKey) -> str:
+    """The key as SendGrid shows it (base64 DER)."""
+    return base64.b64encode(private.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)).decode()
+
+
+def signed(private: ec.EllipticCurvePrivateKey, events: list[dict]) -> tuple[bytes, dict]:
+    """A request body and headers as SendGrid's Signed Event Webhook sends them."""
+    payload, stamp = json.dumps(events), str(int(time.time()))
+    signature = private.sign((stamp + payload).encode(), ec.ECDSA(hashes.SHA256()))
+    return payload.encode(), {"X-Twilio-Email-Event-Webhook-Signature": base64.b64encode(signature).decode(),
+                              "X-Twilio-Email-Event-Webhook-Timestamp": stamp,
+                              "Content-Type": "application/json"}
+
+
+@pytest.fixture
+def webhook_key(world):
+    """A key pair made here; alpha's SendGrid plugin holds its public half (no API key:
+    mail still goes to the outbox)."""
+    private = ec.generate_private_key(ec.SECP256R1())
+    _sendgrid_for(world, "alpha", {"webhook_key": public_key(private)})
+    try:
+        yield private
+    finally:
+        _sendgrid_for(world, "alpha", {"webhook_key": ""})
+        _sendgrid_for(world, "beta", {"webhook_key": ""})
+
+
+def post_events(world, slug: str, body: bytes, headers: dict):
+    return world.client().post(f"/t/{slug}/webhooks/sendgrid", data=body, headers=headers)
+
+
+def suppressed_addresses(world, slug: str) -> dict[str, str]:
+    from aimi.tenants.notification_models import EmailSuppression
+
+    with tenant_scope(world.tenants[slug]):
+        return dict(tenant_session.execute(select(EmailSuppression.email, EmailSuppression.reason)).all())
+
+
+def test_a_signed_bounce_suppresses_mail_and_admins_see_why(world, cohort, webhook_key):
+    bounced, kept = cohort["emails"]
+    resp = post_events(world, "alpha", *signed(webhook_key, [
+        {"email": bounced, "event": "bounce", "type": "bounce", "reason": "550 5.1.1 mailbox unknown",
+         "aimi_tenant": "alpha"},
+        {"email": kept, "event": "delivered", "aimi_tenant": "alpha"},
+        {"email": kept, "event": "bounce", "type": "blocked", "aimi_tenant": "alpha"}]))  # temporary
+    assert resp.status_code == 200 and resp.get_json() == {"suppressed": 1}
+    assert suppressed_addresses(world, "alpha").get(bounced) == "bounce"
+    assert kept not in suppressed_addresses(world, "alpha")
+    name = assign(world, "alpha", cohort["id"])
+    [row] = rows(world, "alpha", cohort["ids"][0])
+    assert (row.in_app, row.email_status, row.email_error) == (True, "suppressed", "The address bounced")
+    assert outbox(world, "alpha", bounced) == [] and len(outbox(world, "alpha", kept)) == 1
+    assert f"New assignment: {name}" in sign_in(world, "alpha", bounced).get("/t/alpha/notifications/") \
+        .get_data(as_text=True)
+    admin = world.login("alpha", "admin")
+    page = admin.get("/t/alpha/manage/suppressions").get_data(as_text=True)
+    assert bounced in page and "The address bounced" in page and "550 5.1.1 mailbox unknown" in page
+    client = world.client()  # essential mail still goes: a reset must stay possible
+    form = client.get("/t/alpha/reset").get_data(as_text=True)
+    client.post("/t/alpha/reset", data={"email": bounced, "csrf_token": csrf_token(form)})
+    assert len(outbox(world, "alpha", bounced)) == 1
+    suppression_id = re.search(rf'id="suppression-(\d+)">\s*<td[^>]*>[^<]*</td>\s*<td>{re.escape(bounced)}<',
+                               page).group(1)
+    resp = admin.post(f"/t/alpha/manage/suppressions/{suppression_id}/remove",
+                      data={"csrf_token": csrf_token(page)})
+    assert resp.status_code == 302 and bounced not in suppressed_addresses(world, "alpha")
+    assign(world, "alpha", cohort["id"])
+    assert len(outbox(world, "alpha", bounced)) == 2  # mailed again
+
+
+def test_unsigned_forged_or_changed_events_are_refused(world, cohort, webhook_key):
+    events = [{"email": cohort["emails"][0], "event": "spamreport", "aimi_tenant": "alpha"}]
+    body, headers = signed(webhook_key, events)
+    stranger = ec.generate_private_key(ec.SECP256R1())
+    changed = body.replace(cohort["emails"][0].encode(), cohort["emails"][1].encode())
+    for attempt_body, attempt_headers in ((body, {"Content-Type": "application/json"}),
+                                          signed(stranger, events), (changed, headers)):
+        resp = post_events(world, "alpha", attempt_body, attempt_headers)
+        assert resp.status_code == 403
+        assert "signature does not match" in resp.get_data(as_text=True)
+    assert not set(cohort["emails"]) & set(suppressed_addresses(world, "alpha"))
+    assert post_events(world, "alpha", body, headers).status_code == 200
+    assert suppressed_addresses(world, "alpha")[cohort["emails"][0]] == "spamreport"
+
+
+def test_events_never_cross_tenants(world, cohort, webhook_key):
+    events = [{"email": cohort["emails"][0], "event": "unsubscribe", "aimi_tenant": "alpha"}]
+    assert post_events(world, "beta", *signed(webhook_key, events)).status_code == 403  # beta has no key
+    _sendgrid_for(world, "beta", {"webhook_key": public_key(webhook_key)})  # one account for both
+    resp = post_events(world, "beta", *signed(webhook_key, events))
+    assert resp.status_code == 200 and resp.get_json() == {"suppressed": 0}  # alpha's message: ignored
+    assert cohort["emails"][0] not in suppressed_addresses(world, "beta")
+    assert cohort["emails"][0] not in suppressed_addresses(world, "alpha")
+    beta = world.login("beta", "admin").get("/t/beta/manage/suppressions").get_data(as_text=True)
+    assert cohort["emails"][0] not in beta

@@ -117,6 +117,7 @@ def _feature_modules():
         analytics,
         assignments,
         interviews,
+        mail_events,
         manage,
         notifications,
         questions,
@@ -124,4 +125,5 @@ def _feature_modules():
         review,
     )
 
-    return (manage, api, questions, interviews, recordings, assignments, review, analytics, notifications)
+    return (manage, api, questions, interviews, recordings, assignments, review, analytics, notifications,
+            mail_events)

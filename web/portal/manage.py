@@ -82,6 +82,7 @@ def init_app(app: Flask) -> None:
         manage_plugins,
         manage_scoring,
         manage_settings,
+        manage_suppressions,
         manage_users,
     )
 

@@ -3,12 +3,13 @@ how each kind reaches them. Another user's notification is not found (404)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_security import auth_required, current_user
 
 from aimi.platform.db import tenant_session
-from aimi.tenants import notifications
+from aimi.tenants import notifications, unsubscribe
+from aimi.tenants.context import current_tenant
 from aimi.web.pagination import paginate
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
@@ -73,6 +74,23 @@ def preferences() -> ResponseReturnValue:
     return render_template("notifications/preferences.html", kinds=notifications.KINDS,
                            channels=notifications.CHANNELS, error=error,
                            chosen=notifications.preferences(session, current_user)), 422 if error else 200
+
+
+@bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
+def unsubscribe_link(token: str) -> ResponseReturnValue:
+    """One-click unsubscribe from a mail, signed in or not (the signed token is the proof):
+    GET asks, POST (the button, or the mail client's RFC 8058 one-click POST) stops."""
+    session = tenant_session()
+    settings = current_app.extensions["aimi_settings"]
+    try:
+        found = unsubscribe.read_token(session, token, tenant_id=current_tenant().id,
+                                       secrets=[settings.secret_key, *settings.secret_key_fallbacks])
+    except unsubscribe.UnsubscribeError as exc:
+        return render_template("notifications/unsubscribe.html", error=str(exc)), 400
+    if request.method == "POST":
+        unsubscribe.stop_email(session, found)
+        session.commit()
+    return render_template("notifications/unsubscribe.html", found=found, done=request.method == "POST")
 
 
 def init_app(app: Flask) -> None:

@@ -1,0 +1,43 @@
+"""SendGrid's Event Webhook for one college (``/t/<slug>/webhooks/sendgrid``): signed
+events (ECDSA, checked with the key the college saved in the SendGrid plugin) add bounced,
+spam-reporting and unsubscribed addresses to the college's suppression list."""
+
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, Flask, abort, request
+from flask.typing import ResponseReturnValue
+
+from aimi.integrations import sendgrid_mail
+from aimi.platform.db import tenant_session
+from aimi.plugins import settings as plugin_settings
+from aimi.tenants import suppressions
+from aimi.tenants.context import current_tenant
+
+bp = Blueprint("mail_events", __name__, url_prefix="/webhooks")
+PLUGIN = "sendgrid_mail"
+
+
+@bp.post("/sendgrid")
+def sendgrid_events() -> ResponseReturnValue:
+    session = tenant_session()
+    state = plugin_settings.load(session).get(PLUGIN)
+    key = state.options.get("webhook_key", "") if state and state.enabled else ""
+    payload, headers = request.get_data(), request.headers
+    if not sendgrid_mail.verify_event_webhook(key, payload, headers.get(sendgrid_mail.SIGNATURE_HEADER, ""),
+                                              headers.get(sendgrid_mail.TIMESTAMP_HEADER, "")):
+        abort(403, "The event signature does not match this college's SendGrid verification key.")
+    try:
+        events = json.loads(payload)
+    except ValueError:
+        abort(400, "The events are not JSON.")
+    if not isinstance(events, list) or not all(isinstance(event, dict) for event in events):
+        abort(400, "The events must be a JSON list of objects.")
+    added = suppressions.record_events(session, events, current_tenant().slug)
+    session.commit()
+    return {"suppressed": added}, 200
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
