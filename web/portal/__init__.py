@@ -97,6 +97,8 @@ def create_portal_app(settings: Settings) -> Flask:
             if current_user.is_authenticated else None,
             "account_links": [
                 {"label": "Notification settings", "url": url_for("notifications.preferences")},
+                *([{"label": "Your data", "url": url_for("my_data.index")}]
+                  if "candidate" in current_user.role_names else []),
                 {"label": "Change password", "url": url_for("security.change_password")},
                 {"label": "Two-factor sign-in", "url": url_for("security.two_factor_setup")},
             ] if current_user.is_authenticated else [],
@@ -118,10 +120,12 @@ def _feature_modules():
         assignments,
         interviews,
         manage,
+        my_data,
         notifications,
         questions,
         recordings,
         review,
     )
 
-    return (manage, api, questions, interviews, recordings, assignments, review, analytics, notifications)
+    return (manage, api, questions, interviews, recordings, assignments, review, analytics, notifications,
+            my_data)
