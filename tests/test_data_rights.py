@@ -178,11 +178,11 @@ def snapshot(world, slug: str, data: dict) -> dict:
         found = {"email": user.email, "name": user.full_name, "active": user.active, "text": answer.text,
                  "overall": answer.overall, "report": answer.report, "transcript": take.transcript,
                  "chunks": len(take.chunks), "review": (review.overall, review.scores, review.comment),
-                 "files": [stored(world, slug, key) for key in data["keys"]],
                  "erased": session.scalar(select(AuditLog).where(
                      AuditLog.action == "user.erased", AuditLog.target_id == str(data["id"])))}
         tenant_session.expunge_all()
-        return found
+    found["files"] = [stored(world, slug, key) for key in data["keys"]]  # in a scope of its own
+    return found
 
 
 def test_an_admin_erases_a_candidate_and_only_anonymous_scores_remain(world, alpha_data):
