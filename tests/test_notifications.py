@@ -175,7 +175,8 @@ def test_preferences_in_app_only_and_off(world, cohort):
     page = client.get(url).get_data(as_text=True)
     assert "Account e-mails" in page and 'name="account"' not in page  # essential: no choice
     resp = client.post(url, data={"csrf_token": csrf_token(page), "assignment_published": "in_app",
-                                  "review_finished": "off", "report_ready": "email"})
+                                  "review_finished": "off", "report_ready": "email",
+                                  "data_export": "email"})
     assert resp.status_code == 302
     assign(world, "alpha", cohort["id"])
     [row] = rows(world, "alpha", cohort["ids"][0])
