@@ -39,6 +39,7 @@ KINDS = {
     "assignment_overdue": Kind("An assignment you have not finished is overdue"),
     "review_finished": Kind("A mentor finished reviewing your answer"),
     "report_ready": Kind("Your interview report is ready"),
+    "data_export": Kind("Your data export is ready"),
 }
 OPTIONAL_KINDS = tuple(name for name, kind in KINDS.items() if not kind.essential)
 

@@ -97,6 +97,8 @@ def create_portal_app(settings: Settings) -> Flask:
             if current_user.is_authenticated else None,
             "account_links": [
                 {"label": "Notification settings", "url": url_for("notifications.preferences")},
+                *([{"label": "Your data", "url": url_for("my_data.index")}]
+                  if "candidate" in current_user.role_names else []),
                 {"label": "Change password", "url": url_for("security.change_password")},
                 {"label": "Two-factor sign-in", "url": url_for("security.two_factor_setup")},
             ] if current_user.is_authenticated else [],
@@ -119,6 +121,7 @@ def _feature_modules():
         interviews,
         mail_events,
         manage,
+        my_data,
         notifications,
         questions,
         recordings,
@@ -126,4 +129,4 @@ def _feature_modules():
     )
 
     return (manage, api, questions, interviews, recordings, assignments, review, analytics, notifications,
-            mail_events)
+            mail_events, my_data)

@@ -18,7 +18,7 @@ from wtforms import EmailField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
 from aimi.platform.db import tenant_session
-from aimi.tenants import accounts
+from aimi.tenants import accounts, erasure
 from aimi.tenants.models import ROLE_NAMES, AuditLog, Cohort, Role, User
 from aimi.web.pagination import paginate
 from aimi.web.portal.manage import MultiCheckboxField, admin_view, bp, get_or_404, search_term, strip
@@ -92,8 +92,8 @@ def _user_page(session: Session, user: User, form: RolesForm, status: int = 200)
         select(AuditLog).where(AuditLog.target_type == "user", AuditLog.target_id == str(user.id))
         .order_by(AuditLog.at.desc(), AuditLog.id.desc()).limit(10)
     ).all()
-    return render_template("manage/user.html", user=user, form=form, cohorts=cohorts,
-                           history=history), status
+    return render_template("manage/user.html", user=user, form=form, cohorts=cohorts, history=history,
+                           erased=erasure.is_erased(user)), status
 
 
 @bp.get("/users/<int:user_id>")
@@ -142,6 +142,32 @@ def user_active(user_id: int) -> ResponseReturnValue:
         flash(f"{found.email} can sign in again." if found.active
               else f"{found.email} is deactivated and can no longer sign in.", "success")
     return redirect(url_for("manage.user", user_id=found.id))
+
+
+@bp.route("/users/<int:user_id>/erase", methods=["GET", "POST"])
+@admin_view
+def user_erase(user_id: int) -> ResponseReturnValue:
+    """The confirmation page, then the erasure: the admin types the candidate's e-mail."""
+    session = tenant_session()
+    found = get_or_404(session, User, user_id, "user")
+    error = None
+    try:
+        erasure.check(found, current_user)
+    except erasure.ErasureError as exc:
+        error = str(exc)
+    allowed = error is None
+    if request.method == "POST" and allowed:
+        if request.form.get("confirm", "").strip().lower() != found.email.lower():
+            error = f"Type the candidate's e-mail address, {found.email}, to confirm."
+        else:
+            erasure.erase(session, found, current_user, ip=request.remote_addr)
+            session.commit()
+            flash(f"The candidate #{found.id} is erased: their recordings, transcripts and answers are "
+                  "deleted, their account is anonymous and deactivated; their scores stay, anonymous.",
+                  "success")
+            return redirect(url_for("manage.user", user_id=found.id))
+    return render_template("manage/erase.html", user=found, error=error, allowed=allowed), \
+        422 if error and request.method == "POST" else 200
 
 
 @bp.route("/users/import", methods=["GET", "POST"])
