@@ -8,17 +8,15 @@ each reminder once. The mails go out as every notification's do (a job on the
 
 from __future__ import annotations
 
-import sys
-
 import click
 from flask.cli import with_appcontext
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
-from aimi.platform.db import tenant_scope, tenant_session
-from aimi.platform.migrate import migratable_tenants
 from aimi.platform.timeutil import utcnow
-from aimi.tenants import notices, registry
+from aimi.tenants import notices
 from aimi.tenants import settings as tenant_settings
+from aimi.tenants.cli_each_tenant import run_per_tenant
 
 
 @click.group("notifications")
@@ -31,30 +29,16 @@ def notifications_group() -> None:
 @with_appcontext
 def send_reminders(slug: str | None) -> None:
     """Remind candidates of assignments due within 24 hours or overdue."""
-    if slug:
-        tenant = registry.by_slug(slug)
-        if tenant is None:
-            raise click.BadParameter(f"no tenant with slug {slug!r}; see `aimi tenants list`",
-                                     param_hint="--tenant")
-        tenants = [tenant]
-    else:
-        tenants = [tenant for tenant in migratable_tenants() if tenant.active]
-    failed, now = False, utcnow()
-    for tenant in tenants:
+    now = utcnow()
+
+    def remind(session: Session) -> str:
         try:
-            with tenant_scope(tenant):
-                session = tenant_session()
-                try:
-                    told = notices.assignment_reminders(
-                        session, now=now, timezone=tenant_settings.load(session).timezone)
-                    session.commit()
-                except IntegrityError:  # a run at the same time staged them first
-                    session.rollback()
-                    told = 0
-        except Exception as exc:  # reported per tenant; the others go on
-            failed = True
-            click.secho(f"{tenant.slug}: failed: {type(exc).__name__}: {exc}", fg="red", err=True)
-            continue
-        click.echo(f"{tenant.slug}: {told} reminder(s) sent")
-    if failed:
-        sys.exit(1)
+            told = notices.assignment_reminders(session, now=now,
+                                                timezone=tenant_settings.load(session).timezone)
+            session.commit()
+        except IntegrityError:  # a run at the same time staged them first
+            session.rollback()
+            told = 0
+        return f"{told} reminder(s) sent"
+
+    run_per_tenant(slug, remind, active_only=True)
