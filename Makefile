@@ -1,4 +1,5 @@
-# aimi: `make demo` runs the product on its embedded defaults, `make test` runs the suite.
+# aimi: `make demo` runs the product on its embedded defaults, `make test` runs the suite,
+# `make lint` the static checks.
 PYTHON ?= python3.11
 VENV ?= .venv
 PY := $(VENV)/bin/python
@@ -26,8 +27,9 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
 
+# ruff, the layer contracts (lint-imports) and the type checker (mypy): see .ci/lint.
 lint: $(STAMP)
-	$(VENV)/bin/ruff check .
+	VENV=$(VENV) .ci/lint
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache

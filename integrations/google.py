@@ -32,8 +32,14 @@ from google.cloud.speech_v1.types import RecognitionAudio, RecognitionConfig, Re
 from google.oauth2 import service_account
 
 from aimi.plugins.hookspecs import hookimpl
-from aimi.plugins.jobs import TransientJobError
-from aimi.plugins.types import AudioInput, OptionSpec, PluginContext, Transcript, TranscriptWord
+from aimi.plugins.types import (
+    AudioInput,
+    OptionSpec,
+    PluginContext,
+    Transcript,
+    TranscriptWord,
+    TransientJobError,
+)
 
 SAMPLE_RATE = 16_000
 MAX_PIECE_SECONDS = 55.0  # sync Recognize refuses more than ~60 s

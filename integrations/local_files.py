@@ -14,8 +14,6 @@ import re
 import tempfile
 from pathlib import Path
 
-from flask import current_app
-
 from aimi.plugins.hookspecs import hookimpl
 from aimi.plugins.types import PluginContext
 
@@ -30,7 +28,7 @@ def check_key(key: str) -> str:
 
 
 def path_for(key: str, context: PluginContext) -> Path:
-    root = current_app.extensions["aimi_settings"].effective_files_root
+    root = context.platform.effective_files_root
     return root / (context.tenant or "_platform") / check_key(key)
 
 

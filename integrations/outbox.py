@@ -3,8 +3,6 @@ out, and the last resort when no other provider answers)."""
 
 from __future__ import annotations
 
-from flask import current_app
-
 from aimi.platform import mail
 from aimi.plugins.hookspecs import hookimpl
 from aimi.plugins.types import Message, PluginContext
@@ -12,4 +10,4 @@ from aimi.plugins.types import Message, PluginContext
 
 @hookimpl
 def aimi_send_message(message: Message, context: PluginContext) -> str:
-    return mail.write_outbox(current_app.extensions["aimi_settings"], context.tenant, message)
+    return mail.write_outbox(context.platform, context.tenant, message)

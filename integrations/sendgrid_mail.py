@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 
-from flask import current_app
 from python_http_client.exceptions import HTTPError
 from sendgrid import SendGridAPIClient
 from sendgrid.helpers.eventwebhook import EventWebhook
@@ -44,7 +43,7 @@ def aimi_send_message(message: Message, context: PluginContext) -> str | None:
     options = context.options
     if not options.get("api_key"):
         return None
-    sender = message.sender or options.get("sender") or current_app.extensions["aimi_settings"].mail_sender
+    sender = message.sender or options.get("sender") or context.platform.mail_sender
     mail = Mail(from_email=sender, to_emails=message.to, subject=message.subject,
                 plain_text_content=message.body or " ", html_content=message.html)
     for name, value in message.headers:

@@ -3,8 +3,6 @@ message on (returns None) to the outbox."""
 
 from __future__ import annotations
 
-from flask import current_app
-
 from aimi.platform import mail
 from aimi.plugins.hookspecs import hookimpl
 from aimi.plugins.types import Message, PluginContext
@@ -12,7 +10,7 @@ from aimi.plugins.types import Message, PluginContext
 
 @hookimpl
 def aimi_send_message(message: Message, context: PluginContext) -> str | None:
-    settings = current_app.extensions["aimi_settings"]
+    settings = context.platform
     if not settings.smtp_url:
         return None
     return mail.send_smtp(settings.smtp_url, settings.mail_sender, message)

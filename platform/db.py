@@ -21,7 +21,7 @@ from sqlalchemy import MetaData, create_engine, event, inspect, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
 
-from aimi.tenants.context import (
+from aimi.platform.tenancy import (
     TenantRef,
     current_tenant,
     reset_tenant,

@@ -7,7 +7,7 @@ import logging
 import sys
 from contextvars import ContextVar
 
-from aimi.tenants.context import maybe_current_tenant
+from aimi.platform.tenancy import maybe_current_tenant
 
 request_id: ContextVar[str] = ContextVar("aimi_request_id", default="-")
 

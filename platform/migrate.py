@@ -22,7 +22,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import select
 
 from aimi.platform.db import db, platform_session
-from aimi.tenants.context import TenantRef
+from aimi.platform.tenancy import TenantRef
 
 
 def migrations_dir() -> Path:

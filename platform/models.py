@@ -10,8 +10,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from aimi.platform.account_mixin import AccountMixin
 from aimi.platform.db import PlatformBase
+from aimi.platform.tenancy import TenantRef
 from aimi.platform.timeutil import utcnow
-from aimi.tenants.context import TenantRef
 
 TENANT_STATUSES = ("provisioning", "active", "suspended")
 

@@ -17,11 +17,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from aimi.evaluators.criteria import COMPANY_PLACEHOLDER
+from aimi.platform.tenancy import TenantRef
 from aimi.platform.timeutil import utcnow
 from aimi.plugins import jobs
 from aimi.plugins.scoring import score_for_tenant
 from aimi.plugins.types import AnswerInput
-from aimi.tenants.context import TenantRef
 from aimi.tenants.models import Evaluation, Job
 
 KIND = "score_evaluation"

@@ -34,10 +34,11 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from aimi.platform.db import db, tenant_scope, tenant_session
+from aimi.platform.tenancy import TenantRef
 from aimi.platform.timeutil import utcnow
 from aimi.plugins import queue as rq_wiring
+from aimi.plugins.types import TransientJobError
 from aimi.tenants import registry
-from aimi.tenants.context import TenantRef
 from aimi.tenants.models import Job
 
 log = logging.getLogger(__name__)
@@ -48,10 +49,6 @@ RETRY_BACKOFF = (10, 60)  # seconds before the 2nd and 3rd attempt (RQ's schedul
 BUILTIN_HANDLER_MODULES = ("aimi.plugins.evaluations", "aimi.plugins.answer_scoring",
                            "aimi.plugins.speech_jobs", "aimi.plugins.calibration_jobs",
                            "aimi.plugins.notification_jobs", "aimi.plugins.export_jobs")
-
-
-class TransientJobError(Exception):
-    """Raise from a handler when trying again later may work (a provider timed out)."""
 
 
 class JobError(ValueError):

@@ -13,12 +13,11 @@ from __future__ import annotations
 import functools
 import importlib
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pluggy
-from flask import Flask, abort
 
 from aimi.evaluators import BUILTIN_EVALUATORS, BUILTIN_SPEECH
 from aimi.integrations import BUILTIN_INTEGRATIONS
@@ -40,6 +39,9 @@ from aimi.plugins.types import (
     Transcript,
 )
 
+if TYPE_CHECKING:
+    from aimi.platform.config import Settings
+
 BUILTIN_PLUGINS: tuple[str, ...] = (*BUILTIN_EVALUATORS, *BUILTIN_SPEECH, *BUILTIN_INTEGRATIONS)
 HOOK_NAMES = tuple(name for name in hookspecs.__all__ if name.startswith("aimi_"))
 States = Mapping[str, PluginState]
@@ -54,6 +56,11 @@ class NotHandledError(LookupError):
     """No plugin the tenant has enabled answered a "first result" hook."""
 
 
+class PluginDisabledError(LookupError):
+    """A request reached the pages of a plugin its tenant has not enabled (the web layer
+    answers 404)."""
+
+
 @dataclass(frozen=True)
 class PluginInfo:
     name: str
@@ -64,6 +71,10 @@ class PluginInfo:
 
 class PluginManager:
     """pluggy's manager for project "aimi", with one typed method per hook."""
+
+    # Where the platform configuration in force comes from, for the plugins' context. The
+    # web layer points it at the settings of the Flask app in context (``make_flask``).
+    platform_settings: Callable[[], Settings | None] = staticmethod(lambda: None)
 
     def __init__(self, *, builtins: tuple[str, ...] = BUILTIN_PLUGINS, entry_points: bool = True):
         self._pm = pluggy.PluginManager(hookspecs.PROJECT)
@@ -186,7 +197,7 @@ class PluginManager:
         for name, impl, state in self._enabled(hook, states):
             if only is not None and name != only:
                 continue
-            result = self._call(impl, context=PluginContext(tenant, dict(state.options)), **kwargs)
+            result = self._call(impl, context=self._context(tenant, state), **kwargs)
             if result is not None:
                 return result
         who = f"plugin {only!r} (is it enabled?) did not handle" if only else "no enabled plugin handled"
@@ -245,11 +256,14 @@ class PluginManager:
     def billing_event(self, event: BillingEvent, *, tenant: str | None, settings: States) -> None:
         """Tell every enabled plugin; an exception propagates so the job is retried."""
         for _name, impl, state in self._enabled("aimi_billing_event", settings):
-            self._call(impl, event=event, context=PluginContext(tenant, dict(state.options)))
+            self._call(impl, event=event, context=self._context(tenant, state))
 
     # -- Contributing to the apps and the CLI (process-wide) -----------------------------
 
-    def register_blueprints(self, app: Flask, portal: str) -> None:
+    def _context(self, tenant: str | None, state: PluginState) -> PluginContext:
+        return PluginContext(tenant, dict(state.options), self.platform_settings())
+
+    def register_blueprints(self, app: Any, portal: str) -> None:
         """Let every plugin add its ``plugin_<name>`` blueprint to ``app``. In the tenant
         portal, a plugin's pages answer 404 for tenants that have not enabled it."""
         for impl in reversed(self._pm.hook.aimi_register_blueprints.get_hookimpls()):
@@ -266,7 +280,7 @@ class PluginManager:
 
     def _require_enabled(self, name: str) -> None:
         if not plugin_settings.load(tenant_session(), self)[name].enabled:
-            abort(404)
+            raise PluginDisabledError(f"plugin {name!r} is not enabled for this tenant")
 
     def register_commands(self, cli: Any) -> None:
         """Let every plugin add click commands; replacing an existing one fails."""

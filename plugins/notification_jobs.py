@@ -15,13 +15,13 @@ from flask import current_app
 from markupsafe import escape
 from sqlalchemy.orm import Session
 
+from aimi.platform.tenancy import current_tenant
 from aimi.platform.timeutil import utcnow
 from aimi.plugins import jobs
 from aimi.plugins import settings as plugin_settings
 from aimi.plugins.manager import NotHandledError, get_manager
 from aimi.plugins.types import DeliveryError, Message
 from aimi.tenants import suppressions
-from aimi.tenants.context import current_tenant
 from aimi.tenants.models import Job
 from aimi.tenants.notification_models import Notification
 from aimi.tenants.notifications import DELIVER_KIND

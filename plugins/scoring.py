@@ -11,13 +11,13 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from aimi.evaluators.report import DEFAULT_WEIGHTS, Report, build_report, resolve_weights
+from aimi.platform.tenancy import current_tenant
 from aimi.plugins import settings as plugin_settings
 from aimi.plugins.manager import PluginManager, States, get_manager
 from aimi.plugins.settings import PluginState
 from aimi.plugins.types import AnswerInput
 from aimi.tenants import questions
 from aimi.tenants import settings as tenant_settings
-from aimi.tenants.context import current_tenant
 
 
 def score(answer: AnswerInput, *, tenant: str | None = None, states: States | None = None,

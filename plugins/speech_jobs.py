@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from aimi.evaluators import audio as audio_codec
 from aimi.evaluators import speech_analysis, speech_windows
+from aimi.platform.tenancy import current_tenant
 from aimi.platform.timeutil import utcnow
 from aimi.plugins import jobs
 from aimi.plugins import settings as plugin_settings
@@ -31,7 +32,6 @@ from aimi.plugins.manager import NotHandledError, get_manager
 from aimi.plugins.types import AudioInput, Transcript
 from aimi.tenants import recordings
 from aimi.tenants import settings as tenant_settings
-from aimi.tenants.context import current_tenant
 from aimi.tenants.interview_models import InterviewAnswer
 from aimi.tenants.models import Job
 from aimi.tenants.recording_models import Recording

@@ -87,10 +87,13 @@ class OptionSpec:
 
 @dataclass(frozen=True)
 class PluginContext:
-    """Tenant and options for the non-scoring hooks."""
+    """Tenant and options for the non-scoring hooks; ``platform`` is the platform's
+    configuration in force (``aimi.platform.config.Settings``: files root, mail sender,
+    SMTP URL), None outside an application."""
 
     tenant: str | None
     options: dict[str, Any]
+    platform: Any = None
 
 
 @dataclass(frozen=True)
@@ -141,6 +144,11 @@ class Message:
     html: str | None = None
     sender: str | None = None
     headers: tuple[tuple[str, str], ...] = ()  # extra headers, e.g. List-Unsubscribe
+
+
+class TransientJobError(Exception):
+    """Raise from a job handler or a plugin when trying again later may work (a provider
+    timed out); the job runner retries it."""
 
 
 class DeliveryError(Exception):

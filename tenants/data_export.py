@@ -21,10 +21,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from aimi.platform.tenancy import current_tenant
 from aimi.platform.timeutil import utcnow
 from aimi.plugins import jobs
 from aimi.tenants import notifications, recordings
-from aimi.tenants.context import current_tenant
 from aimi.tenants.interview_models import Interview, MentorReview
 from aimi.tenants.models import Job, User
 from aimi.tenants.recording_models import Recording

@@ -59,13 +59,13 @@ class User(TenantBase, AccountMixin):
 
     def augment_auth_token(self, tdata: dict) -> None:
         """Bind API tokens to the tenant that issued them."""
-        from aimi.tenants.context import current_tenant
+        from aimi.platform.tenancy import current_tenant
 
         super().augment_auth_token(tdata)
         tdata["tenant"] = current_tenant().slug
 
     def verify_auth_token(self, data: dict) -> bool:
-        from aimi.tenants.context import maybe_current_tenant
+        from aimi.platform.tenancy import maybe_current_tenant
 
         tenant = maybe_current_tenant()
         return tenant is not None and data.get("tenant") == tenant.slug and super().verify_auth_token(data)

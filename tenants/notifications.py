@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from aimi.platform.tenancy import current_tenant
 from aimi.platform.timeutil import utcnow
 from aimi.plugins import jobs
-from aimi.tenants.context import current_tenant
 from aimi.tenants.models import User
 from aimi.tenants.notification_models import Notification, NotificationPreference
 

@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from aimi.platform import migrate
 from aimi.platform.db import TenantBase, db, platform_session, tenant_scope, tenant_session
 from aimi.platform.models import PlatformAuditLog, Tenant, TenantDomain
+from aimi.platform.tenancy import TenantRef, validate_slug
 from aimi.platform.timeutil import utcnow
 from aimi.tenants import (
     accounts,
@@ -29,7 +30,6 @@ from aimi.tenants import (
     registry,
     settings,
 )
-from aimi.tenants.context import TenantRef, validate_slug
 from aimi.tenants.models import ROLE_NAMES, Role
 from aimi.tenants.starter_bank import seed_starter_bank
 

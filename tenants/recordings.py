@@ -17,12 +17,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from aimi.platform.tenancy import current_tenant
 from aimi.platform.timeutil import utcnow
 from aimi.plugins import jobs
 from aimi.plugins import settings as plugin_settings
 from aimi.plugins.manager import get_manager
 from aimi.tenants import interviews
-from aimi.tenants.context import current_tenant
 from aimi.tenants.interview_models import InterviewAnswer
 from aimi.tenants.models import Job, User
 from aimi.tenants.recording_models import Recording, RecordingChunk, RecordingConsent

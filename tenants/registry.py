@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from aimi.platform.db import platform_session
 from aimi.platform.models import Tenant, TenantDomain
-from aimi.tenants.context import TenantRef
+from aimi.platform.tenancy import TenantRef
 
 TTL = 5.0
 _cache: dict[tuple[str, str], tuple[float, TenantRef | None]] = {}

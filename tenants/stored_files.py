@@ -9,9 +9,9 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from aimi.platform.tenancy import current_tenant
 from aimi.plugins import settings as plugin_settings
 from aimi.plugins.manager import get_manager
-from aimi.tenants.context import current_tenant
 
 log = logging.getLogger(__name__)
 

@@ -21,8 +21,8 @@ from sqlalchemy.engine import make_url
 
 from aimi.platform import config, migrate
 from aimi.platform.db import db
+from aimi.platform.tenancy import TenantRef, maybe_current_tenant
 from aimi.tenants import provisioning, registry
-from aimi.tenants.context import TenantRef, maybe_current_tenant
 
 MYSQL_URL = os.environ.get("AIMI_TEST_MYSQL_URL", "mysql+pymysql://root@127.0.0.1:3306")
 REDIS_URL = os.environ.get("AIMI_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -172,9 +172,9 @@ def csrf_token(html: str) -> str:
 
 
 def build_world(backend: str, tmp: Path) -> World:
-    from aimi.platform.app import create_app
     from aimi.platform.db import tenant_scope, tenant_session
     from aimi.tenants import accounts
+    from aimi.web.app import create_app
 
     settings = make_settings(tmp, database_url(backend, tmp))
     app = create_app(settings)

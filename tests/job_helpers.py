@@ -7,8 +7,8 @@ from contextlib import contextmanager
 
 from rq import SimpleWorker
 
-from aimi.platform.app import create_app
 from aimi.plugins import queue as rq_wiring
+from aimi.web.app import create_app
 
 SAMPLE = {
     "question": "Tell me about a time you resolved a conflict in your team.",

@@ -17,12 +17,12 @@ from passlib.totp import TOTP
 from sqlalchemy import select
 
 from aimi.platform import mail, ratelimit
-from aimi.platform.app import create_app
 from aimi.platform.db import tenant_scope, tenant_session
+from aimi.platform.tenancy import TenantRef
 from aimi.tenants import accounts
 from aimi.tenants import settings as tenant_settings
-from aimi.tenants.context import TenantRef
 from aimi.tenants.models import AuditLog, User
+from aimi.web.app import create_app
 from conftest import PASSWORD, csrf_token
 
 NEW_PASSWORD = "battery-staple-77"
@@ -422,7 +422,7 @@ def test_enrolling_two_factor_does_not_upgrade_older_sessions(world, strict_app)
 
 
 def test_enrolling_two_factor_does_not_upgrade_older_console_sessions(world, strict_app):
-    from aimi.platform.cli import ensure_superadmin
+    from aimi.web.cli import ensure_superadmin
 
     address = f"root-{uuid.uuid4().hex[:6]}@platform.example.com"
     with strict_app.app_context():

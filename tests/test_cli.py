@@ -12,7 +12,7 @@ from pathlib import Path
 from click.testing import CliRunner
 from flask.cli import ScriptInfo
 
-from aimi.platform.cli import main
+from aimi.web.cli import main
 from conftest import PASSWORD
 
 
@@ -72,7 +72,7 @@ HEAVY = ("spacy", "thinc", "torch", "av", "ctranslate2", "faster_whisper", "pock
 
 def _modules_after(args: list[str], tmp_path: Path) -> set[str]:
     """The heavy modules a fresh process has imported after running ``aimi ARGS``."""
-    script = ("import sys\nfrom aimi.platform.cli import main\n"
+    script = ("import sys\nfrom aimi.web.cli import main\n"
               f"try:\n    main({args!r})\nexcept SystemExit as exc:\n    assert not exc.code, exc.code\n"
               f"print(' '.join(m for m in {HEAVY!r} if m in sys.modules))\n")
     env = {**os.environ, "AIMI_INSTANCE_PATH": str(tmp_path),
@@ -93,7 +93,7 @@ def test_help_and_platform_commands_import_nothing_heavy(tmp_path):
 
 
 def test_lazy_commands_are_listed_with_their_own_help():
-    from aimi.platform.cli import LAZY
+    from aimi.web.cli import LAZY
 
     listed = CliRunner().invoke(main, ["--help"]).output
     for name, lazy in LAZY.items():

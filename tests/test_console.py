@@ -7,11 +7,11 @@ import uuid
 import pytest
 from sqlalchemy import select
 
-from aimi.platform.cli import ensure_superadmin
 from aimi.platform.db import db, platform_session
 from aimi.platform.models import PlatformAuditLog, SuperAdmin, Tenant
+from aimi.platform.tenancy import TenantRef
 from aimi.tenants import registry
-from aimi.tenants.context import TenantRef
+from aimi.web.cli import ensure_superadmin
 from conftest import PASSWORD, csrf_token
 
 ROOT_EMAIL = "root@platform.example.com"

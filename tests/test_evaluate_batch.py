@@ -9,7 +9,7 @@ from click.testing import CliRunner
 from flask.cli import ScriptInfo
 
 from aimi.evaluators import BUILTIN_EVALUATORS
-from aimi.platform.cli import main
+from aimi.web.cli import main
 
 GOOD = {
     "id": "q1-a",

@@ -13,10 +13,10 @@ from flask.cli import ScriptInfo
 from job_helpers import SAMPLE, drain, queued_ids, redis_app
 from sqlalchemy import func, select
 
-from aimi.platform.cli import main
 from aimi.platform.db import tenant_scope, tenant_session
 from aimi.plugins import evaluations
 from aimi.tenants.models import Evaluation, Job, User
+from aimi.web.cli import main
 
 API = "/t/alpha/api/v1/evaluations"
 

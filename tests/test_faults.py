@@ -19,13 +19,13 @@ from sqlalchemy.engine import make_url
 from test_accounts_flow import signed_out_token
 
 from aimi.platform import migrate
-from aimi.platform.app import create_app
-from aimi.platform.cli import ensure_superadmin, main
 from aimi.platform.db import tenant_scope, tenant_session
 from aimi.platform.timeutil import utcnow
 from aimi.plugins import jobs
 from aimi.plugins import queue as rq_wiring
 from aimi.tenants.models import Job
+from aimi.web.app import create_app
+from aimi.web.cli import ensure_superadmin, main
 from conftest import MYSQL_URL, PASSWORD, RUN_ID
 
 

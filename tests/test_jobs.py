@@ -17,12 +17,12 @@ from job_helpers import SAMPLE, drain, queued_ids, redis_app
 from sqlalchemy import select
 
 from aimi.platform.db import tenant_scope, tenant_session
+from aimi.platform.tenancy import current_tenant, maybe_current_tenant
 from aimi.platform.timeutil import utcnow
 from aimi.plugins import evaluations, jobs
 from aimi.plugins import queue as rq_wiring
 from aimi.plugins.worker import scheduler_command, worker_command
 from aimi.tenants import provisioning, registry
-from aimi.tenants.context import current_tenant, maybe_current_tenant
 from aimi.tenants.models import AuditLog, Evaluation, Job, User
 from conftest import csrf_token
 
@@ -288,7 +288,7 @@ def test_suspended_college_jobs_are_refused(world, redis_url):
 
 def test_unreachable_queue_leaves_the_job_waiting_and_says_so(world):
     """The sweep sends it when Redis is back (tests/test_faults.py)."""
-    from aimi.platform.app import create_app
+    from aimi.web.app import create_app
 
     try:
         app = create_app(world.settings.with_(redis_url="redis://127.0.0.1:1/0"))

@@ -8,8 +8,8 @@ from click.testing import CliRunner
 from sqlalchemy import text
 
 from aimi.platform import migrate
-from aimi.platform.cli import main
 from aimi.platform.db import db
+from aimi.web.cli import main
 
 
 def _run(world, *args):

@@ -409,7 +409,7 @@ def test_sendgrid_of_alpha_never_sends_for_beta(world, sendgrid):
 
 def send_reminders(world, *args: str) -> str:
     """``aimi notifications send-reminders`` as cron or the scheduler runs it."""
-    from aimi.platform.cli import main
+    from aimi.web.cli import main
 
     result = CliRunner().invoke(main, ["notifications", "send-reminders", *args],
                                 obj=ScriptInfo(create_app=lambda: world.app))
@@ -492,7 +492,7 @@ def test_reminders_of_one_tenant_leave_the_other_untouched(world):
 
 
 def test_send_reminders_names_an_unknown_tenant(world):
-    from aimi.platform.cli import main
+    from aimi.web.cli import main
 
     result = CliRunner().invoke(main, ["notifications", "send-reminders", "--tenant", "nowhere"],
                                 obj=ScriptInfo(create_app=lambda: world.app))

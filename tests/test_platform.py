@@ -6,9 +6,9 @@ import io
 import json
 import logging
 
-from aimi.platform.app import create_app
 from aimi.platform.db import tenant_scope
 from aimi.platform.logsetup import ContextFilter, JsonFormatter, request_id
+from aimi.web.app import create_app
 
 
 def test_healthz_on_every_host(world):

@@ -24,7 +24,6 @@ from sqlalchemy import func, select
 from werkzeug.test import Client
 
 from aimi.evaluators import BUILTIN_EVALUATORS
-from aimi.platform.cli import main
 from aimi.platform.db import tenant_scope, tenant_session
 from aimi.plugins import settings as plugin_settings
 from aimi.plugins.hookspecs import hookimpl
@@ -33,6 +32,7 @@ from aimi.plugins.settings import PluginSettingsError, PluginState
 from aimi.plugins.types import AnswerInput, DimensionScore, OptionSpec
 from aimi.tenants.models import AuditLog, PluginSetting
 from aimi.tenants.resolution import RealmDispatcher
+from aimi.web.cli import main
 from aimi.web.portal import create_portal_app
 from conftest import csrf_token
 

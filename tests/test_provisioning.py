@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from aimi.platform.db import db, platform_session, tenant_scope, tenant_session
 from aimi.platform.models import Tenant
+from aimi.platform.tenancy import TenantRef
 from aimi.tenants import provisioning, settings
-from aimi.tenants.context import TenantRef
 from aimi.tenants.models import Role, User
 from conftest import PASSWORD
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from aimi.tenants.context import InvalidSlugError, validate_slug
+from aimi.platform.tenancy import InvalidSlugError, validate_slug
 from aimi.tenants.resolution import classify
 
 HOSTS = ("localhost", "127.0.0.1")

@@ -8,8 +8,8 @@ from click.testing import CliRunner
 from test_accounts_flow import current_code, enrol_totp, fresh_tenant, login
 
 from aimi.platform import config
-from aimi.platform.app import create_app
-from aimi.platform.cli import main
+from aimi.web.app import create_app
+from aimi.web.cli import main
 from conftest import PASSWORD
 
 NEW_KEY = "rotated-secret-key-after-a-leak-0123456789"

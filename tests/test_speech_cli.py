@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 from speech_helpers import concat, duration, encode, say, silence
 
-from aimi.platform.cli import main
+from aimi.web.cli import main
 
 
 def aimi(*args: str):

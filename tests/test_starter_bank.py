@@ -12,11 +12,10 @@ from sqlalchemy import delete, func, select
 
 from aimi.evaluators.criteria import COMPANY_PLACEHOLDER
 from aimi.evaluators.nlp import load_pipeline
-from aimi.platform import demo
 from aimi.platform.db import tenant_scope, tenant_session
 from aimi.plugins.scoring import default_states, score
 from aimi.plugins.types import AnswerInput
-from aimi.tenants import registry
+from aimi.tenants import demo, registry
 from aimi.tenants.interview_models import ROLES, Question, QuestionBank, QuestionVersion
 from aimi.tenants.models import AuditLog
 from aimi.tenants.starter_bank import (

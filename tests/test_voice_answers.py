@@ -340,7 +340,7 @@ def test_candidates_delete_audio_and_retention_purges_it(world, webm):
         session.execute(update(Recording).where(Recording.id == aged["id"])
                         .values(created_at=utcnow() - timedelta(days=days + 1)))
         session.commit()
-    from aimi.platform.cli import main
+    from aimi.web.cli import main
 
     result = CliRunner().invoke(main, ["recordings", "purge-audio", "--tenant", "alpha"],
                                 obj=_script_info(world))

@@ -146,7 +146,7 @@ def test_nothing_is_downloaded(tmp_path):
         "    raise OSError('network used')\n"
         "socket.socket.connect = refuse\n"
         "socket.create_connection = refuse\n"
-        "from aimi.platform.cli import main\n"
+        "from aimi.web.cli import main\n"
         f"main(['transcribe', {path!r}])\n")
     env = {key: value for key, value in os.environ.items() if not key.startswith("HF_")}
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env,

@@ -9,14 +9,26 @@ import uuid
 from itertools import accumulate
 from pathlib import Path
 
-from flask import Flask, Response, abort, g, jsonify, make_response, render_template, request
-from werkzeug.exceptions import HTTPException
+from flask import (
+    Flask,
+    Response,
+    abort,
+    current_app,
+    g,
+    has_app_context,
+    jsonify,
+    make_response,
+    render_template,
+    request,
+)
+from werkzeug.exceptions import HTTPException, NotFound
 
 from aimi.evaluators.speech_analysis import clock
 from aimi.platform.config import Settings
 from aimi.platform.db import platform_session
 from aimi.platform.logsetup import request_id
 from aimi.platform.timeutil import format_local
+from aimi.plugins.manager import PluginDisabledError, PluginManager
 
 WEB_DIR = Path(__file__).parent
 log = logging.getLogger("aimi.web")
@@ -102,6 +114,11 @@ def _handle_unexpected(exc: Exception):
     return error_response(500, "An unexpected error happened; it was logged. Please try again.")
 
 
+def _settings_in_context() -> Settings | None:
+    """The settings of the app in context: what plugins see as ``context.platform``."""
+    return current_app.extensions["aimi_settings"] if has_app_context() else None
+
+
 def make_flask(name: str, settings: Settings, portal: str) -> Flask:
     app = Flask(
         name,
@@ -124,6 +141,7 @@ def make_flask(name: str, settings: Settings, portal: str) -> Flask:
         AIMI_PORTAL=portal,
     )
     app.extensions["aimi_settings"] = settings
+    PluginManager.platform_settings = staticmethod(_settings_in_context)
 
     @app.before_request
     def _request_id():
@@ -158,6 +176,7 @@ def make_flask(name: str, settings: Settings, portal: str) -> Flask:
             request_id.reset(token)
 
     app.register_error_handler(HTTPException, _handle_http)
+    app.register_error_handler(PluginDisabledError, lambda _exc: _handle_http(NotFound()))
     if not settings.testing:
         app.register_error_handler(Exception, _handle_unexpected)
 

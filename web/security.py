@@ -15,10 +15,10 @@ from flask_wtf import CSRFProtect
 
 from aimi.platform.config import Settings
 from aimi.platform.db import tenant_session
+from aimi.platform.tenancy import maybe_current_tenant
 from aimi.plugins.manager import get_manager
 from aimi.plugins.types import Message
 from aimi.tenants import notifications
-from aimi.tenants.context import maybe_current_tenant
 from aimi.tenants.models import User
 from aimi.web import second_factor, tokens
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from aimi.tenants.context import current_tenant
+from aimi.platform.tenancy import current_tenant
 from aimi.tenants.models import ROLE_NAMES
 
 MEMBERS = "Ids of users of this college; the list replaces the current members."

@@ -11,9 +11,9 @@ from flask.typing import ResponseReturnValue
 
 from aimi.integrations import sendgrid_mail
 from aimi.platform.db import tenant_session
+from aimi.platform.tenancy import current_tenant
 from aimi.plugins import settings as plugin_settings
 from aimi.tenants import suppressions
-from aimi.tenants.context import current_tenant
 
 bp = Blueprint("mail_events", __name__, url_prefix="/webhooks")
 PLUGIN = "sendgrid_mail"

@@ -8,8 +8,8 @@ from flask.typing import ResponseReturnValue
 from flask_security import auth_required, current_user
 
 from aimi.platform.db import tenant_session
+from aimi.platform.tenancy import current_tenant
 from aimi.tenants import notifications, unsubscribe
-from aimi.tenants.context import current_tenant
 from aimi.web.pagination import paginate
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")

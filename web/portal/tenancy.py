@@ -12,9 +12,9 @@ from itsdangerous import URLSafeTimedSerializer
 from werkzeug.exceptions import HTTPException
 
 from aimi.platform.db import tenant_session
+from aimi.platform.tenancy import TenantRef, reset_tenant, set_tenant
 from aimi.tenants import registry
 from aimi.tenants import settings as tenant_settings
-from aimi.tenants.context import TenantRef, reset_tenant, set_tenant
 
 
 def _realm_key() -> str | None:

@@ -1,5 +1,5 @@
-"""Demo data for ``make demo``: tenant ``demo`` with one user per role, plus a
-super-admin. These logins exist only in demo data; re-running changes nothing."""
+"""Demo data for ``make demo``: tenant ``demo`` with one user per role (``aimi demo-data``
+adds the super-admin). These logins exist only in demo data; re-running changes nothing."""
 
 from __future__ import annotations
 
@@ -22,10 +22,7 @@ CANDIDATE = "candidate@demo.example.com"
 
 
 def seed_demo(hasher: Callable[[str], str]) -> Iterator[str]:
-    from aimi.platform.cli import ensure_superadmin
-
-    ensure_superadmin(SUPERADMIN, PASSWORD, "Demo super-admin")
-    yield f"super-admin: {SUPERADMIN} / {PASSWORD} at /admin/"
+    """Create or complete tenant ``demo``; yield one line per thing done."""
     exists = platform_session.scalar(select(Tenant).where(Tenant.slug == "demo"))
     platform_session.remove()
     if exists is None:

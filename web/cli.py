@@ -15,7 +15,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from aimi.platform.cli_group import AimiGroup, LazyCommand, uses_app_unless_default
+from aimi.web.cli_group import AimiGroup, LazyCommand, uses_app_unless_default
 
 if TYPE_CHECKING:
     from aimi.platform.models import SuperAdmin
@@ -26,9 +26,9 @@ LAZY = {
     "evaluate-batch": LazyCommand("aimi.plugins.batch:evaluate_batch",
                                   "Score answers offline: JSON Lines in (id, question, answer, and optional "
                                   "reference_answers, rubric, keywords, type), one report per line out."),
-    "transcribe": LazyCommand("aimi.evaluators.speech_cli:transcribe_command",
+    "transcribe": LazyCommand("aimi.plugins.speech_cli:transcribe_command",
                               "Transcribe a recording (WebM, Ogg, MP4, WAV, ...) with a speech provider."),
-    "analyse-speech": LazyCommand("aimi.evaluators.speech_cli:analyse_speech_command",
+    "analyse-speech": LazyCommand("aimi.plugins.speech_cli:analyse_speech_command",
                                   "Transcribe a recording, then measure its delivery: pace, pauses, fillers, "
                                   "pitch, loudness."),
     "plugins": LazyCommand("aimi.plugins.cli:plugins_group", "Installed plugins and each tenant's choices."),
@@ -44,7 +44,7 @@ LAZY = {
 
 
 def _create_app():
-    from aimi.platform.app import create_app
+    from aimi.web.app import create_app
 
     return create_app()
 
@@ -302,9 +302,11 @@ def ensure_superadmin(email: str, password: str, name: str) -> SuperAdmin:
 @with_appcontext
 def demo_data() -> None:
     """Create the demo tenant, its users and a super-admin (safe to re-run)."""
-    from aimi.platform.demo import seed_demo
+    from aimi.tenants import demo
 
-    for line in seed_demo(_hasher()):
+    ensure_superadmin(demo.SUPERADMIN, demo.PASSWORD, "Demo super-admin")
+    click.echo(f"super-admin: {demo.SUPERADMIN} / {demo.PASSWORD} at /admin/")
+    for line in demo.seed_demo(_hasher()):
         click.echo(line)
 
 
