@@ -215,7 +215,7 @@ def _tenant_scope_key() -> tuple[int, str, str]:
 
 
 def _new_tenant_session() -> Session:
-    return Session(bind=db.tenant_engine(current_tenant()))
+    return Session(bind=db.tenant_engine(current_tenant()), info={"realm": "tenant"})
 
 
 platform_session: scoped_session[Session] = scoped_session(sessionmaker())

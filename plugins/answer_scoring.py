@@ -43,6 +43,7 @@ def score(session: Session, job: Job) -> dict[str, Any]:
     answer = session.get(InterviewAnswer, job.payload["answer_id"])
     if answer is None:
         raise LookupError(f"interview answer {job.payload['answer_id']} does not exist")
+    interviews.lock(session, answer.interview_id)  # before writing the report: see finish_if_scored
     if answer.report is None:
         take = recordings.current(session, answer)
         speech = take.speech if take is not None and take.status == "transcribed" else None

@@ -123,6 +123,7 @@ def start(
                           template_id=template.id if template else None,
                           assignment_id=assignment.id if assignment else None, start_key=start_key)
     session.add(interview)
+    present(session, interview)
     return interview
 
 
@@ -347,6 +348,7 @@ def submit_answer(session: Session, answer: InterviewAnswer, text: Any, user: Us
             raise InterviewError("Write an answer before submitting it.", "text")
     else:
         text = answer.text
+    lock(session, answer.interview_id)  # before the answer's row: see finish_if_scored
     # One conditional UPDATE: of two racing submissions only one wins.
     won = session.execute(
         update(InterviewAnswer).where(InterviewAnswer.id == answer.id, InterviewAnswer.submitted_at.is_(None))
@@ -386,18 +388,36 @@ def store_score(answer: InterviewAnswer, report: dict[str, Any]) -> None:
     finish_if_scored(answer.interview)
 
 
+def lock(session: Session, interview_id: int) -> None:
+    """Hold the interview's row lock until the transaction ends. Whatever may close the
+    interview (each answer's scoring job, the final submission) takes it before writing
+    an answer, so they run one after another and the last one sees every other report.
+    (A no-op on SQLite, whose writers are serialised anyway.)"""
+    session.execute(select(Interview.id).where(Interview.id == interview_id).with_for_update())
+
+
 def finish_if_scored(interview: Interview) -> bool:
     """Once every answer of a submitted interview has its report, store the interview's
-    own report and mark it scored. Safe to call again: two scoring jobs finishing at the
-    same moment may both miss the last report, so the status page calls it too."""
-    answers = interview.answers
-    if interview.status != "submitted" or len(answers) < interview.num_questions \
-            or any(a.report is None for a in answers):
+    own report and mark it scored. Callers hold ``lock``; the interview and its answers are
+    read again with locking reads, which see what the jobs before this one committed (a
+    plain read would see this transaction's older snapshot and miss the last report)."""
+    session = object_session(interview)
+    assert session is not None
+    lock(session, interview.id)
+    fresh = {"populate_existing": True}
+    session.execute(select(Interview).where(Interview.id == interview.id).with_for_update()
+                    .execution_options(**fresh))
+    if interview.status != "submitted":
+        return False
+    answers = list(session.scalars(
+        select(InterviewAnswer).where(InterviewAnswer.interview_id == interview.id)
+        .order_by(InterviewAnswer.position).with_for_update().execution_options(**fresh)))
+    if len(answers) < interview.num_questions or any(a.report is None for a in answers):
         return False
     interview.report = aggregate(answers)
     interview.overall = interview.report["overall"]
     interview.status, interview.scored_at = "scored", utcnow()
-    notices.report_ready(object_session(interview), interview)
+    notices.report_ready(session, interview)
     return True
 
 

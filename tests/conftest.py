@@ -24,6 +24,8 @@ from aimi.platform.db import db
 from aimi.platform.tenancy import TenantRef, maybe_current_tenant
 from aimi.tenants import provisioning, registry
 
+pytest_plugins = ("no_get_writes",)
+
 MYSQL_URL = os.environ.get("AIMI_TEST_MYSQL_URL", "mysql+pymysql://root@127.0.0.1:3306")
 REDIS_URL = os.environ.get("AIMI_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 REQUIRE = os.environ.get("AIMI_TEST_REQUIRE_SERVICES") == "1"

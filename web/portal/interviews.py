@@ -191,21 +191,37 @@ def index() -> ResponseReturnValue:
 @bp.get("/<int:interview_id>")
 @candidate_view
 def question(interview_id: int) -> ResponseReturnValue:
-    """The question the candidate is on; a return after a refresh or a lost tab lands here."""
-    session = tenant_session()
+    """The question the candidate is on; a return after a refresh or a lost tab lands here.
+    It only reads: the question is chosen and timed by the POST that leads here (start,
+    submit), or by the "Show the question" button of an interview that has none yet."""
     interview = own_interview(interview_id)
     if interview.status != "in_progress":
         return redirect(url_for(".progress", interview_id=interview_id))
+    answer = interviews.answer_at(interview, interview.current_position)
+    if answer is None:
+        return render_template("interviews/next.html", interview=interview)
+    return _question_page(answer)
+
+
+@bp.post("/<int:interview_id>/next")
+@candidate_view
+def present_next(interview_id: int) -> ResponseReturnValue:
+    """Choose and time the next question (once: a second post finds it chosen)."""
+    _present(own_interview(interview_id))
+    return redirect(url_for(".question", interview_id=interview_id))
+
+
+def _present(interview: Interview) -> None:
+    """Choose and time the interview's next question and commit it."""
+    session = tenant_session()
     try:
-        answer = interviews.present(session, interview)
+        interviews.present(session, interview)
         session.commit()
-    except IntegrityError:  # the same question shown twice at once: the first one stands
+    except IntegrityError:  # the same question chosen twice at once: the first one stands
         session.rollback()
-        answer = interviews.answer_at(own_interview(interview_id), interview.current_position)
     except InterviewError as exc:
         session.rollback()
         abort(409, str(exc))
-    return _question_page(answer)
 
 
 def _question_page(answer: InterviewAnswer, error: str | None = None, text: str | None = None,
@@ -263,19 +279,16 @@ def submit(interview_id: int, position: int) -> ResponseReturnValue:
     session.commit()
     if result.job is not None:
         jobs.dispatch(g.tenant, result.job)
-        session.expire_all()
+        # End the transaction that dispatch read in: on MariaDB its snapshot predates an
+        # in-process job's commit, and the next question's difficulty depends on that score.
+        session.commit()
     if result.submitted and interviews.is_late(answer):
         flash("Time was up for that question: the text saved within its time limit was submitted, "
               "and the report marks it late.", "warning")
     if answer.interview.status == "in_progress":
+        _present(own_interview(interview_id))  # read after the job ran: adaptive steps see its score
         return redirect(url_for(".question", interview_id=interview_id))
     return redirect(url_for(".progress", interview_id=interview_id))
-
-
-def _settle(interview: Interview) -> None:
-    """Close an interview whose last reports came in at the same moment (see finish_if_scored)."""
-    if interviews.finish_if_scored(interview):
-        tenant_session().commit()
 
 
 @bp.get("/<int:interview_id>/progress")
@@ -283,7 +296,6 @@ def _settle(interview: Interview) -> None:
 def progress(interview_id: int) -> ResponseReturnValue:
     """Scoring under way: the page polls the status and moves on to the report by itself."""
     interview = own_interview(interview_id)
-    _settle(interview)
     if interview.status == "in_progress":
         return redirect(url_for(".question", interview_id=interview_id))
     if interview.status == "scored":
@@ -296,7 +308,6 @@ def progress(interview_id: int) -> ResponseReturnValue:
 @candidate_view
 def status(interview_id: int) -> ResponseReturnValue:
     interview = own_interview(interview_id)
-    _settle(interview)
     body = interviews.status_of(tenant_session(), interview)
     scored = interview.status == "scored"
     body["report_url"] = url_for(".report", interview_id=interview_id) if scored else None
