@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from aimi.evaluators import swaps
 from aimi.evaluators.tech_terms import COMPLEXITIES
 from aimi.evaluators.text_features import Term, parsed_terms, reference_terms, terms
 from aimi.plugins.types import AnswerInput, ScoringContext
@@ -119,6 +120,16 @@ def claims(nlp: Any, rubric: Sequence[str],
     return out
 
 
+def all_findings(answer: AnswerInput, context: ScoringContext, answer_terms: Sequence[Term]) -> list[Finding]:
+    """Contradictions against the reference sentences, and clauses that say of one alternative
+    the question names what the references say of another (``swaps``)."""
+    question_terms = parsed_terms(context.nlp, answer.question) if answer.question.strip() else ()
+    swapped = swaps.find(question_terms, answer.question, answer_terms, answer.answer, context.nlp,
+                         answer.rubric, context.reference_docs)
+    return find(answer_terms, answer.answer, claims(context.nlp, answer.rubric, context.reference_docs)) \
+        + [Finding(s.says, s.reference_says, s.span, s.reference) for s in swapped]
+
+
 def in_answer(answer: AnswerInput, context: ScoringContext) -> list[Finding]:
     """The contradictions of a scored answer; the content and structure evaluators read the same."""
-    return find(terms(context.doc), answer.answer, claims(context.nlp, answer.rubric, context.reference_docs))
+    return all_findings(answer, context, terms(context.doc))
