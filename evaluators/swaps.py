@@ -9,8 +9,8 @@ most frequent value". Word overlap cannot see that; this check can, without a pa
 - every clause (a sentence cut at , ; : and at "but", "while", "whereas") is about the first
   alternative it names, or about the one its sentence was about so far;
 - an answer clause about X that says most of what a reference clause says about Y (its
-  content words, same polarity, at least two of them), and clearly more than any reference
-  clause says about X, is a swap.
+  content words, same polarity, at least two of them, some of them never said of X), and
+  clearly more than any reference clause says about X, is a swap.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ _PRONOUN = re.compile(r"\b(?:it|its|they|their|them|this|that|which)\b", re.I)
 _CUTS = re.compile(r"[,;:]|\b(?:but|while|whereas|unlike)\b", re.I)
 MIN_SAID = 0.6  # share of the other clause's weighted words the answer clause must say
 MIN_WORDS = 2  # ... and at least this many of its words
+MIN_TELLING = 0.25  # ... some of them words the references never say of the clause's own subject
 MARGIN = 0.25  # ... and this much more than it says of any clause about its own subject
 
 
@@ -48,7 +49,7 @@ class Clause:
 def alternatives(question_terms: Sequence[Term], question: str) -> frozenset[str]:
     """The first word of each alternative the question joins with and / or / vs (a comma counts
     inside such a list): "a primary key and a foreign key" gives primary and foreign. A word
-    that opens a sentence ("write or describe") is an imperative, not an alternative."""
+    that opens a sentence ("Explain mean, ...", "write or describe") is an imperative."""
     items = [t for t in question_terms if not t.lemma.isdigit()]
     joins: list[tuple[int, bool]] = []
     for i, (a, b) in enumerate(zip(items, items[1:], strict=False)):
@@ -58,13 +59,15 @@ def alternatives(question_terms: Sequence[Term], question: str) -> frozenset[str
     worded = {i for i, comma in joins if not comma}
     found: set[str] = set()
     for i, comma in joins:
-        if (comma and i + 1 not in worded) or i == 0 or items[i - 1].sent != items[i].sent:
-            continue
-        left, right = items[i], items[i + 1]
-        after = items[i + 2] if i + 2 < len(items) else None
-        if after is not None and after.sent == right.sent and after.lemma == left.lemma:
-            left = items[i - 1]  # "primary key and foreign key": the word that tells them apart
-        found.update((left.lemma, right.lemma))
+        if (comma and i + 1 not in worded) or i == 0:
+            continue  # a lone comma lists nothing; a join after the first word joins verbs
+        start = i  # "merge sort and quicksort": the left one starts where its run of words does
+        while start > 0 and items[start - 1].sent == items[i].sent \
+                and not question[items[start - 1].end:items[start].start].strip():
+            start -= 1
+        if start < i and not re.split(r"[.?!]", question[:items[start].start])[-1].strip():
+            start += 1  # the run opens its sentence: that word is an imperative ("Explain mean")
+        found.update((items[start].lemma, items[i + 1].lemma))
     return frozenset(found) if len(found) >= 2 else frozenset()
 
 
@@ -109,9 +112,10 @@ def clauses(items: Sequence[Term], text: str, subjects: frozenset[str],
     return out
 
 
-def _said(claim: Clause, answer: TermIndex) -> tuple[float, int]:
-    """Weighted share of the claim's words the answer clause says with the same polarity."""
-    total = matched = 0.0
+def _said(claim: Clause, answer: TermIndex, own_words: frozenset[str]) -> tuple[float, float, int]:
+    """Weighted share of the claim's words the answer clause says with the same polarity; the
+    share of those the references never say of the clause's own subject; how many words."""
+    total = matched = telling = 0.0
     count = 0
     for term in {t.lemma: t for t in claim.terms}.values():
         w = weight(term.lemma)
@@ -120,7 +124,9 @@ def _said(claim: Clause, answer: TermIndex) -> tuple[float, int]:
         if any(h.negated == term.negated for h in hits):
             matched += w * quality
             count += 1
-    return (matched / total if total else 0.0), count
+            if term.lemma not in own_words and term.stem not in own_words:
+                telling += w * quality
+    return (matched / total, telling / total, count) if total else (0.0, 0.0, 0)
 
 
 def reference_clauses(nlp: Any, rubric: Sequence[str], reference_docs: Sequence[Any],
@@ -144,19 +150,23 @@ def find(question_terms: Sequence[Term], question: str, answer_terms: Sequence[T
     claims = reference_clauses(nlp, rubric, reference_docs, subjects, asked)
     if len({c.subject for c in claims}) < 2:
         return []
+    vocabulary: dict[str, set[str]] = {}
+    for claim in claims:
+        vocabulary.setdefault(claim.subject, set()).update(w for t in claim.terms for w in (t.lemma, t.stem))
     findings = []
     for clause in clauses(answer_terms, answer_text, subjects, asked):
         index = TermIndex(clause.terms)
-        own = max((_said(c, index)[0] for c in claims if c.subject == clause.subject), default=0.0)
+        own_words = frozenset(vocabulary.get(clause.subject, ()))
+        own = max((_said(c, index, own_words)[0] for c in claims if c.subject == clause.subject), default=0.0)
         best: tuple[float, Clause] | None = None
         for claim in claims:
             if claim.subject == clause.subject:
                 continue
-            share, count = _said(claim, index)
-            if share >= MIN_SAID and count >= MIN_WORDS and share >= own + MARGIN \
-                    and (best is None or share > best[0]):
+            share, telling, count = _said(claim, index, own_words)
+            if share >= MIN_SAID and telling >= MIN_TELLING and count >= MIN_WORDS \
+                    and share >= own + MARGIN and (best is None or share > best[0]):
                 best = (share, claim)
         if best:
             findings.append(Swap(clause.text, f"{best[1].text} (of {best[1].subject}, not {clause.subject})",
-                                    (clause.terms[0].start, clause.terms[-1].end), best[1].text))
+                                 (clause.terms[0].start, clause.terms[-1].end), best[1].text))
     return findings
