@@ -7,7 +7,9 @@ contradictions are found with explicit features, sentence against sentence:
   answer's word themselves (a comparison question uses both words of a pair legitimately);
 - a negation flip: the same word asserted by one and denied by the other ("never any
   collisions" against "collisions happen"), when the references use it one way only
-  ("there is a cycle" and "there is no cycle" both belong to a cycle-detection answer).
+  ("there is a cycle" and "there is no cycle" both belong to a cycle-detection answer), and
+  only against a reference sentence that negates nothing itself: where its negation reaches
+  ("will not let us insert", "without an index the database ...") is not known without a parser.
 The last two are checked only against the reference sentences an answer sentence is most
 about (the most shared content words, at least three), so "a linked list is not contiguous"
 is not read against the reference's sentence about arrays.
@@ -101,7 +103,8 @@ def find(answer_terms: Sequence[Term], answer_text: str,
                     findings.setdefault((sent, term.lemma), Finding(
                         answer_text[term.start:term.end], opposite[0], (term.start, term.end), text))
                 other = src.get(term.lemma)
-                if other is not None and other.negated != term.negated and len(polarities[term.lemma]) == 1:
+                if other is not None and other.negated != term.negated and len(polarities[term.lemma]) == 1 \
+                        and not any(t.negated for t in source):
                     says = answer_text[term.start:term.end]
                     findings.setdefault((sent, term.lemma), Finding(
                         f"not {says}" if term.negated else says,

@@ -227,7 +227,8 @@ def test_saying_of_one_alternative_what_the_reference_says_of_the_other_is_a_con
     assert "contradictions" not in good.evidence
     found = wrong.evidence["contradictions"]
     assert len(found) == 2 and all("(of" in f["reference_says"] for f in found)
-    assert found[0]["says"].startswith("Quicksort splits") and "of merge, not quicksort" in found[0]["reference_says"]
+    assert found[0]["says"].startswith("Quicksort splits")
+    assert "of merge, not quicksort" in found[0]["reference_says"]
     assert good.score > wrong.score + 15
     assert any("check that point" in s for s in wrong.suggestions)
 
