@@ -123,14 +123,27 @@ def claims(nlp: Any, rubric: Sequence[str],
     return out
 
 
+_FOUND: dict[tuple, list[Finding]] = {}
+
+
 def all_findings(answer: AnswerInput, context: ScoringContext, answer_terms: Sequence[Term]) -> list[Finding]:
     """Contradictions against the reference sentences, and clauses that say of one alternative
-    the question names what the references say of another (``swaps``)."""
-    question_terms = parsed_terms(context.nlp, answer.question) if answer.question.strip() else ()
-    swapped = swaps.find(question_terms, answer.question, answer_terms, answer.answer, context.nlp,
-                         answer.rubric, context.reference_docs)
-    return find(answer_terms, answer.answer, claims(context.nlp, answer.rubric, context.reference_docs)) \
-        + [Finding(s.says, s.reference_says, s.span, s.reference) for s in swapped]
+    the question names what the references say of another (``swaps``). Content and structure
+    both read them for the same answer: the second asks the first's result."""
+    key = (id(context.nlp.vocab), answer.answer, answer.question, tuple(answer.rubric),
+           tuple(d.text for d in context.reference_docs))
+    found = _FOUND.get(key)
+    if found is None:
+        question_terms = parsed_terms(context.nlp, answer.question) if answer.question.strip() else ()
+        swapped = swaps.find(question_terms, answer.question, answer_terms, answer.answer, context.nlp,
+                             answer.rubric, context.reference_docs)
+        sources = claims(context.nlp, answer.rubric, context.reference_docs)
+        found = find(answer_terms, answer.answer, sources) \
+            + [Finding(s.says, s.reference_says, s.span, s.reference) for s in swapped]
+        if len(_FOUND) >= 256:
+            _FOUND.clear()
+        _FOUND[key] = found
+    return list(found)
 
 
 def in_answer(answer: AnswerInput, context: ScoringContext) -> list[Finding]:

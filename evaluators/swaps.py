@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from aimi.evaluators.synonyms import synonyms_of
 from aimi.evaluators.text_features import Term, TermIndex, parsed_terms, reference_terms, stem, weight
 
 _JOINS = re.compile(r"^\W*(?:and|or|vs\.?|versus|,)\W*(?:(?:a|an|the|what|is|are)\s+)*$", re.I)
@@ -156,17 +157,19 @@ def find(question_terms: Sequence[Term], question: str, answer_terms: Sequence[T
     findings = []
     for clause in clauses(answer_terms, answer_text, subjects, asked):
         index = TermIndex(clause.terms)
+        near = {w for t in clause.terms for w in (t.lemma, t.stem, *synonyms_of(t.lemma))}
         own_words = frozenset(vocabulary.get(clause.subject, ()))
-        own = max((_said(c, index, own_words)[0] for c in claims if c.subject == clause.subject), default=0.0)
         best: tuple[float, Clause] | None = None
         for claim in claims:
-            if claim.subject == clause.subject:
-                continue
+            if claim.subject == clause.subject or \
+                    sum(t.lemma in near or t.stem in near for t in claim.terms) < MIN_WORDS:
+                continue  # cheap test first: too few words in common to say the same
             share, telling, count = _said(claim, index, own_words)
             if share >= MIN_SAID and telling >= MIN_TELLING and count >= MIN_WORDS \
-                    and share >= own + MARGIN and (best is None or share > best[0]):
+                    and (best is None or share > best[0]):
                 best = (share, claim)
-        if best:
+        if best and best[0] >= MARGIN + max(
+                (_said(c, index, own_words)[0] for c in claims if c.subject == clause.subject), default=0.0):
             findings.append(Swap(clause.text, f"{best[1].text} (of {best[1].subject}, not {clause.subject})",
                                  (clause.terms[0].start, clause.terms[-1].end), best[1].text))
     return findings
