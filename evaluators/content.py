@@ -358,8 +358,7 @@ def score_content(answer: AnswerInput, context: ScoringContext) -> DimensionScor
     # Meaning: said in sentences, and not the opposite of the reference
     share = prose_share(doc)
     evidence["prose_share"] = round(share, 3)
-    claims = contradiction.claims(nlp, answer.rubric, context.reference_docs)
-    findings = contradiction.find(answer_terms, text, claims)
+    findings = contradiction.all_findings(answer, context, answer_terms)
     if findings:
         evidence["contradictions"] = [f.as_dict() for f in findings]
     features.update(coverage=parts.get("coverage", 0.0), contradictions=float(len(findings)),

@@ -7,7 +7,9 @@ contradictions are found with explicit features, sentence against sentence:
   answer's word themselves (a comparison question uses both words of a pair legitimately);
 - a negation flip: the same word asserted by one and denied by the other ("never any
   collisions" against "collisions happen"), when the references use it one way only
-  ("there is a cycle" and "there is no cycle" both belong to a cycle-detection answer).
+  ("there is a cycle" and "there is no cycle" both belong to a cycle-detection answer), and
+  only against a reference sentence that negates nothing itself: where its negation reaches
+  ("will not let us insert", "without an index the database ...") is not known without a parser.
 The last two are checked only against the reference sentences an answer sentence is most
 about (the most shared content words, at least three), so "a linked list is not contiguous"
 is not read against the reference's sentence about arrays.
@@ -20,6 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from aimi.evaluators import swaps
 from aimi.evaluators.tech_terms import COMPLEXITIES
 from aimi.evaluators.text_features import Term, parsed_terms, reference_terms, terms
 from aimi.plugins.types import AnswerInput, ScoringContext
@@ -100,7 +103,8 @@ def find(answer_terms: Sequence[Term], answer_text: str,
                     findings.setdefault((sent, term.lemma), Finding(
                         answer_text[term.start:term.end], opposite[0], (term.start, term.end), text))
                 other = src.get(term.lemma)
-                if other is not None and other.negated != term.negated and len(polarities[term.lemma]) == 1:
+                if other is not None and other.negated != term.negated and len(polarities[term.lemma]) == 1 \
+                        and not any(t.negated for t in source):
                     says = answer_text[term.start:term.end]
                     findings.setdefault((sent, term.lemma), Finding(
                         f"not {says}" if term.negated else says,
@@ -119,6 +123,29 @@ def claims(nlp: Any, rubric: Sequence[str],
     return out
 
 
+_FOUND: dict[tuple, list[Finding]] = {}
+
+
+def all_findings(answer: AnswerInput, context: ScoringContext, answer_terms: Sequence[Term]) -> list[Finding]:
+    """Contradictions against the reference sentences, and clauses that say of one alternative
+    the question names what the references say of another (``swaps``). Content and structure
+    both read them for the same answer: the second asks the first's result."""
+    key = (id(context.nlp.vocab), answer.answer, answer.question, tuple(answer.rubric),
+           tuple(d.text for d in context.reference_docs))
+    found = _FOUND.get(key)
+    if found is None:
+        question_terms = parsed_terms(context.nlp, answer.question) if answer.question.strip() else ()
+        swapped = swaps.find(question_terms, answer.question, answer_terms, answer.answer, context.nlp,
+                             answer.rubric, context.reference_docs)
+        sources = claims(context.nlp, answer.rubric, context.reference_docs)
+        found = find(answer_terms, answer.answer, sources) \
+            + [Finding(s.says, s.reference_says, s.span, s.reference) for s in swapped]
+        if len(_FOUND) >= 256:
+            _FOUND.clear()
+        _FOUND[key] = found
+    return list(found)
+
+
 def in_answer(answer: AnswerInput, context: ScoringContext) -> list[Finding]:
     """The contradictions of a scored answer; the content and structure evaluators read the same."""
-    return find(terms(context.doc), answer.answer, claims(context.nlp, answer.rubric, context.reference_docs))
+    return all_findings(answer, context, terms(context.doc))

@@ -369,12 +369,15 @@ def criteria_of(answer: AnswerInput) -> tuple[str, ...]:
 def _topic(text: TextView, answer: AnswerInput, nlp: Any, doc: Any) -> tuple[float, list[str]]:
     """How clearly the answer is about the theme asked (conflict, failure, deadlines): the
     question's own words and keywords it uses, the asking words ("tell", "time") left out.
-    An answer using none of them is about something else. No story details are involved."""
-    source = terms(nlp(" ".join((answer.question.replace(COMPANY_PLACEHOLDER, answer.company),
-                                 *answer.keywords))))
-    theme = {t.lemma: t for t in source if t.lemma not in _ASKING_WORDS}
-    if not theme:
+    An answer using none of them is about something else. A question that names no theme of
+    its own ("Tell me about yourself") has no off-topic gate: its keywords are hints of what a
+    good answer may mention (degree, project), not the only subjects it may be about; its
+    criteria judge it. No story details are involved."""
+    question = answer.question.replace(COMPANY_PLACEHOLDER, answer.company)
+    if not any(t.lemma not in _ASKING_WORDS for t in terms(nlp(question))):
         return 1.0, []
+    source = terms(nlp(" ".join((question, *answer.keywords))))
+    theme = {t.lemma: t for t in source if t.lemma not in _ASKING_WORDS}
     index = TermIndex(terms(doc))
     words = []
     for term in theme.values():

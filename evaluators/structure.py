@@ -54,11 +54,14 @@ _IDEA = re.compile(
 _EXPLANATION = re.compile(
     r"(?:,\s*so\b|\b(?:because|since|so that|which means|this means|that means|therefore|thus|hence"
     r"|as a result|the reason|in order to|due to|otherwise|that way|this way|that is why|that's why"
-    r"|(?:this|which|it) (?:allows|lets|makes|ensures|prevents|avoids|guarantees|reduces|improves))\b)",
+    r"|in other words|which is why|(?:this|which|it) (?:allows|lets|makes|keeps|ensures|prevents|avoids"
+    r"|guarantees|reduces|improves|proves|means))\b"
+    r"|(?:^|[;:,]\s*)that (?:makes|keeps|means|lets|allows|ensures)\b)",
     re.IGNORECASE)
 _EXAMPLE = re.compile(
     r"\b(?:for example|for instance|e\.g\.|such as|say (?:we|you)|imagine|consider|let's say"
-    r"|like when|in my (?:project|experience|internship)|(?:i|we) used|an example)", re.IGNORECASE)
+    r"|like when|in my (?:project|experience|internship)|(?:i|we) used|an example"
+    r"|(?:,|much|just|things|something) like\b)", re.IGNORECASE)
 # Concrete detail also makes an example: code (calls, snake_case, camelCase, `ticks`), Big-O, numbers.
 _CONCRETE = re.compile(
     r"\w+\(\)|`[^`]+`|\b[a-z]+_[a-z_]+\b|\b[a-z]+[A-Z]\w*\b|\bO\([^)]*\)|\b\d+(?:\.\d+)?\b")

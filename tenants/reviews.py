@@ -263,8 +263,9 @@ class Agreement:
 
 def agreement_stats(session: Session) -> Agreement:
     """The AI (as the college sees it: calibrated where it was) against the official score
-    of each finished review; a dimension a mentor left blank agrees with the AI, as the
-    review form says, and the overall is the mentor's, typed or recomputed."""
+    of each finished review. A dimension is measured only where the mentor scored it: a blank
+    one is no evidence of agreement (counting it as the AI's own figure would read as perfect
+    agreement). The overall is the mentor's, typed or recomputed."""
     rules = official.Rules.load(session)
     rows = session.execute(
         select(MentorReview, InterviewAnswer)
@@ -276,7 +277,8 @@ def agreement_stats(session: Session) -> Agreement:
         found = verdict(answer, review, rules)
         agreeing += found.agrees
         score = found.score
-        figures = {**{n: (score.ai_dimensions.get(n), v) for n, v in score.dimensions.items()},
+        scored = overrides(review)
+        figures = {**{n: (score.ai_dimensions.get(n), v) for n, v in score.dimensions.items() if n in scored},
                    "overall": (score.ai_overall, score.overall)}
         for name, (ai, mine) in figures.items():
             if ai is not None and mine is not None:

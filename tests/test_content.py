@@ -207,3 +207,41 @@ def test_a_changed_embedding_model_file_is_refused(tmp_path):
         embeddings.verify(changed)
     with pytest.raises(embeddings.EmbeddingModelError, match="not found"):
         embeddings.verify(tmp_path / "missing.onnx")
+
+
+SORTS = "What is the difference between merge sort and quicksort?"
+SORTS_REFERENCE = (
+    "Merge sort splits the list in halves, sorts each half and merges them, so it always takes "
+    "n log n time and needs extra memory. Quicksort picks a pivot and partitions in place, so it "
+    "needs little extra memory but degrades to quadratic time on a bad pivot."
+)
+
+
+def test_saying_of_one_alternative_what_the_reference_says_of_the_other_is_a_contradiction():
+    right = ("Merge sort cuts the list into halves and merges the sorted halves, which always costs "
+             "n log n but uses extra memory. Quicksort partitions around a pivot in place.")
+    swapped = ("Quicksort splits the list in halves, sorts each half and merges them. Merge sort picks "
+               "a pivot and partitions in place, so it needs little extra memory.")
+    good = score(right, question=SORTS, reference_answers=(SORTS_REFERENCE,))
+    wrong = score(swapped, question=SORTS, reference_answers=(SORTS_REFERENCE,))
+    assert "contradictions" not in good.evidence
+    found = wrong.evidence["contradictions"]
+    assert len(found) == 2 and all("(of" in f["reference_says"] for f in found)
+    assert found[0]["says"].startswith("Quicksort splits")
+    assert "of merge, not quicksort" in found[0]["reference_says"]
+    assert good.score > wrong.score + 15
+    assert any("check that point" in s for s in wrong.suggestions)
+
+
+def test_alternatives_come_from_the_question_not_its_verbs():
+    from aimi.evaluators.swaps import alternatives
+    from aimi.evaluators.text_features import parsed_terms
+    nlp = load_pipeline()
+    for question, expected in [
+        ("Explain mean, median and mode.", {"mean", "median", "mode"}),
+        ("What is a primary key and what is a foreign key?", {"primary", "foreign"}),
+        (SORTS, {"merge", "quicksort"}),
+        ("Write or describe a SQL query to find the second highest salary.", set()),
+        ("Given an array of integers, find the longest run.", set()),
+    ]:
+        assert alternatives(parsed_terms(nlp, question), question) == expected, question

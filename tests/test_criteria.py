@@ -285,3 +285,22 @@ def test_rubric_lines_name_criteria_by_id_or_label_and_old_rubrics_get_defaults(
     about = AnswerInput("t", "Tell me about yourself.", "x", type="hr")
     assert "background" in criteria.criteria_of(about)
     assert criteria.unknown_items(["situation", "made a pilot"]) == ["made a pilot"]
+
+
+def test_tell_me_about_yourself_answered_with_a_project_story_is_not_off_topic():
+    """Seen in the demo: a project story met 3 of 4 criteria yet scored 26, because it used none of
+    the question's keywords (degree, project, internship ...). The question names no theme of its
+    own, so its keywords cannot gate it; the criteria judge it, and an off-topic text still fails them."""
+    yourself = _starter("Tell me about yourself.")
+    story = ("Last semester I built a timetable app for our college with two friends. I wrote the "
+             "scheduling logic in Python and set up the database, and I ran weekly demos with the office "
+             "staff. Within a month 600 students used it and exam clashes fell to zero. I learnt how much "
+             "clear communication with real users matters, which is why I want to work as a backend "
+             "developer in a team like yours.")
+    judged = judge(story, yourself)
+    assert judged.evidence["topic"]["value"] == 1.0 and judged.evidence["points_missed"] == []
+    assert judged.score >= 80
+    assert not any(s.startswith("Answer the question") for s in judged.suggestions)
+    assert judge(OFF_TOPIC, yourself).score < 30
+    # A question with a theme of its own keeps its gate.
+    assert judge(OFF_TOPIC).evidence["topic"]["value"] < 0.1

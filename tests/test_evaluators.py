@@ -212,3 +212,15 @@ def test_scores_are_deterministic():
     first = [score(m, STAR_ANSWER) for m in (structure, language, delivery, tone)]
     second = [score(m, STAR_ANSWER) for m in (structure, language, delivery, tone)]
     assert first == second
+
+
+def test_plain_english_explanation_and_example_count():
+    plain = ("A thread is one path of work inside a program. That makes threads cheaper to start, "
+             "much like adding a cashier to an open shop instead of opening a new shop.")
+    found = score(structure, plain, question="What is the difference between a process and a thread?",
+                  kind="technical")
+    assert found.evidence["missing"] == []
+    assert found.evidence["parts"]["explanation"]["text"].startswith("That makes")
+    relative = score(structure, "A thread is a unit of work that keeps its own stack.",
+                     question="What is a thread?", kind="technical")
+    assert "explanation" in relative.evidence["missing"]  # "that keeps" here only says which unit
