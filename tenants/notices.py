@@ -9,27 +9,41 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from aimi.platform.timeutil import format_local
+from aimi.plugins import jobs
 from aimi.tenants import notifications
 from aimi.tenants.assignments import DONE_STATUSES
+from aimi.tenants.context import current_tenant
 from aimi.tenants.interview_models import Assignment, Interview, InterviewAnswer, MentorReview
 from aimi.tenants.models import Cohort, User
 from aimi.tenants.notification_models import Notification
 
+PUBLISHED_KIND = "notify_assignment_published"
+
+
+def stage_assignment_published(session: Session, assignment: Assignment, *, base_url: str = "") -> None:
+    """Stage the job that tells the cohort, run once the assignment commits: the request
+    that publishes it writes one row, whatever the cohort's size."""
+    payload = {"assignment_id": assignment.id, "base_url": base_url}
+    job, _created = jobs.stage(session, PUBLISHED_KIND, payload,
+                               idempotency_key=f"{PUBLISHED_KIND}:{assignment.id}")
+    jobs.dispatch_after_commit(session, current_tenant(), job)
+
 
 def assignment_published(session: Session, assignment: Assignment, *, timezone: str,
                          base_url: str = "") -> int:
-    """Tell each candidate of the assignment's cohort; returns how many were told."""
+    """Tell each candidate of the assignment's cohort (in the job staged above); returns
+    how many were told."""
     cohort = session.get(Cohort, assignment.cohort_id)
-    name = assignment.template.name
-    told = 0
+    name, due = assignment.template.name, format_local(assignment.due_at, timezone)
+    told, mails = 0, []
     for candidate in cohort.candidates:
-        due = format_local(assignment.due_at, timezone)
         row = notifications.notify(
             session, kind="assignment_published", key=f"assignment{assignment.id}", user=candidate,
-            title=f"New assignment: {name}", link="/dashboard", base_url=base_url,
+            title=f"New assignment: {name}", link="/dashboard", base_url=base_url, batch=mails,
             body=f"Hello {candidate.display_name},\n\n{name} was assigned to your cohort {cohort.name}"
                  f"{f'; it is due {due}' if due else ''}. Start it from your dashboard.")
         told += row is not None
+    notifications.deliver_in_batches(session, mails)
     return told
 
 
