@@ -23,16 +23,20 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from flask.cli import ScriptInfo
 from job_helpers import drain, queued_ids, redis_app, settle
+from rq.registry import ScheduledJobRegistry
 from score_helpers import new_assignment, new_cohort, new_user, sign_in, tag
 from sendgrid_server import sendgrid_server
 from smtp_server import smtp_server
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, select, update
 from sqlalchemy.engine import Engine
 
 from aimi.platform import mail
 from aimi.platform.db import tenant_scope, tenant_session
 from aimi.platform.timeutil import to_local, utcnow
+from aimi.plugins import background, schedule
+from aimi.plugins import queue as rq_wiring
 from aimi.plugins import settings as plugin_settings
+from aimi.plugins.worker import scheduler_command
 from aimi.tenants import interviews, notices, notifications
 from aimi.tenants import settings as tenant_settings
 from aimi.tenants.interview_models import Interview, InterviewAnswer, InterviewTemplate
@@ -612,6 +616,78 @@ def test_due_soon_reminds_only_who_has_not_finished_and_only_once(world):
     assert len(rows(world, "alpha", idle)) == 1 and len(outbox(world, "alpha", idle_email)) == 1
     page = sign_in(world, "alpha", idle_email).get("/t/alpha/notifications/").get_data(as_text=True)
     assert bell(page) == 1 and f"Due soon: {name}" in page
+
+
+def due_soon_cohort(world) -> tuple[int, str, str]:
+    """A new alpha candidate with an assignment due in 20 hours: (id, e-mail, its name)."""
+    candidate, address = new_user(world, "alpha")
+    name = f"Mock {tag()}"
+    cohort_id = new_cohort(world, "alpha", [candidate])
+    new_assignment(world, "alpha", cohort_id, name, utcnow() + timedelta(hours=20))
+    return candidate, address, name
+
+
+def ticks(redis_url: str) -> list[str]:
+    connection = rq_wiring.connection(redis_url)
+    waiting = [*ScheduledJobRegistry("notifications", connection=connection).get_job_ids(),
+               *rq_wiring.queue("notifications", redis_url).job_ids]
+    return [job_id for job_id in waiting if job_id.startswith(schedule.TICK_PREFIX)]
+
+
+def test_rq_scheduler_runs_the_reminders_once_and_keeps_ticking(world, redis_url, monkeypatch):
+    monkeypatch.setattr(schedule, "REMINDER_SECONDS", 3600)  # the test stays inside one period
+    candidate, address, name = due_soon_cohort(world)
+    with redis_app(world, redis_url) as app, app.app_context():
+        drain(redis_url)
+        rq_wiring.connection(redis_url).flushdb()
+        first = schedule.ensure_scheduled(redis_url)  # as every worker and scheduler starts
+        assert schedule.ensure_scheduled(redis_url) is None and ticks(redis_url) == [first]
+        runner = app.test_cli_runner()
+        assert runner.invoke(scheduler_command, ["--burst"]).exit_code == 0  # due now: queued
+        drain(redis_url)  # the tick, then the reminder's mail
+        [row] = rows(world, "alpha", candidate)
+        assert (row.kind, row.title, row.email_status) == ("assignment_due", f"Due soon: {name}", "sent")
+        [following] = ticks(redis_url)  # the tick scheduled its successor
+        assert following != first
+        assert schedule.tick()["alpha"] == 0  # a second scheduler's tick in the same period
+        drain(redis_url)
+        assert ticks(redis_url) == [following]  # both scheduled the same slot: one tick
+    assert len(rows(world, "alpha", candidate)) == 1 and len(outbox(world, "alpha", address)) == 1
+
+
+def test_without_redis_the_web_process_reminds_by_itself(world):
+    candidate, address, name = due_soon_cohort(world)
+    stop = schedule.start_in_process(world.portal, reminder_seconds=0.5, sweep_seconds=0.2)
+    try:
+        assert schedule.start_in_process(world.portal) is None  # one beat per app
+        deadline = time.monotonic() + 30
+        while not rows(world, "alpha", candidate) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        time.sleep(1.5)  # a few more beats: nothing sent twice
+    finally:
+        stop.set()
+    [row] = rows(world, "alpha", candidate)
+    assert (row.title, row.email_status) == (f"Due soon: {name}", "sent")
+    assert len(outbox(world, "alpha", address)) == 1
+
+
+def test_a_mail_staged_by_a_process_that_died_is_sent_by_the_next(world, cohort):
+    with world.portal.app_context(), tenant_scope(world.tenants["alpha"]):
+        session = tenant_session()  # staged and committed, but the process died before its pool ran it
+        row = notifications.notify(session, kind="report_ready", key=tag(), title="Left behind", body="Hello",
+                                   user=session.get(User, cohort["ids"][0]))
+        session.info.pop("aimi_jobs_after_commit")
+        session.flush()
+        session.execute(update(Job).where(Job.idempotency_key == f"{notifications.DELIVER_KIND}:{row.id}")
+                        .values(created_at=utcnow() - timedelta(minutes=5)))
+        session.commit()
+        row_id = row.id
+    assert outbox(world, "alpha", cohort["emails"][0]) == []
+    assert [found.split(":")[0] for found in background.sweep(world.portal)] == ["alpha"]
+    [message] = outbox(world, "alpha", cohort["emails"][0])
+    assert message["Subject"] == "Left behind"
+    assert background.sweep(world.portal) == []  # done: nothing to sweep again
+    assert [r.email_status for r in rows(world, "alpha", cohort["ids"][0]) if r.id == row_id] == ["sent"]
 
 
 def test_overdue_reminds_once_and_old_assignments_stay_quiet(world):
