@@ -43,6 +43,7 @@ __all__ = [
     "aimi_register_commands",
     "aimi_score_answer",
     "aimi_send_message",
+    "aimi_send_messages",
     "aimi_store_file",
     "aimi_transcribe_audio",
     "hookimpl",
@@ -84,6 +85,13 @@ def aimi_transcribe_audio(audio: AudioInput, context: PluginContext) -> Transcri
 @hookspec(firstresult=True)
 def aimi_send_message(message: Message, context: PluginContext) -> str | None:
     """Deliver an e-mail; return the provider's message id. First result."""
+
+
+@hookspec(firstresult=True)
+def aimi_send_messages(messages: list[Message], context: PluginContext) -> list[str] | None:
+    """Deliver many e-mails in as few provider requests as it allows (a cohort's fan-out);
+    return their message ids in order. All or none: raise ``DeliveryError`` when the
+    provider refused the batch. None lets each go through ``aimi_send_message``."""
 
 
 # -- Files ------------------------------------------------------------------------------

@@ -36,6 +36,7 @@ from sqlalchemy.orm import Session
 from aimi.platform.db import db, tenant_scope, tenant_session
 from aimi.platform.tenancy import TenantRef
 from aimi.platform.timeutil import utcnow
+from aimi.plugins import background
 from aimi.plugins import queue as rq_wiring
 from aimi.plugins.types import TransientJobError
 from aimi.tenants import registry
@@ -127,7 +128,7 @@ def enqueue(
 ) -> Job:
     """Write the job row in its own transaction, then queue it; a known idempotency key
     returns the job made the first time instead of a new one."""
-    with _session(tenant) as session:
+    with session_for(tenant) as session:
         try:
             job, created = stage(session, kind, payload, idempotency_key=idempotency_key,
                                  created_by=created_by)
@@ -162,7 +163,7 @@ def _forget_pending(session: Session, _previous_transaction: Any) -> None:
 
 def get(tenant: TenantRef, job_id: str) -> Job:
     """A fresh, detached copy of a job row."""
-    with _session(tenant) as session:
+    with session_for(tenant) as session:
         job = session.get(Job, job_id)
         if job is None:
             raise JobError(f"no job {job_id}")
@@ -175,13 +176,16 @@ def dispatch(tenant: TenantRef, job: Job) -> None:
     when Redis answers again."""
     url = rq_wiring.redis_url()
     if not url:
-        run_here(tenant.slug, job.id)
+        if job.queue in background.QUEUES:  # after the response, never inside the request
+            background.submit(_current_app(), tenant.slug, job.id)
+        else:
+            run_here(tenant.slug, job.id)
         return
     try:
         _to_rq(url, tenant.slug, job)
     except RedisError as exc:
         log.error("could not queue job %s of %s: %s", job.id, tenant.slug, exc)
-        with _session(tenant) as session:  # stays queued: the workers' sweep sends it later
+        with session_for(tenant) as session:  # stays queued: the workers' sweep sends it later
             _settle(session, job.id, "queued", f"Waiting for the job queue, which could not be reached "
                                                f"({exc}); it is sent as soon as the queue is back.")
 
@@ -201,16 +205,19 @@ def _to_rq(url: str, slug: str, job: Job) -> None:
 def run_here(tenant_slug: str, job_id: str) -> None:
     """Run a job in this process and wait for it: in a thread of its own, so it gets its
     own database session and an empty context, exactly as on a worker."""
-    thread = threading.Thread(target=_in_app, args=(_current_app(), _run_with_retries, tenant_slug, job_id),
+    thread = threading.Thread(target=in_app, args=(_current_app(), run_with_retries, tenant_slug, job_id),
                               name=f"aimi-job-{job_id}")
     thread.start()
     thread.join()
 
 
-def _run_with_retries(tenant_slug: str, job_id: str) -> None:
+def run_with_retries(tenant_slug: str, job_id: str, *, heartbeat: bool = False) -> None:
+    """Run a job in this process, trying a transient failure again at once (in-process
+    jobs have no scheduler to wait a back-off). ``heartbeat`` for jobs that outlive a
+    request (the background pool), so a process that dies with them is noticed."""
     for _attempt in range(MAX_ATTEMPTS):
         try:
-            run_job(tenant_slug, job_id)
+            run_job(tenant_slug, job_id, heartbeat=heartbeat)
             return
         except RETRYABLE:
             continue  # the row says queued again, or failed after the last attempt
@@ -221,19 +228,20 @@ def _run_with_retries(tenant_slug: str, job_id: str) -> None:
 # -- Running (on the worker) -----------------------------------------------------------
 
 
-def run_job(tenant_slug: str, job_id: str) -> str | None:
+def run_job(tenant_slug: str, job_id: str, *, heartbeat: bool = False) -> str | None:
     """What the worker executes: the job, in a context that starts with no tenant and
     whose tenant is gone when it ends, whatever happens. Returns the final status, or
     None when there was nothing to run (already done, failed, or running elsewhere)."""
     rq_job = get_current_job()
-    return contextvars.Context().run(_in_app, _current_app(), _run, tenant_slug, job_id, rq_job)
+    return contextvars.Context().run(in_app, _current_app(), _run, tenant_slug, job_id, rq_job,
+                                     heartbeat or rq_job is not None)
 
 
 def _current_app() -> Flask | None:
     return current_app._get_current_object() if has_app_context() else None
 
 
-def _in_app(app: Flask | None, work: Callable[..., Any], *args: Any) -> Any:
+def in_app(app: Flask | None, work: Callable[..., Any], *args: Any) -> Any:
     """Run ``work`` inside ``app``'s context (the worker's, or the request's that queued
     it), so plugins read the app's settings (e.g. where files live) as in a request."""
     if app is None:
@@ -242,7 +250,7 @@ def _in_app(app: Flask | None, work: Callable[..., Any], *args: Any) -> Any:
         return work(*args)
 
 
-def _run(tenant_slug: str, job_id: str, rq_job: RQJob | None) -> str | None:
+def _run(tenant_slug: str, job_id: str, rq_job: RQJob | None, heartbeat: bool) -> str | None:
     tenant = registry.by_slug(tenant_slug)
     if tenant is None:
         _no_more_retries(rq_job)
@@ -260,7 +268,7 @@ def _run(tenant_slug: str, job_id: str, rq_job: RQJob | None) -> str | None:
             log.info("job %s of %s: nothing to run (done, failed or running)", job_id, tenant_slug)
             return None
         try:
-            with _heartbeat(tenant, job_id, on_worker=rq_job is not None):
+            with _heartbeat(tenant, job_id, on_worker=heartbeat):
                 result = kind_of(job.kind).handler(session, job)
         except Exception as exc:
             session.rollback()
@@ -276,7 +284,7 @@ def _run(tenant_slug: str, job_id: str, rq_job: RQJob | None) -> str | None:
         return "done"
 
 
-def _dead(now: datetime):
+def dead(now: datetime):
     """The condition of a job whose worker stopped writing its heartbeat."""
     silent_since = func.coalesce(Job.heartbeat_at, Job.started_at)
     return and_(Job.status == "running", silent_since < now - timedelta(seconds=rq_wiring.DEAD_AFTER))
@@ -297,7 +305,7 @@ def _heartbeat(tenant: TenantRef, job_id: str, on_worker: bool) -> Iterator[None
     def beat() -> None:
         while not stop.wait(rq_wiring.HEARTBEAT_SECONDS):
             try:
-                with _session(tenant) as session:
+                with session_for(tenant) as session:
                     session.execute(update(Job).where(Job.id == job_id, Job.status == "running")
                                     .values(heartbeat_at=utcnow()))
                     session.commit()
@@ -315,7 +323,7 @@ def _claim(session: Session, job_id: str) -> Job | None:
     """Mark the job running if it is queued (or was left running by a dead worker), in
     one conditional UPDATE, so two deliveries of one job never both run it."""
     now = utcnow()
-    claimable = or_(Job.status == "queued", _dead(now))
+    claimable = or_(Job.status == "queued", dead(now))
     claimed = session.execute(
         update(Job).where(Job.id == job_id, claimable)
         .values(status="running", attempts=Job.attempts + 1, started_at=now, heartbeat_at=now,
@@ -371,9 +379,9 @@ def sweep(url: str) -> list[str]:
     delivery run nothing, so the effect stays once. Returns ``<slug>:<job id>`` of each."""
     connection, now, sent = rq_wiring.connection(url), utcnow(), []
     waiting = or_(and_(Job.status == "queued",
-                       Job.created_at < now - timedelta(seconds=rq_wiring.SWEEP_GRACE)), _dead(now))
-    for tenant in _active_tenants():
-        with _session(tenant) as session:
+                       Job.created_at < now - timedelta(seconds=rq_wiring.SWEEP_GRACE)), dead(now))
+    for tenant in active_tenants():
+        with session_for(tenant) as session:
             found = session.scalars(select(Job).where(waiting)).all()
         for job in found:
             if job.status == "queued" and _in_rq(connection, tenant.slug, job.id):
@@ -384,7 +392,7 @@ def sweep(url: str) -> list[str]:
     return sent
 
 
-def _active_tenants() -> list[TenantRef]:
+def active_tenants() -> list[TenantRef]:
     from aimi.platform.models import Tenant
 
     with Session(bind=db.platform_engine) as session:
@@ -405,7 +413,7 @@ def rerun(job: Job) -> None:
     job.started_at = job.finished_at = None
 
 
-def _session(tenant: TenantRef) -> Session:
+def session_for(tenant: TenantRef) -> Session:
     """A session of its own on the tenant's database, apart from the caller's unit of
     work (a request's session must not commit a job's bookkeeping, nor the reverse)."""
     return Session(bind=db.tenant_engine(tenant), expire_on_commit=False)

@@ -236,6 +236,15 @@ class PluginManager:
     def send_message(self, message: Message, *, tenant: str | None, settings: States) -> str:
         return self._first("aimi_send_message", tenant, settings, message=message)
 
+    def send_messages(self, messages: list[Message], *, tenant: str | None,
+                      settings: States) -> list[str] | None:
+        """The batch, sent by the first plugin that sends batches; None when none does
+        (the caller then sends each through ``send_message``)."""
+        try:
+            return self._first("aimi_send_messages", tenant, settings, messages=messages)
+        except NotHandledError:
+            return None
+
     def store_file(self, key: str, data: bytes, content_type: str, *, tenant: str | None,
                    settings: States) -> str:
         return self._first("aimi_store_file", tenant, settings, key=key, data=data,

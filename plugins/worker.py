@@ -9,7 +9,8 @@ moves them back to their queue when due, so run at least one worker with
 
 Every worker also sweeps (``jobs.sweep``) every ``SWEEP_SECONDS``: jobs staged while Redis
 was down are queued once it answers, and a job whose worker died (its heartbeat silent for
-``DEAD_AFTER`` seconds) is queued again, to run once.
+``DEAD_AFTER`` seconds) is queued again, to run once. Workers and schedulers also keep the
+periodic reminders tick scheduled (``schedule.ensure_scheduled``).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from flask.cli import with_appcontext
 from rq import SimpleWorker
 from rq.scheduler import RQScheduler
 
-from aimi.plugins import jobs
+from aimi.plugins import jobs, schedule
 from aimi.plugins import queue as rq_wiring
 
 log = logging.getLogger(__name__)
@@ -35,6 +36,7 @@ def _sweep_every(app, url: str, interval: float, stop: threading.Event) -> None:
         try:
             with app.app_context():
                 jobs.sweep(url)
+                schedule.ensure_scheduled(url)
         except Exception as exc:  # Redis or a database away for now: try at the next round
             log.warning("job sweep failed: %s", exc)
 
@@ -74,6 +76,7 @@ def worker_command(queues: str, burst: bool, with_scheduler: bool) -> None:
                           connection=rq_wiring.connection(url))
     click.echo(f"worker {worker.name} on {', '.join(names)}{' (burst)' if burst else ''}")
     jobs.sweep(url)
+    schedule.ensure_scheduled(url)
     stop = threading.Event()
     app = current_app._get_current_object()
     sweeper = threading.Thread(target=_sweep_every, args=(app, url, rq_wiring.SWEEP_SECONDS, stop),
@@ -93,6 +96,7 @@ def scheduler_command(queues: str, burst: bool) -> None:
     """Move delayed jobs and retries to their queue when due (needed when no worker
     runs with --with-scheduler)."""
     url = _redis_url()
+    schedule.ensure_scheduled(url)
     scheduler = RQScheduler(_queue_names(queues), connection=rq_wiring.connection(url))
     if not scheduler.acquire_locks():
         click.echo("another scheduler holds these queues; nothing to do")

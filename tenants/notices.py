@@ -6,30 +6,46 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from aimi.platform.timeutil import format_local
+from aimi.plugins import jobs
 from aimi.tenants import notifications
+from aimi.tenants import settings as tenant_settings
 from aimi.tenants.assignments import DONE_STATUSES
+from aimi.platform.tenancy import current_tenant
 from aimi.tenants.interview_models import Assignment, Interview, InterviewAnswer, MentorReview
 from aimi.tenants.models import Cohort, User
 from aimi.tenants.notification_models import Notification
 
+PUBLISHED_KIND = "notify_assignment_published"
+
+
+def stage_assignment_published(session: Session, assignment: Assignment, *, base_url: str = "") -> None:
+    """Stage the job that tells the cohort, run once the assignment commits: the request
+    that publishes it writes one row, whatever the cohort's size."""
+    payload = {"assignment_id": assignment.id, "base_url": base_url}
+    job, _created = jobs.stage(session, PUBLISHED_KIND, payload,
+                               idempotency_key=f"{PUBLISHED_KIND}:{assignment.id}")
+    jobs.dispatch_after_commit(session, current_tenant(), job)
+
 
 def assignment_published(session: Session, assignment: Assignment, *, timezone: str,
                          base_url: str = "") -> int:
-    """Tell each candidate of the assignment's cohort; returns how many were told."""
+    """Tell each candidate of the assignment's cohort (in the job staged above); returns
+    how many were told."""
     cohort = session.get(Cohort, assignment.cohort_id)
-    name = assignment.template.name
-    told = 0
+    name, due = assignment.template.name, format_local(assignment.due_at, timezone)
+    told, mails = 0, []
     for candidate in cohort.candidates:
-        due = format_local(assignment.due_at, timezone)
         row = notifications.notify(
             session, kind="assignment_published", key=f"assignment{assignment.id}", user=candidate,
-            title=f"New assignment: {name}", link="/dashboard", base_url=base_url,
+            title=f"New assignment: {name}", link="/dashboard", base_url=base_url, batch=mails,
             body=f"Hello {candidate.display_name},\n\n{name} was assigned to your cohort {cohort.name}"
                  f"{f'; it is due {due}' if due else ''}. Start it from your dashboard.")
         told += row is not None
+    notifications.deliver_in_batches(session, mails)
     return told
 
 
@@ -63,12 +79,24 @@ DUE_SOON = timedelta(hours=24)
 OVERDUE_FOR_AT_MOST = timedelta(days=7)
 
 
+def send_reminders(session: Session, now: datetime) -> int:
+    """``assignment_reminders`` in the college's time zone, committed; a run at the same
+    time that staged them first leaves nothing to do. Returns how many were told."""
+    try:
+        told = assignment_reminders(session, now=now, timezone=tenant_settings.load(session).timezone)
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        told = 0
+    return told
+
+
 def assignment_reminders(session: Session, *, now: datetime, timezone: str) -> int:
     """Remind each candidate who has not finished an assignment (no submitted or scored
     attempt) that it is due within ``DUE_SOON``, or that it is overdue. A sweep, run on a
     schedule: the notification key (kind, assignment, candidate) makes every later run, or
     one running at the same time, send nothing again. Returns how many were told now."""
-    told = 0
+    told, mails = 0, []
     for assignment in session.scalars(select(Assignment).where(
             Assignment.due_at > now - OVERDUE_FOR_AT_MOST, Assignment.due_at <= now + DUE_SOON)
             .order_by(Assignment.id)).all():  # read first: notifying flushes as it goes
@@ -82,18 +110,19 @@ def assignment_reminders(session: Session, *, now: datetime, timezone: str) -> i
             [notifications.key_for(kind, cause, user=c) for c in waiting]))))
         for candidate in waiting:
             if notifications.key_for(kind, cause, user=candidate) not in already:
-                told += _remind(session, kind, cause, assignment, candidate, timezone) is not None
+                told += _remind(session, kind, cause, assignment, candidate, timezone, mails) is not None
+    notifications.deliver_in_batches(session, mails)
     return told
 
 
 def _remind(session: Session, kind: str, cause: str, assignment: Assignment, candidate: User,
-            timezone: str) -> Notification | None:
+            timezone: str, mails: list[Notification]) -> Notification | None:
     name, due = assignment.template.name, format_local(assignment.due_at, timezone)
     if kind == "assignment_due":
         title, what = f"Due soon: {name}", f"{name} is due {due} and you have not finished it yet."
     else:
         title, what = f"Overdue: {name}", f"{name} was due {due} and you have not finished it."
     return notifications.notify(
-        session, kind=kind, key=cause, user=candidate, title=title, link="/dashboard",
+        session, kind=kind, key=cause, user=candidate, title=title, link="/dashboard", batch=mails,
         body=f"Hello {candidate.display_name},\n\n{what} Sign in to your college's portal and open "
              f"your dashboard to see what is left.")

@@ -21,6 +21,8 @@ from aimi.tenants.models import User
 from aimi.tenants.notification_models import Notification, NotificationPreference
 
 DELIVER_KIND = "deliver_notification"
+DELIVER_BATCH_KIND = "deliver_notifications"
+BATCH_SIZE = 1000  # SendGrid's most personalizations in one request
 CHANNELS = {"email": "In the inbox and by e-mail", "in_app": "In the inbox only", "off": "Not at all"}
 DEFAULT_CHANNEL = "email"
 
@@ -84,11 +86,12 @@ def key_for(kind: str, key: str, *, user: User | None = None, email: str | None 
 
 def notify(session: Session, *, kind: str, key: str, title: str, body: str, user: User | None = None,
            email: str | None = None, link: str = "", base_url: str = "",
-           html: str | None = None) -> Notification | None:
+           html: str | None = None, batch: list[Notification] | None = None) -> Notification | None:
     """Stage one notification (and its e-mail's delivery job) in ``session``; the caller
     commits with its cause. ``link`` is a path in the college's portal; ``base_url``, when
     known, makes the mail's link absolute. Returns None when the user turned the kind off,
-    the existing row when ``key`` was notified already."""
+    the existing row when ``key`` was notified already. A fan-out passes ``batch``: a new
+    row to mail is added to it instead, for ``deliver_in_batches``."""
     essential = KINDS[kind].essential
     channel = "email" if essential or user is None else preferences(session, user)[kind]
     if channel == "off":
@@ -104,11 +107,26 @@ def notify(session: Session, *, kind: str, key: str, title: str, body: str, user
                        in_app=not essential, email_status="queued" if channel == "email" else "none")
     session.add(row)
     session.flush()
-    if channel == "email":
+    if channel == "email" and batch is not None:
+        batch.append(row)
+    elif channel == "email":
         job, _created = jobs.stage(session, DELIVER_KIND, {"notification_id": row.id},
                                    idempotency_key=f"{DELIVER_KIND}:{row.id}")
         jobs.dispatch_after_commit(session, current_tenant(), job)
     return row
+
+
+def deliver_in_batches(session: Session, rows: list[Notification]) -> int:
+    """Stage one delivery job per ``BATCH_SIZE`` mails of a fan-out (a provider that sends
+    batches makes one request of each); returns how many jobs."""
+    staged = 0
+    for start in range(0, len(rows), BATCH_SIZE):
+        ids = [row.id for row in rows[start:start + BATCH_SIZE]]
+        job, _created = jobs.stage(session, DELIVER_BATCH_KIND, {"notification_ids": ids},
+                                   idempotency_key=f"{DELIVER_BATCH_KIND}:{ids[0]}")
+        jobs.dispatch_after_commit(session, current_tenant(), job)
+        staged += 1
+    return staged
 
 
 def inbox(user: User):

@@ -1,21 +1,19 @@
 """``aimi notifications send-reminders``: the due-in-24-h and overdue reminders.
 
-Run it every few minutes (cron, a Kubernetes CronJob, or RQ's scheduler): a run only
-stages the reminders no earlier run staged, so running it twice, or two at once, sends
-each reminder once. The mails go out as every notification's do (a job on the
-``notifications`` queue, or in-process when Redis is not configured).
+Workers and the web process already run it every few minutes (``aimi.plugins.schedule``);
+this command is for cron or a one-off run. A run only stages the reminders no earlier
+run staged, so running it twice, or two at once, sends each reminder once. The mails go
+out as every notification's do (a job on the ``notifications`` queue, or in-process when
+Redis is not configured).
 """
 
 from __future__ import annotations
 
 import click
 from flask.cli import with_appcontext
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 from aimi.platform.timeutil import utcnow
 from aimi.tenants import notices
-from aimi.tenants import settings as tenant_settings
 from aimi.tenants.cli_each_tenant import run_per_tenant
 
 
@@ -30,15 +28,5 @@ def notifications_group() -> None:
 def send_reminders(slug: str | None) -> None:
     """Remind candidates of assignments due within 24 hours or overdue."""
     now = utcnow()
-
-    def remind(session: Session) -> str:
-        try:
-            told = notices.assignment_reminders(session, now=now,
-                                                timezone=tenant_settings.load(session).timezone)
-            session.commit()
-        except IntegrityError:  # a run at the same time staged them first
-            session.rollback()
-            told = 0
-        return f"{told} reminder(s) sent"
-
-    run_per_tenant(slug, remind, active_only=True)
+    run_per_tenant(slug, lambda session: f"{notices.send_reminders(session, now)} reminder(s) sent",
+                   active_only=True)

@@ -7,6 +7,7 @@ from contextlib import contextmanager
 
 from rq import SimpleWorker
 
+from aimi.plugins import background
 from aimi.plugins import queue as rq_wiring
 from aimi.web.app import create_app
 
@@ -41,3 +42,8 @@ def drain(redis_url: str) -> None:
 
 def queued_ids(redis_url: str, name: str) -> list[str]:
     return rq_wiring.queue(name, redis_url).job_ids
+
+
+def settle(timeout: float = 60.0) -> None:
+    """Wait for the in-process background jobs (mail fan-out and delivery without Redis)."""
+    assert background.wait_idle(timeout), f"background jobs still running after {timeout} s"

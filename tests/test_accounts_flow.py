@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 import pytest
 import redis as redis_lib
+from job_helpers import settle
 from passlib.totp import TOTP
 from sqlalchemy import select
 
@@ -79,6 +80,7 @@ def login(client, ref: TenantRef, address: str, password: str = PASSWORD):
 def mailed_link(world, ref: TenantRef, address: str, path_part: str) -> str:
     """The path of the newest link containing ``path_part`` mailed to ``address``."""
     folder = world.settings.instance_path / "outbox" / ref.slug
+    settle()
     files = mail.outbox_files(folder, address)
     assert files, f"no mail to {address} in {folder}"
     for file in reversed(files):

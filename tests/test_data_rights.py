@@ -12,7 +12,7 @@ import zipfile
 from datetime import timedelta
 
 import pytest
-from job_helpers import drain, queued_ids, redis_app
+from job_helpers import drain, queued_ids, redis_app, settle
 from score_helpers import answer_report, new_user, scored_interview, sign_in, tag
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -85,6 +85,7 @@ def export_job(world, slug: str, user_id: int) -> Job:
 
 
 def export_notification(world, slug: str, user_id: int) -> Notification:
+    settle()
     with tenant_scope(world.tenants[slug]):
         row = tenant_session.scalar(select(Notification).where(Notification.user_id == user_id,
                                                                Notification.kind == "data_export"))

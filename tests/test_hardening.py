@@ -13,6 +13,7 @@ from datetime import timedelta
 from email import message_from_bytes, policy
 
 import pytest
+from job_helpers import settle
 from test_interviews import BASE, new_candidate, questions, show  # noqa: F401  (questions: a fixture)
 from test_questions import make_bank, upload
 
@@ -151,6 +152,7 @@ def test_mail_file_names_never_come_from_the_address(world):
     resp = world.client().post(f"{API}/users", headers=token_header(world), json={"email": address})
     assert resp.status_code == 201, resp.get_data(as_text=True)
     outbox = world.settings.instance_path / "outbox" / "alpha"
+    settle()
     [sent] = mail.outbox_files(outbox, address)
     assert sent.parent == outbox and "t2ur" not in sent.name
     assert message_from_bytes(sent.read_bytes(), policy=policy.default)["To"] == address

@@ -13,7 +13,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from job_helpers import SAMPLE, drain, queued_ids, redis_app
+from job_helpers import SAMPLE, drain, queued_ids, redis_app, settle
 from sqlalchemy import select
 
 from aimi.platform.db import tenant_scope, tenant_session
@@ -77,7 +77,7 @@ def mode(request, world):
     """Run a test with jobs in-process (no Redis) and on a real RQ worker over Redis;
     yields (app, drain) where drain() runs what is queued."""
     if request.param == "in-process":
-        yield world.app, lambda: None
+        yield world.app, settle  # the notifications queue runs on the background pool
         return
     url = request.getfixturevalue("redis_url")
     with redis_app(world, url) as app:

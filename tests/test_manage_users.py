@@ -12,6 +12,7 @@ import uuid
 from urllib.parse import urlsplit
 
 import pytest
+from job_helpers import settle
 from sqlalchemy import func, select
 from werkzeug.routing import IntegerConverter
 
@@ -56,6 +57,7 @@ def add_users(world, slug: str, role: str, names: list[str], password: str | Non
 
 def mails_to(world, slug: str, address: str) -> list[email.message.EmailMessage]:
     folder = world.settings.instance_path / "outbox" / slug
+    settle()
     return [email.message_from_bytes(f.read_bytes(), policy=email.policy.default)
             for f in mail.outbox_files(folder, address)]
 

@@ -10,9 +10,10 @@ import email
 import email.policy
 import json
 import re
+import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import timedelta
 from urllib.parse import urlparse
 
@@ -21,19 +22,25 @@ from click.testing import CliRunner
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from flask.cli import ScriptInfo
-from job_helpers import drain, queued_ids, redis_app
+from job_helpers import drain, queued_ids, redis_app, settle
+from rq.registry import ScheduledJobRegistry
 from score_helpers import new_assignment, new_cohort, new_user, sign_in, tag
 from sendgrid_server import sendgrid_server
 from smtp_server import smtp_server
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select, update
+from sqlalchemy.engine import Engine
 
 from aimi.platform import mail
 from aimi.platform.db import tenant_scope, tenant_session
 from aimi.platform.timeutil import to_local, utcnow
+from aimi.plugins import background, schedule
+from aimi.plugins import queue as rq_wiring
 from aimi.plugins import settings as plugin_settings
-from aimi.tenants import interviews, notifications
+from aimi.plugins.worker import scheduler_command
+from aimi.tenants import interviews, notices, notifications
+from aimi.tenants import settings as tenant_settings
 from aimi.tenants.interview_models import Interview, InterviewAnswer, InterviewTemplate
-from aimi.tenants.models import Job, User
+from aimi.tenants.models import Job, User, cohort_candidates
 from aimi.tenants.notification_models import Notification
 from conftest import csrf_token
 
@@ -48,20 +55,30 @@ def publish_template(world, slug: str) -> tuple[int, str]:
         return row.id, name
 
 
-def assign(world, slug: str, cohort_id: int, client=None) -> str:
-    """An admin assigns a new published template to the cohort through the page."""
+def publish(world, slug: str, cohort_id: int, client=None, on_request=None) -> str:
+    """An admin assigns a new published template to the cohort through the page; the
+    POST runs inside ``on_request`` (a context manager) when given. Nothing is awaited."""
     template_id, name = publish_template(world, slug)
     admin, url = world.login(slug, "admin", client=client), f"/t/{slug}/templates/assignments"
     page = admin.get(url)
     due = (to_local(utcnow() + timedelta(days=3), "UTC")).strftime("%Y-%m-%dT%H:%M")
-    resp = admin.post(url, data={"csrf_token": csrf_token(page.get_data(as_text=True)),
-                                 "template_id": str(template_id), "cohort_id": str(cohort_id),
-                                 "due_at": due, "attempt_limit": "2"})
+    with on_request or nullcontext():
+        resp = admin.post(url, data={"csrf_token": csrf_token(page.get_data(as_text=True)),
+                                     "template_id": str(template_id), "cohort_id": str(cohort_id),
+                                     "due_at": due, "attempt_limit": "2"})
     assert resp.status_code == 302, resp.get_data(as_text=True)
     return name
 
 
+def assign(world, slug: str, cohort_id: int, client=None) -> str:
+    """``publish``, then wait for the fan-out and the mails (they run after the response)."""
+    name = publish(world, slug, cohort_id, client)
+    settle()
+    return name
+
+
 def outbox(world, slug: str, address: str) -> list[email.message.EmailMessage]:
+    settle()
     folder = world.settings.instance_path / "outbox" / slug
     return [email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
             for path in mail.outbox_files(folder, address)]
@@ -74,6 +91,7 @@ def bell(html: str) -> int:
 
 
 def rows(world, slug: str, user_id: int) -> list[Notification]:
+    settle()
     with tenant_scope(world.tenants[slug]):
         found = list(tenant_session.scalars(select(Notification).where(Notification.user_id == user_id)
                                             .order_by(Notification.id)))
@@ -82,9 +100,13 @@ def rows(world, slug: str, user_id: int) -> list[Notification]:
 
 
 def job_of(world, slug: str, notification_id: int) -> Job:
+    """The job that mails the notification: its own, or its fan-out's batch."""
+    settle()
     with tenant_scope(world.tenants[slug]):
         job = tenant_session.scalar(select(Job).where(
             Job.idempotency_key == f"{notifications.DELIVER_KIND}:{notification_id}"))
+        batches = tenant_session.scalars(select(Job).where(Job.kind == notifications.DELIVER_BATCH_KIND))
+        job = job or next(batch for batch in batches if notification_id in batch.payload["notification_ids"])
         tenant_session.expunge_all()
         return job
 
@@ -104,7 +126,7 @@ def test_assignment_notifies_each_candidate_in_the_inbox_and_by_mail(world, coho
         assert row.email_status == "sent"
         [message] = outbox(world, "alpha", address)
         assert message["Subject"] == f"New assignment: {name}"
-        assert "/t/alpha/dashboard" in message.get_content()
+        assert "/t/alpha/dashboard" in message.get_body(("plain",)).get_content()
         job = job_of(world, "alpha", row.id)
         assert (job.queue, job.status) == ("notifications", "done")
     client = sign_in(world, "alpha", cohort["emails"][0])
@@ -117,14 +139,73 @@ def test_with_redis_the_request_only_queues_and_a_worker_mails(world, cohort, re
         drain(redis_url)
         name = assign(world, "alpha", cohort["id"], client=app.test_client())
         assert outbox(world, "alpha", cohort["emails"][0]) == []  # nothing mailed in the request
-        [row] = rows(world, "alpha", cohort["ids"][0])
-        assert row.email_status == "queued"
-        assert f"alpha_{job_of(world, 'alpha', row.id).id}" in queued_ids(redis_url, "notifications")
-        with app.app_context():  # as `aimi worker` runs its jobs
+        assert rows(world, "alpha", cohort["ids"][0]) == []  # nor fanned out: one job is queued
+        with tenant_scope(world.tenants["alpha"]):
+            [fan_out] = tenant_session.scalars(select(Job.id).where(Job.kind == notices.PUBLISHED_KIND,
+                                                                    Job.status == "queued")).all()
+        assert queued_ids(redis_url, "notifications") == [f"alpha_{fan_out}"]
+        with app.app_context():  # as `aimi worker` runs its jobs: the fan-out, then each mail
             drain(redis_url)
     [message] = outbox(world, "alpha", cohort["emails"][0])
     assert message["Subject"] == f"New assignment: {name}"
     assert rows(world, "alpha", cohort["ids"][0])[0].email_status == "sent"
+
+
+def test_without_redis_the_request_returns_before_any_mail_then_the_mails_arrive(world, sendgrid):
+    ids = [new_user(world, "alpha")[0] for _ in range(3)]
+    sendgrid.hold.clear()  # SendGrid accepts nothing until the response is back
+    try:
+        publish(world, "alpha", new_cohort(world, "alpha", ids))
+        assert sendgrid.requests == []
+    finally:
+        sendgrid.hold.set()
+    settle()
+    assert [row.email_status for uid in ids for row in rows(world, "alpha", uid)] == ["sent"] * 3
+    [request] = sendgrid.requests  # the cohort in one v3 request, a personalization each
+    body = request["json"]
+    assert [c["value"] for c in body["content"]] == ["-aimi-text-", "-aimi-html-"]
+    people = body["personalizations"]
+    assert sorted(p["to"][0]["email"] for p in people) == sorted(
+        email for uid in ids for email in [rows(world, "alpha", uid)[0].email])
+    for person in people:  # each their own greeting and unsubscribe link, in text and HTML
+        text, html = person["substitutions"]["-aimi-text-"], person["substitutions"]["-aimi-html-"]
+        stop = person["headers"]["List-Unsubscribe"][1:-1]
+        assert stop in text and stop in html and person["subject"].startswith("New assignment: ")
+    assert len({person["headers"]["List-Unsubscribe"] for person in people}) == 3
+
+
+@contextmanager
+def statements_of_this_thread(found: list[str]) -> Iterator[None]:
+    """Record the SQL this thread runs (the request's, not the background pool's)."""
+    me = threading.get_ident()
+
+    def record(_conn, _cursor, statement, *_args) -> None:
+        if threading.get_ident() == me:
+            found.append(statement)
+
+    event.listen(Engine, "before_cursor_execute", record)
+    try:
+        yield
+    finally:
+        event.remove(Engine, "before_cursor_execute", record)
+
+
+def test_the_publishing_request_does_the_same_work_for_any_cohort_size(world):
+    sizes, statements = (2, 2, 40), []
+    cohorts = [new_cohort(world, "alpha", [new_user(world, "alpha")[0] for _ in range(n)]) for n in sizes]
+    for cohort_id in cohorts:  # the first publish warms caches; the next two are compared
+        statements.append([])
+        publish(world, "alpha", cohort_id, on_request=statements_of_this_thread(statements[-1]))
+    settle()
+    small, large = statements[1:]
+    # a few statements may come and go (a throttled "last seen" write); 38 more candidates
+    # notified in the request would add at least 38 each
+    assert len(large) <= len(small) + 3, sorted(set(large) - set(small))
+    with tenant_scope(world.tenants["alpha"]):
+        told = tenant_session.scalar(select(func.count()).select_from(Notification).where(
+            Notification.kind == "assignment_published", Notification.user_id.in_(
+                select(cohort_candidates.c.user_id).where(cohort_candidates.c.cohort_id == cohorts[2]))))
+    assert told == 40
 
 
 def test_assigning_twice_does_not_notify_twice(world, cohort):
@@ -244,7 +325,7 @@ def test_review_finished_notifies_the_candidate(world):
                                              .where(InterviewAnswer.id == answer_id))
     assert row.link == f"/interviews/{interview_id}/report"
     [message] = outbox(world, "alpha", candidate_email)
-    assert f"/t/alpha/interviews/{interview_id}/report" in message.get_content()
+    assert f"/t/alpha/interviews/{interview_id}/report" in message.get_body(("plain",)).get_content()
 
 
 def test_report_ready_when_the_last_answer_is_scored(world):
@@ -288,6 +369,7 @@ def smtp_for(world, *rcpt_replies: str) -> Iterator:
         try:
             yield server
         finally:
+            settle()
             portal.extensions["aimi_settings"] = settings
 
 
@@ -300,6 +382,7 @@ def test_smtp_transient_refusal_is_retried_then_sent(world, cohort):
                                        title="Over SMTP", body="Hello")
             session.commit()
             row_id = row.id
+        settle()
         assert len(server.accepted) == 1 and "Subject: Over SMTP" in server.accepted[0]
     [stored] = [r for r in rows(world, "alpha", cohort["ids"][0]) if r.id == row_id]
     assert stored.email_status == "sent"
@@ -359,6 +442,7 @@ def sendgrid(world, monkeypatch):
         try:
             yield server
         finally:
+            settle()
             _sendgrid_for(world, "alpha", {"api_key": "", "sender": ""})
 
 
@@ -407,6 +491,92 @@ def test_sendgrid_of_alpha_never_sends_for_beta(world, sendgrid):
     assert len(outbox(world, "beta", beta_email)) == 1
 
 
+LOOKS = {"alpha": {"display_name": "Alpha Institute of Technology", "accent_color": "#a1b2c3",
+                   "logo_url": "/static/alpha-crest.png"},
+         "beta": {"display_name": "Beta Women's College", "accent_color": "#0d9e4f",
+                  "logo_url": "https://cdn.beta.example/crest.png"}}
+
+
+@pytest.fixture
+def branded(world) -> Iterator[dict]:
+    """Each college with a name, accent colour and logo of its own (restored afterwards)."""
+    before = {}
+    for slug, looks in LOOKS.items():
+        with tenant_scope(world.tenants[slug]):
+            before[slug] = {key: getattr(tenant_settings.load(tenant_session()), key) for key in looks}
+            tenant_settings.save(tenant_session(), looks)
+            tenant_session.commit()
+    yield LOOKS
+    for slug, looks in before.items():
+        with tenant_scope(world.tenants[slug]):
+            tenant_settings.save(tenant_session(), looks)
+            tenant_session.commit()
+
+
+def parts(message: email.message.EmailMessage) -> tuple[str, str]:
+    """The plain-text and HTML parts of a multipart/alternative mail."""
+    assert message.get_content_type() == "multipart/alternative"
+    return (message.get_body(preferencelist=("plain",)).get_content(),
+            message.get_body(preferencelist=("html",)).get_content())
+
+
+def test_mail_over_smtp_is_multipart_and_branded_by_its_own_college_only(world, branded):
+    (alpha_id, alpha_email), (beta_id, beta_email) = new_user(world, "alpha"), new_user(world, "beta")
+    with smtp_for(world) as server:
+        name = assign(world, "alpha", new_cohort(world, "alpha", [alpha_id]))
+        assign(world, "beta", new_cohort(world, "beta", [beta_id]))
+    received = {message["To"]: message for message in
+                (email.message_from_string(raw, policy=email.policy.default) for raw in server.accepted)}
+    for slug, address, other in (("alpha", alpha_email, "beta"), ("beta", beta_email, "alpha")):
+        text, html = parts(received[address])
+        looks = branded[slug]
+        assert looks["display_name"] in text and looks["display_name"].replace("'", "&#39;") in html
+        assert looks["accent_color"] in html and "crest.png" in html
+        assert "Stop e-mails like this one" in html and "/notifications/unsubscribe/" in text
+        for value in branded[other].values():
+            assert value not in text and value not in html
+            assert value.replace("'", "&#39;") not in html
+    _text, html = parts(received[alpha_email])
+    assert f"New assignment: {name}" in html and 'src="http://localhost:5000/static/alpha-crest.png"' in html
+
+
+def test_sendgrid_mail_has_text_and_branded_html(world, cohort, sendgrid, branded):
+    assign(world, "alpha", new_cohort(world, "alpha", [cohort["ids"][0]]))
+    [request] = sendgrid.requests
+    plain, html = request["json"]["content"]
+    assert (plain["type"], html["type"]) == ("text/plain", "text/html")
+    assert "Alpha Institute of Technology" in plain["value"] and "#a1b2c3" in html["value"]
+    assert "Beta Women" not in html["value"]
+
+
+def test_essential_mail_is_branded_without_an_unsubscribe_link(world, cohort, branded):
+    with world.portal.app_context(), tenant_scope(world.tenants["alpha"]):
+        session = tenant_session()
+        notifications.notify(session, kind="invitation", key=tag(), user=session.get(User, cohort["ids"][0]),
+                             title="Your invitation", body="Hello,\n\nChoose a password: http://x.example/i/1")
+        session.commit()
+    [message] = outbox(world, "alpha", cohort["emails"][0])
+    text, html = parts(message)
+    assert "Alpha Institute of Technology" in html and "#a1b2c3" in html
+    assert '<a href="http://x.example/i/1">' in html and "http://x.example/i/1" in text
+    assert "unsubscribe" not in text + html and message["List-Unsubscribe"] is None
+
+
+def test_admins_preview_every_kind_of_mail_in_their_colours(world, branded):
+    admin = world.login("alpha", "admin")
+    for kind in notifications.KINDS:
+        page = admin.get(f"/t/alpha/manage/mail-preview/{kind}")
+        assert page.status_code == 200, kind
+        html = page.get_data(as_text=True)
+        assert "Alpha Institute of Technology" in html and "#a1b2c3" in html
+        assert ("Stop e-mails like this one" in html) is not notifications.KINDS[kind].essential
+    assert admin.get("/t/alpha/manage/mail-preview/nonsense").status_code == 404
+    candidate = sign_in(world, "alpha", new_user(world, "alpha")[1])
+    assert candidate.get("/t/alpha/manage/mail-preview/report_ready").status_code == 403
+    beta = world.login("beta", "admin").get("/t/beta/manage/mail-preview/report_ready").get_data(as_text=True)
+    assert "Beta Women" in beta and "Alpha Institute" not in beta
+
+
 def send_reminders(world, *args: str) -> str:
     """``aimi notifications send-reminders`` as cron or the scheduler runs it."""
     from aimi.web.cli import main
@@ -440,12 +610,84 @@ def test_due_soon_reminds_only_who_has_not_finished_and_only_once(world):
         assert (row.kind, row.title, row.email_status) == ("assignment_due", f"Due soon: {name}", "sent")
         [message] = outbox(world, "alpha", address)
         assert message["Subject"] == f"Due soon: {name}"
-        assert "you have not finished it yet" in message.get_content()
+        assert "you have not finished it yet" in message.get_body(("plain",)).get_content()
     again = send_reminders(world, "--tenant", "alpha")
     assert "alpha: 0 reminder(s) sent" in again
     assert len(rows(world, "alpha", idle)) == 1 and len(outbox(world, "alpha", idle_email)) == 1
     page = sign_in(world, "alpha", idle_email).get("/t/alpha/notifications/").get_data(as_text=True)
     assert bell(page) == 1 and f"Due soon: {name}" in page
+
+
+def due_soon_cohort(world) -> tuple[int, str, str]:
+    """A new alpha candidate with an assignment due in 20 hours: (id, e-mail, its name)."""
+    candidate, address = new_user(world, "alpha")
+    name = f"Mock {tag()}"
+    cohort_id = new_cohort(world, "alpha", [candidate])
+    new_assignment(world, "alpha", cohort_id, name, utcnow() + timedelta(hours=20))
+    return candidate, address, name
+
+
+def ticks(redis_url: str) -> list[str]:
+    connection = rq_wiring.connection(redis_url)
+    waiting = [*ScheduledJobRegistry("notifications", connection=connection).get_job_ids(),
+               *rq_wiring.queue("notifications", redis_url).job_ids]
+    return [job_id for job_id in waiting if job_id.startswith(schedule.TICK_PREFIX)]
+
+
+def test_rq_scheduler_runs_the_reminders_once_and_keeps_ticking(world, redis_url, monkeypatch):
+    monkeypatch.setattr(schedule, "REMINDER_SECONDS", 3600)  # the test stays inside one period
+    candidate, address, name = due_soon_cohort(world)
+    with redis_app(world, redis_url) as app, app.app_context():
+        drain(redis_url)
+        rq_wiring.connection(redis_url).flushdb()
+        first = schedule.ensure_scheduled(redis_url)  # as every worker and scheduler starts
+        assert schedule.ensure_scheduled(redis_url) is None and ticks(redis_url) == [first]
+        runner = app.test_cli_runner()
+        assert runner.invoke(scheduler_command, ["--burst"]).exit_code == 0  # due now: queued
+        drain(redis_url)  # the tick, then the reminder's mail
+        [row] = rows(world, "alpha", candidate)
+        assert (row.kind, row.title, row.email_status) == ("assignment_due", f"Due soon: {name}", "sent")
+        [following] = ticks(redis_url)  # the tick scheduled its successor
+        assert following != first
+        assert schedule.tick()["alpha"] == 0  # a second scheduler's tick in the same period
+        drain(redis_url)
+        assert ticks(redis_url) == [following]  # both scheduled the same slot: one tick
+    assert len(rows(world, "alpha", candidate)) == 1 and len(outbox(world, "alpha", address)) == 1
+
+
+def test_without_redis_the_web_process_reminds_by_itself(world):
+    candidate, address, name = due_soon_cohort(world)
+    stop = schedule.start_in_process(world.portal, reminder_seconds=0.5, sweep_seconds=0.2)
+    try:
+        assert schedule.start_in_process(world.portal) is None  # one beat per app
+        deadline = time.monotonic() + 30
+        while not rows(world, "alpha", candidate) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        time.sleep(1.5)  # a few more beats: nothing sent twice
+    finally:
+        stop.set()
+    [row] = rows(world, "alpha", candidate)
+    assert (row.title, row.email_status) == (f"Due soon: {name}", "sent")
+    assert len(outbox(world, "alpha", address)) == 1
+
+
+def test_a_mail_staged_by_a_process_that_died_is_sent_by_the_next(world, cohort):
+    with world.portal.app_context(), tenant_scope(world.tenants["alpha"]):
+        session = tenant_session()  # staged and committed, but the process died before its pool ran it
+        row = notifications.notify(session, kind="report_ready", key=tag(), title="Left behind", body="Hello",
+                                   user=session.get(User, cohort["ids"][0]))
+        session.info.pop("aimi_jobs_after_commit")
+        session.flush()
+        session.execute(update(Job).where(Job.idempotency_key == f"{notifications.DELIVER_KIND}:{row.id}")
+                        .values(created_at=utcnow() - timedelta(minutes=5)))
+        session.commit()
+        row_id = row.id
+    assert outbox(world, "alpha", cohort["emails"][0]) == []
+    assert [found.split(":")[0] for found in background.sweep(world.portal)] == ["alpha"]
+    [message] = outbox(world, "alpha", cohort["emails"][0])
+    assert message["Subject"] == "Left behind"
+    assert background.sweep(world.portal) == []  # done: nothing to sweep again
+    assert [r.email_status for r in rows(world, "alpha", cohort["ids"][0]) if r.id == row_id] == ["sent"]
 
 
 def test_overdue_reminds_once_and_old_assignments_stay_quiet(world):
@@ -512,7 +754,7 @@ def test_non_essential_mail_carries_one_click_unsubscribe(world, cohort):
     assert url.startswith("http://localhost:5000/t/alpha/notifications/unsubscribe/")
     [raw] = mail.outbox_files(world.settings.instance_path / "outbox" / "alpha", cohort["emails"][0])
     assert f"\nList-Unsubscribe: <{url}>\n".encode() in raw.read_bytes()  # as clients read it, unfolded
-    text = message.get_content()
+    text = message.get_body(("plain",)).get_content()
     assert url in text and "http://localhost:5000/t/alpha/notifications/settings" in text
     [other] = outbox(world, "alpha", cohort["emails"][1])
     assert unsubscribe_path(other) != unsubscribe_path(message)  # per user

@@ -176,8 +176,7 @@ def assignment_list() -> ResponseReturnValue:
                    details={"template": template.name, "cohort": cohort.name,
                             "due_at": assignment.due_at.isoformat(),
                             "attempt_limit": assignment.attempt_limit})
-            notices.assignment_published(session, assignment, timezone=g.tenant_settings.timezone,
-                                         base_url=request.url_root)
+            notices.stage_assignment_published(session, assignment, base_url=request.url_root)
             session.commit()
             flash(f"{template.name} assigned to {cohort.name}.", "success")
             return redirect(url_for("assignments.assignment_list"))

@@ -79,6 +79,7 @@ def init_app(app: Flask) -> None:
     from aimi.web.portal import (  # noqa: F401
         manage_cohorts,
         manage_jobs,
+        manage_mail_preview,
         manage_plugins,
         manage_scoring,
         manage_settings,

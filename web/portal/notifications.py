@@ -9,6 +9,7 @@ from flask_security import auth_required, current_user
 
 from aimi.platform.db import tenant_session
 from aimi.platform.tenancy import current_tenant
+from aimi.plugins import schedule
 from aimi.tenants import notifications, unsubscribe
 from aimi.web.pagination import paginate
 
@@ -95,3 +96,9 @@ def unsubscribe_link(token: str) -> ResponseReturnValue:
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
+    settings = app.extensions["aimi_settings"]
+    if not settings.redis_url and not settings.testing:  # no workers: this process keeps time
+
+        @app.before_request
+        def _start_beat() -> None:
+            schedule.start_in_process(app)

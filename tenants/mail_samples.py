@@ -1,0 +1,44 @@
+"""What each kind of notification looks like, for the admins' preview of their college's
+mail: a made-up example per kind, in the words the real notices use."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Sample:
+    title: str
+    body: str
+    link: str = ""
+
+
+def sample(kind: str, *, name: str, college: str) -> Sample:
+    """The example of ``kind`` addressed to ``name``; KeyError for an unknown kind."""
+    hello = f"Hello {name},\n\n"
+    samples = {
+        "account": Sample(f"Confirm your account at {college}",
+                          f"{hello}Confirm your e-mail address to finish your account at {college}."),
+        "invitation": Sample(f"Your invitation to {college}",
+                             f"{hello}Your placement cell invited you to {college} on aimi. Choose your "
+                             f"password with the link in this e-mail; it works once."),
+        "assignment_published": Sample("New assignment: Software engineer mock",
+                                       f"{hello}Software engineer mock was assigned to your cohort CSE 2026; "
+                                       f"it is due in three days. Start it from your dashboard.",
+                                       "/dashboard"),
+        "assignment_due": Sample("Due soon: Software engineer mock",
+                                 f"{hello}Software engineer mock is due tomorrow and you have not "
+                                 f"finished it yet.", "/dashboard"),
+        "assignment_overdue": Sample("Overdue: Software engineer mock",
+                                     f"{hello}Software engineer mock was due yesterday and you have not "
+                                     f"finished it.", "/dashboard"),
+        "review_finished": Sample("Your answer was reviewed",
+                                  f"{hello}Your mentor finished reviewing your answer to question 2. Their "
+                                  f"scores and comment are in your report.", "/interviews"),
+        "report_ready": Sample("Your interview report is ready",
+                               f"{hello}Every answer of your interview is scored.", "/interviews"),
+        "data_export": Sample("Your data export is ready",
+                              f"{hello}The copy of your data you asked for is ready to download.",
+                              "/account/data"),
+    }
+    return samples[kind]
