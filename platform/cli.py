@@ -35,6 +35,8 @@ LAZY = {
     "notifications": LazyCommand("aimi.tenants.notifications_cli:notifications_group",
                                  "Notifications: scheduled reminders."),
     "recordings": LazyCommand("aimi.tenants.recordings_cli:recordings_group", "Voice recordings: retention."),
+    "retention": LazyCommand("aimi.tenants.retention_cli:retention_group",
+                             "Candidates' data: inactive accounts and expired exports."),
     "worker": LazyCommand("aimi.plugins.worker:worker_command",
                           "Run background jobs (scoring, speech, notifications) from Redis."),
     "scheduler": LazyCommand("aimi.plugins.worker:scheduler_command",
