@@ -47,6 +47,30 @@ def _versioned(value: str | None) -> dict[str, str]:
     return keys
 
 
+# Requests per window (seconds) for each throttled kind of request, per tenant and user (or
+# client address when signed out): see aimi.web.throttle. Sign-in keeps its own settings.
+DEFAULT_RATE_LIMITS: dict[str, tuple[int, int]] = {
+    "upload": (180, 60),     # recording chunks: the recorder sends one a second
+    "scoring": (60, 60),     # try-it scoring, in the portal and through the API
+    "register": (20, 3600),
+    "reset": (10, 900),      # reset and confirmation mail, and the reset form
+    "api": (600, 60),
+}
+
+
+def _rate_limits(value: str | None) -> dict[str, tuple[int, int]]:
+    """Parse ``api=300/60,upload=120/60`` over the defaults."""
+    limits = dict(DEFAULT_RATE_LIMITS)
+    for item in filter(None, (part.strip() for part in (value or "").split(","))):
+        name, _, spec = item.partition("=")
+        count, _, window = spec.partition("/")
+        if name.strip() not in limits or not (count.strip().isdigit() and window.strip().isdigit()):
+            raise ConfigError("AIMI_RATE_LIMITS entries look like <kind>=<requests>/<seconds> with "
+                              f"kind one of {', '.join(DEFAULT_RATE_LIMITS)}; got {item!r}")
+        limits[name.strip()] = (int(count), int(window))
+    return limits
+
+
 def _servers(value: str | None) -> dict[str, str]:
     """Parse ``name=url,name2=url2`` into a mapping of extra tenant database servers."""
     servers: dict[str, str] = {}
@@ -89,6 +113,7 @@ class Settings:
     require_2fa: bool | None = None
     login_rate_limit: int = 10
     login_rate_window: int = 300
+    rate_limits: dict[str, tuple[int, int]] = field(default_factory=lambda: dict(DEFAULT_RATE_LIMITS))
     log_json: bool = True
     testing: bool = False
 
@@ -143,6 +168,8 @@ class Settings:
             raise ConfigError("AIMI_TRUSTED_PROXIES must be 0 or more")
         if self.login_rate_limit < 1 or self.login_rate_window < 1:
             raise ConfigError("AIMI_LOGIN_RATE_LIMIT and AIMI_LOGIN_RATE_WINDOW must be >= 1")
+        if any(count < 1 or window < 1 for count, window in self.rate_limits.values()):
+            raise ConfigError("AIMI_RATE_LIMITS: every limit and window must be >= 1")
         return self
 
 
@@ -187,6 +214,7 @@ def from_env(environ: dict[str, str] | None = None) -> Settings:
         require_2fa=None if require_2fa in (None, "") else _bool(require_2fa),
         login_rate_limit=rate_limit,
         login_rate_window=rate_window,
+        rate_limits=_rate_limits(env.get("AIMI_RATE_LIMITS")),
         log_json=_bool(env.get("AIMI_LOG_JSON"), default=True),
         testing=mode == "testing",
     ).validate()

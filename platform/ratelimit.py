@@ -9,6 +9,7 @@ the limiter's store is down, and it stays limited (per process) meanwhile.
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 from dataclasses import dataclass, field
@@ -36,6 +37,11 @@ class MemoryCounter:
         with self._lock:
             start, count = self._hits.get(key, (0.0, 0))
         return count if time.monotonic() - start < window else 0
+
+    def seconds_left(self, key: str, window: int) -> int:
+        with self._lock:
+            start, _ = self._hits.get(key, (time.monotonic(), 0))
+        return max(1, math.ceil(window - (time.monotonic() - start)))
 
     def reset(self, key: str) -> None:
         with self._lock:
@@ -73,6 +79,15 @@ class RedisCounter:
             self._warn(exc)
             return self.fallback.count(key, window)
         return int(value) if value else 0
+
+    def seconds_left(self, key: str, window: int) -> int:
+        """Until the window ends: what a refused client is told to wait (Retry-After)."""
+        try:
+            ttl = self.client.ttl(key)
+        except redis.RedisError as exc:
+            self._warn(exc)
+            return self.fallback.seconds_left(key, window)
+        return int(ttl) if ttl and ttl > 0 else window
 
     def reset(self, key: str) -> None:
         self.fallback.reset(key)

@@ -37,8 +37,8 @@ def is_erased(user: User) -> bool:
     return user.email == erased_email(user.id)
 
 
-def check(user: User, actor: User) -> None:
-    if user.id == actor.id:
+def check(user: User, actor: User | None) -> None:
+    if actor is not None and user.id == actor.id:
         raise ErasureError("You cannot erase your own account.")
     if is_erased(user):
         raise ErasureError("This account was erased already.")
@@ -46,9 +46,11 @@ def check(user: User, actor: User) -> None:
         raise ErasureError("Only candidates can be erased; remove this user's other roles first.")
 
 
-def erase(session: Session, user: User, actor: User, ip: str | None = None) -> dict[str, int]:
+def erase(session: Session, user: User, actor: User | None, ip: str | None = None,
+          reason: str | None = None) -> dict[str, int]:
     """Stage the erasure of ``user`` in ``session``; the caller commits (the files are
-    deleted after that). Returns what was erased, as counts (also the audit details)."""
+    deleted after that). Returns what was erased, as counts (also the audit details, with
+    the ``reason`` when the system erases, e.g. after the retention period)."""
     check(user, actor)
     counts = {"recordings": _recordings(session, user), "answers": _answers(session, user),
               "exports": _exports(session, user)}
@@ -62,7 +64,7 @@ def erase(session: Session, user: User, actor: User, ip: str | None = None) -> d
     _account(user)
     session.flush()
     audit.record(session, "user.erased", actor=actor, target_type="user", target_id=user.id,
-                 details=counts, ip=ip)
+                 details={**counts, **({"reason": reason} if reason else {})}, ip=ip)
     return counts
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from aimi.platform import migrate
+from aimi.platform import migrate, passwords
 from aimi.platform.db import TenantBase, db, platform_session, tenant_scope, tenant_session
 from aimi.platform.models import PlatformAuditLog, Tenant, TenantDomain
 from aimi.platform.tenancy import TenantRef, validate_slug
@@ -38,7 +38,6 @@ ROLE_DESCRIPTIONS = {
     "mentor": "Guides cohorts, schedules live sessions, reviews and overrides scores.",
     "candidate": "Practises interviews and follows their progress.",
 }
-MIN_PASSWORD = 8
 
 
 class ProvisioningError(RuntimeError):
@@ -62,8 +61,9 @@ class NewTenant:
             raise ProvisioningError(str(exc)) from exc
         if not 1 <= len(self.name.strip()) <= 120:
             raise ProvisioningError("the tenant name must be 1 to 120 characters")
-        if len(self.admin_password) < MIN_PASSWORD:
-            raise ProvisioningError(f"the admin password must be at least {MIN_PASSWORD} characters")
+        weak = passwords.weakness(self.admin_password, (email, self.name, self.admin_name, self.slug))
+        if weak:
+            raise ProvisioningError(f"the admin password is too weak. {weak}")
         if self.db_server != "default" and self.db_server not in db.servers:
             raise ProvisioningError(f"unknown database server {self.db_server!r}")
         return NewTenant(self.slug, self.name.strip(), email, self.admin_password,

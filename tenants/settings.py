@@ -13,6 +13,7 @@ from aimi.platform.timeutil import is_valid_timezone
 from aimi.tenants.models import Setting
 
 POLICIES = ("closed", "invite_code", "email_domain", "open")
+INACTIVE_YEARS = (0, 1, 2, 3)  # 0: keep accounts however long they are unused
 DEFAULT_RECORDING_POLICY = (
     "When you answer by voice, your college records the audio of your answer, turns it into text "
     "and measures how you speak (pace, pauses, filler words, pitch and volume). Your mentors may "
@@ -55,6 +56,9 @@ class TenantSettings:
     max_recording_seconds: int = 300
     recording_policy: str = DEFAULT_RECORDING_POLICY
     audio_retention_days: int = 90
+    # Erase candidate accounts unused for more than this many years (0: never); see
+    # aimi.tenants.retention and `aimi retention purge`.
+    inactive_account_years: int = 0
     # Show new AI scores calibrated to the college's mentors once a calibration is fitted.
     calibration_enabled: bool = True
 
@@ -121,6 +125,9 @@ def validate(values: dict) -> TenantSettings:
     except WeightsError as exc:
         errors["scoring_weights"] = str(exc)
     errors.update(_speech_errors(candidate))
+    years = candidate.inactive_account_years
+    if isinstance(years, bool) or years not in INACTIVE_YEARS:
+        errors["inactive_account_years"] = "choose off, 1, 2 or 3 years"
     if not isinstance(candidate.calibration_enabled, bool):
         errors["calibration_enabled"] = "say on or off"
     if len(candidate.welcome_text) > 2000:

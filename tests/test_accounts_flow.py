@@ -251,7 +251,8 @@ def test_failed_logins_are_limited_per_tenant_and_ip(world):
         assert login(client, ref, address, "wrong-password").status_code == 400
     blocked = login(client, ref, address, PASSWORD)
     assert blocked.status_code == 429
-    assert int(blocked.headers["Retry-After"]) == world.settings.login_rate_window
+    # Until the window that began with the first failure ends.
+    assert 0 < int(blocked.headers["Retry-After"]) <= world.settings.login_rate_window
     assert "Too many sign-in attempts" in blocked.get_data(as_text=True)
 
     # Another network, and the same network on another tenant, are not affected.

@@ -54,6 +54,9 @@ def test_bad_arguments_are_explained(world):
     assert reserved.exit_code == 1 and "reserved" in reserved.output
     missing = aimi(world, "tenants", "create", "some-college")
     assert missing.exit_code == 2 and "--name" in missing.output
+    weak = aimi(world, "tenants", "create", f"cli-{uuid.uuid4().hex[:6]}", "--name", "X",
+                "--admin-email", "a@b.example.com", "--admin-password", "aaaaaaaaaaaa")
+    assert weak.exit_code == 1 and "too weak" in weak.output and "uncommon words" in weak.output
     unknown = aimi(world, "tenants", "suspend", "no-such-college")
     assert unknown.exit_code == 1 and "no tenant with slug" in unknown.output
 
@@ -61,7 +64,9 @@ def test_bad_arguments_are_explained(world):
 def test_create_superadmin_then_console_login(world):
     email = f"ops-{uuid.uuid4().hex[:6]}@aimi.example.com"
     weak = aimi(world, "create-superadmin", "--email", email, "--password", "short")
-    assert weak.exit_code == 1 and "8 characters" in weak.output
+    assert weak.exit_code == 1 and "shorter than 10 characters" in weak.output
+    common = aimi(world, "create-superadmin", "--email", email, "--password", "password1234")
+    assert common.exit_code == 1 and "too weak" in common.output and "uncommon words" in common.output
     assert aimi(world, "create-superadmin", "--email", email, "--password", PASSWORD).exit_code == 0
     resp = world.client().post("/admin/login", json={"email": email, "password": PASSWORD})
     assert resp.status_code == 200

@@ -156,7 +156,18 @@ def test_create_tenant_form_errors_are_shown(world, console):
     })
     assert resp.status_code == 422
     page = resp.get_data(as_text=True)
-    assert "This field is required" in page and "at least 8 characters" in page
+    assert "This field is required" in page and "shorter than 10 characters" in page
+
+
+@pytest.mark.parametrize("weak", ["12345678901", "password1234", "aaaaaaaaaaaa"])
+def test_the_first_admins_password_follows_the_portals_policy(world, console, weak):
+    """It was only checked for 8 characters (issue 11)."""
+    slug = unique_slug("weak")
+    resp = post_form(console, "/admin/tenants/new", "/admin/tenants/new", {
+        "slug": slug, "name": "Weak College", "admin_email": f"admin@{slug}.example.com",
+        "admin_password": weak})
+    assert resp.status_code == 422 and tenant_row(slug) is None
+    assert "three or four uncommon words" in resp.get_data(as_text=True)
 
 
 def _all_tenants() -> list[Tenant]:

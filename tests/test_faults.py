@@ -101,7 +101,7 @@ def test_sign_in_reset_and_console_work_with_redis_down(world, own_redis):
     assert console.status_code == 200
     wrong = [app.test_client().post("/t/alpha/login", json={"email": mentor, "password": "wrong-pass-1"})
              .status_code for _ in range(4)]
-    # Still limited (the reset above counted too), in this process's memory meanwhile.
+    # Still limited, in this process's memory meanwhile.
     assert wrong[0] == 400 and wrong[-1] == 429 and set(wrong) == {400, 429}
 
 

@@ -10,6 +10,7 @@ import pytest
 from werkzeug.routing import IntegerConverter
 
 from aimi.tenants import provisioning
+from aimi.web import throttle
 
 
 @pytest.fixture(autouse=True)
@@ -18,7 +19,7 @@ def _forget_login_attempts(world):
     same address, so the failed attempts must not count against them."""
     yield
     for app in (world.portal, world.app.extensions["aimi_console"]):
-        app.extensions["aimi_login_counter"].clear()
+        app.extensions[throttle.COUNTER].clear()
 
 
 def _routes(app, method: str) -> list[str]:

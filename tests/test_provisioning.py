@@ -89,6 +89,9 @@ def test_bad_admin_details_are_refused_before_anything_is_made(world):
     slug = _slug()
     for spec in (provisioning.NewTenant(slug, "C", "not-an-email", PASSWORD),
                  provisioning.NewTenant(slug, "C", "a@b.example.com", "short"),
+                 provisioning.NewTenant(slug, "C", "a@b.example.com", "12345678"),
+                 provisioning.NewTenant(slug, "C", "a@b.example.com", "password1234"),
+                 provisioning.NewTenant(slug, "Riverside", "a@b.example.com", "riverside2026"),
                  provisioning.NewTenant(slug, "", "a@b.example.com", PASSWORD)):
         with pytest.raises(provisioning.ProvisioningError):
             provisioning.create_tenant(spec, world.hasher())

@@ -35,6 +35,8 @@ LAZY = {
     "notifications": LazyCommand("aimi.tenants.notifications_cli:notifications_group",
                                  "Notifications: scheduled reminders."),
     "recordings": LazyCommand("aimi.tenants.recordings_cli:recordings_group", "Voice recordings: retention."),
+    "retention": LazyCommand("aimi.tenants.retention_cli:retention_group",
+                             "Candidates' data: inactive accounts and expired exports."),
     "worker": LazyCommand("aimi.plugins.worker:worker_command",
                           "Run background jobs (scoring, speech, notifications) from Redis."),
     "scheduler": LazyCommand("aimi.plugins.worker:scheduler_command",
@@ -163,7 +165,8 @@ def tenants() -> None:
 @click.argument("slug")
 @click.option("--name", required=True, help="The college's display name.")
 @click.option("--admin-email", required=True)
-@click.option("--admin-password", required=True, help="At least 8 characters.")
+@click.option("--admin-password", required=True,
+              help="At least 10 characters and hard to guess (zxcvbn score 3 or more).")
 @click.option("--admin-name", default="", help="The first admin's full name.")
 @click.option("--db-server", default="default", show_default=True,
               help="Which database server (AIMI_DB_SERVERS) holds the tenant.")
@@ -258,19 +261,22 @@ def tenants_add_domain(slug: str, domain: str) -> None:
 
 @main.command("create-superadmin")
 @click.option("--email", required=True)
-@click.option("--password", required=True, help="At least 8 characters.")
+@click.option("--password", required=True,
+              help="At least 10 characters and hard to guess (zxcvbn score 3 or more).")
 @click.option("--name", default="Platform admin")
 @with_appcontext
 def create_superadmin(email: str, password: str, name: str) -> None:
     """Create a super-admin (platform schema) for the /admin console."""
+    from aimi.platform import passwords
     from aimi.tenants.accounts import AccountError, normalise_email
 
     try:
         email = normalise_email(email)
     except AccountError as exc:
         _fail(str(exc))
-    if len(password) < 8:
-        _fail("the password must be at least 8 characters")
+    weak = passwords.weakness(password, (email, name))
+    if weak:
+        _fail(f"the password is too weak. {weak}")
     ensure_superadmin(email, password, name)
     click.echo(f"super-admin {email} ready")
 

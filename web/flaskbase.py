@@ -22,6 +22,7 @@ from flask import (
     request,
 )
 from werkzeug.exceptions import HTTPException, NotFound
+from werkzeug.routing import IntegerConverter
 
 from aimi.evaluators.speech_analysis import clock
 from aimi.platform.config import Settings
@@ -53,9 +54,18 @@ CONTENT_SECURITY_POLICY = (
     "img-src 'self' https: data:; media-src 'self' blob:; connect-src 'self'; "
     "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 )
+MAX_ID = 2**31 - 1  # MariaDB's INT; a larger id in a lookup overflows SQLite's driver (a 500)
 MAX_JSON_DEPTH = 64  # far deeper than any form of ours; Python's parsers recurse per level
 JSON_STRING_RE = re.compile(r'"(?:\\.|[^"\\])*"')
 JSON_BRACKETS_RE = re.compile(r"[\[\]{}]")
+
+
+class IdConverter(IntegerConverter):
+    """``<int:...>`` in every route: a number no row can have is a 404, not a 500."""
+
+    def __init__(self, url_map, fixed_digits: int = 0, min: int | None = None,  # noqa: A002
+                 max: int | None = MAX_ID, signed: bool = False) -> None:  # noqa: A002
+        super().__init__(url_map, fixed_digits, min, max, signed)
 
 
 def json_depth(text: str) -> int:
@@ -127,6 +137,7 @@ def make_flask(name: str, settings: Settings, portal: str) -> Flask:
         static_folder=str(WEB_DIR / "static"),
         instance_path=str(settings.instance_path.resolve()),
     )
+    app.url_map.converters["int"] = IdConverter
     app.config.update(
         SECRET_KEY=settings.secret_key,
         SECRET_KEY_FALLBACKS=list(settings.secret_key_fallbacks),

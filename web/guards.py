@@ -1,21 +1,16 @@
 """Portal-wide checks that run after the tenant is known: CSRF on signed-out forms (login
-CSRF), login rate limiting, and mandatory two-factor for admins, proven by this session or
-token (``aimi.web.second_factor``)."""
+CSRF), rate limits (``aimi.web.throttle``), and mandatory two-factor for admins, proven by
+this session or token (``aimi.web.second_factor``)."""
 
 from __future__ import annotations
 
 from flask import Flask, flash, redirect, request, url_for
 from flask_security import current_user, logout_user
-from flask_security.signals import user_authenticated
-from werkzeug.exceptions import TooManyRequests
 
-from aimi.platform import ratelimit
 from aimi.platform.config import Settings
-from aimi.web import second_factor
+from aimi.web import second_factor, throttle
 from aimi.web.flaskbase import error_response, wants_json
 
-LOGIN_ENDPOINTS = {"security.login", "security.two_factor_token_validation",
-                   "security.forgot_password"}
 # Forms a signed-out visitor posts: a cross-site page must not post them for the victim.
 # JSON bodies are exempt: a browser sends one cross-site only after a CORS preflight,
 # which aimi never grants.
@@ -26,39 +21,16 @@ TWO_FACTOR_FREE = {"security.logout", "security.two_factor_setup", "static",
                    "security.verify"}
 
 
-def client_ip() -> str:
-    return request.remote_addr or "unknown"
-
-
-def _login_key(realm: str) -> str:
-    return ratelimit.key(realm, "login", client_ip())
-
-
 def init_app(app: Flask, settings: Settings, realm_of) -> None:
-    """``realm_of()`` names the realm for the rate-limit key: the tenant slug, or
+    """``realm_of()`` names the realm for the rate-limit keys: the tenant slug, or
     "_console", which no slug can be."""
-    counter = ratelimit.make_counter(settings.redis_url)
-    app.extensions["aimi_login_counter"] = counter
 
     @app.before_request
     def _check_signed_out_forms():
         if request.method == "POST" and request.endpoint in SIGNED_OUT_FORMS and not request.is_json:
             app.extensions["csrf"].protect()  # a 400 without the form's token
 
-    @app.before_request
-    def _limit_logins():
-        if request.method != "POST" or request.endpoint not in LOGIN_ENDPOINTS:
-            return None
-        hits = counter.hit(_login_key(realm_of()), settings.login_rate_window)
-        if hits > settings.login_rate_limit:
-            exc = TooManyRequests(
-                f"Too many sign-in attempts from your network. Wait "
-                f"{settings.login_rate_window // 60} minutes and try again, or reset your "
-                "password."
-            )
-            exc.retry_after = settings.login_rate_window
-            raise exc
-        return None
+    throttle.init_app(app, settings, realm_of)
 
     @app.before_request
     def _require_two_factor():
@@ -84,7 +56,3 @@ def init_app(app: Flask, settings: Settings, realm_of) -> None:
         flash(message, "error")
         return redirect(url_for("security.login"))
 
-    def _reset(_sender, **_kw):
-        counter.reset(_login_key(realm_of()))
-
-    user_authenticated.connect(_reset, app, weak=False)

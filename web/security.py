@@ -13,6 +13,7 @@ from flask import Flask, Response, after_this_request, has_request_context
 from flask_security import MailUtil, PasswordUtil, Security, SQLAlchemySessionUserDatastore, hash_password
 from flask_wtf import CSRFProtect
 
+from aimi.platform import passwords
 from aimi.platform.config import Settings
 from aimi.platform.db import tenant_session
 from aimi.platform.tenancy import maybe_current_tenant
@@ -29,11 +30,11 @@ def security_config(settings: Settings, *, issuer: str) -> dict:
     return {
         "SECURITY_PASSWORD_HASH": "argon2",
         "SECURITY_PASSWORD_SALT": settings.effective_password_salt,
-        "SECURITY_PASSWORD_LENGTH_MIN": 10,
-        # zxcvbn estimates how guessable a password is; its advice ("Add another word or
-        # two...") is what the form shows, so the refusal says what to do.
+        # aimi.platform.passwords' policy: zxcvbn estimates how guessable a password is;
+        # its advice ("Add another word or two...") is what the form shows.
+        "SECURITY_PASSWORD_LENGTH_MIN": passwords.MIN_LENGTH,
         "SECURITY_PASSWORD_COMPLEXITY_CHECKER": "zxcvbn",
-        "SECURITY_ZXCVBN_MINIMUM_SCORE": 3,
+        "SECURITY_ZXCVBN_MINIMUM_SCORE": passwords.MIN_SCORE,
         "SECURITY_TRACKABLE": True,
         "SECURITY_CHANGEABLE": True,
         "SECURITY_RECOVERABLE": True,
@@ -59,11 +60,6 @@ def security_config(settings: Settings, *, issuer: str) -> dict:
     }
 
 
-PASSWORD_ADVICE = ("Choose at least 10 characters that are hard to guess: three or four "
-                   "uncommon words joined together (e.g. river-lantern-copper-42) work well. "
-                   "Avoid common passwords, names, dates and repeated or sequential characters.")
-
-
 class AdvisingPasswordUtil(PasswordUtil):
     """Flask-Security's checks (length, then zxcvbn's estimate), each refusal followed by
     what to choose instead: zxcvbn's warning alone ("This is a very common password.")
@@ -71,7 +67,7 @@ class AdvisingPasswordUtil(PasswordUtil):
 
     def validate(self, password: str, is_register: bool, **kwargs) -> tuple[list | None, str]:
         errors, normalized = super().validate(password, is_register, **kwargs)
-        return ([*errors, PASSWORD_ADVICE] if errors else errors), normalized
+        return ([*errors, passwords.ADVICE] if errors else errors), normalized
 
 
 class NotificationMailUtil(MailUtil):

@@ -10,6 +10,7 @@ from marshmallow import Schema, fields, validate
 
 from aimi.platform.tenancy import current_tenant
 from aimi.tenants.models import ROLE_NAMES
+from aimi.web.flaskbase import MAX_ID
 
 MEMBERS = "Ids of users of this college; the list replaces the current members."
 
@@ -19,6 +20,12 @@ class Text(fields.String):
 
     def _deserialize(self, value, attr, data, **kwargs) -> str:
         return super()._deserialize(value, attr, data, **kwargs).strip()
+
+
+def _ids() -> fields.List:
+    """Ids of rows; beyond the databases' integers a lookup would be a 500, not a 422."""
+    return fields.List(fields.Integer(validate=validate.Range(min=1, max=MAX_ID)),
+                       metadata={"description": MEMBERS})
 
 
 def _role() -> fields.String:
@@ -82,8 +89,8 @@ class CohortUpdateSchema(Schema):
     name = Text(validate=validate.Length(min=1, max=120))
     batch = Text(validate=validate.Length(max=40))
     description = Text(validate=validate.Length(max=2000))
-    candidate_ids = fields.List(fields.Integer(), metadata={"description": MEMBERS})
-    mentor_ids = fields.List(fields.Integer(), metadata={"description": MEMBERS})
+    candidate_ids = _ids()
+    mentor_ids = _ids()
 
 
 class CohortCreateSchema(CohortUpdateSchema):

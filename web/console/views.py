@@ -16,8 +16,9 @@ from flask_security import auth_required, current_user, roles_required
 from flask_wtf import FlaskForm
 from sqlalchemy import func, or_, select
 from wtforms import EmailField, PasswordField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, Length, ValidationError
 
+from aimi.platform import passwords
 from aimi.platform.db import platform_session
 from aimi.platform.models import TENANT_STATUSES, PlatformAuditLog, Tenant
 from aimi.tenants import provisioning
@@ -60,6 +61,13 @@ def tenants() -> ResponseReturnValue:
                            status=status, statuses=TENANT_STATUSES)
 
 
+def strong_password(_form: FlaskForm, field: PasswordField) -> None:
+    """The portal's password policy, so the first admin's password is no weaker than others'."""
+    weak = passwords.weakness(field.data or "")
+    if weak:
+        raise ValidationError(weak)
+
+
 class NewTenantForm(FlaskForm):
     slug = StringField("Slug", validators=[DataRequired()],
                        description="Lower-case letters, digits and hyphens; the portal lives at "
@@ -68,9 +76,9 @@ class NewTenantForm(FlaskForm):
     admin_email = EmailField("Admin e-mail", validators=[DataRequired()])
     admin_password = PasswordField(
         "Admin password",
-        validators=[DataRequired(), Length(min=provisioning.MIN_PASSWORD)],
-        description=f"At least {provisioning.MIN_PASSWORD} characters; share it with the admin "
-                    "securely.")
+        validators=[DataRequired(), strong_password],
+        description=f"At least {passwords.MIN_LENGTH} characters and hard to guess (the same rule "
+                    "as every password in the portal); share it with the admin securely.")
     admin_name = StringField("Admin name", validators=[Length(max=120)],
                              description="Optional; shown in the portal.")
 

@@ -72,6 +72,13 @@ class SettingsForm(FlaskForm):
     audio_retention_days = IntegerField(
         "Keep audio for (days)",
         description="From 1 to 3650. Older audio is deleted; transcripts and scores stay.")
+    inactive_account_years = SelectField(
+        "Erase unused candidate accounts after", coerce=int, validate_choice=False,
+        choices=[(0, "Never")] + [(n, f"{n} year{'s' if n > 1 else ''} without activity")
+                                  for n in tenant_settings.INACTIVE_YEARS if n],
+        description="A candidate who has neither signed in nor started an interview for this long "
+                    "is erased as if an admin had done it (scores stay, anonymous); the audit log "
+                    "records it.")
 
 
 def _audit_diff(diff: dict) -> dict:
