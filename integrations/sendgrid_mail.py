@@ -68,7 +68,7 @@ def aimi_send_messages(messages: list[Message], context: PluginContext) -> list[
     options = context.options
     if not options.get("api_key") or not all(_fits(message) for message in messages):
         return None
-    sender = options.get("sender") or current_app.extensions["aimi_settings"].mail_sender
+    sender = options.get("sender") or context.platform.mail_sender
     ids: list[str] = []
     for start in range(0, len(messages), BATCH):
         chunk = messages[start:start + BATCH]

@@ -9,12 +9,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from aimi.platform.tenancy import current_tenant
 from aimi.platform.timeutil import format_local
 from aimi.plugins import jobs
 from aimi.tenants import notifications
 from aimi.tenants import settings as tenant_settings
 from aimi.tenants.assignments import DONE_STATUSES
-from aimi.platform.tenancy import current_tenant
 from aimi.tenants.interview_models import Assignment, Interview, InterviewAnswer, MentorReview
 from aimi.tenants.models import Cohort, User
 from aimi.tenants.notification_models import Notification

@@ -9,8 +9,8 @@ import redis as redis_lib
 from job_helpers import SAMPLE
 from test_faults import OwnRedis
 
-from aimi.web.app import create_app
 from aimi.web import throttle
+from aimi.web.app import create_app
 
 SMALL = {"api": (3, 60), "scoring": (2, 60), "upload": (2, 60), "register": (2, 60), "reset": (2, 60)}
 

@@ -8,8 +8,8 @@ from flask.typing import ResponseReturnValue
 from flask_security import current_user
 
 from aimi.platform.db import tenant_session
-from aimi.tenants import branded_mail, mail_samples
 from aimi.platform.tenancy import current_tenant
+from aimi.tenants import branded_mail, mail_samples
 from aimi.tenants.notifications import KINDS
 from aimi.web.portal.manage import admin_view, bp
 
