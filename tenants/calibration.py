@@ -131,8 +131,8 @@ def stage_fit_now(session: Session, user_id: int | None) -> Job:
 def since_fitted(session: Session) -> dict[str, tuple[Figures, Figures]]:
     """Per calibrated dimension, over finished reviews of answers scored with a calibration
     (which no fit that calibrated them was trained on): the raw AI against the mentors, and
-    the calibrated AI against them. A dimension the mentor left blank agreed with what was
-    shown, which favours whichever was shown."""
+    the calibrated AI against them. Only dimensions the mentor scored count: a blank one
+    would agree with whatever was shown."""
     rules = official.Rules.load(session)
     pairs: dict[str, tuple[list[float], list[float], list[float]]] = {}
     for review, answer in session.execute(
@@ -144,8 +144,9 @@ def since_fitted(session: Session) -> dict[str, tuple[Figures, Figures]]:
             continue
         raw = dimension_numbers(answer.report.get("dimensions"))
         mentor = official.answer_score(answer, review, rules).dimensions
+        scored = review.scores or {}
         for name, value in shown.items():
-            if name in raw and name in mentor:
+            if name in raw and name in mentor and name in scored:
                 found = pairs.setdefault(name, ([], [], []))
                 found[0].append(raw[name])
                 found[1].append(value)

@@ -149,6 +149,13 @@ def test_thirty_reviews_calibrate_new_scores_shown_with_the_raw_beside(world, co
     raw_diff = abs(mentor_content - raw)
     assert cells[0] == "1" and cells[1].startswith(f"{raw_diff:.1f} → ")
 
+    # A review that leaves content blank is no evidence either way: it is not counted.
+    second = score_new_answer(world, slug, college["candidate_id"])
+    assert send_review(admin, slug, second["answer_id"], "reviewed", comment="Fine.").status_code == 302
+    since = re.search(r'data-since="content">(.*?)</tr>',
+                      admin.get(f"/t/{slug}/analytics/").get_data(as_text=True), re.S).group(1)
+    assert re.findall(r"<td[^>]*>(.*?)</td>", since)[0] == "1"
+
 
 
 def test_a_college_calibration_never_touches_another_colleges_scores(world, college):
