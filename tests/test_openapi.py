@@ -5,9 +5,8 @@ from __future__ import annotations
 import re
 import uuid
 
+from helpers import csrf_token
 from openapi_spec_validator import validate
-
-from conftest import csrf_token
 
 DOC = "/t/alpha/api/v1/openapi.json"
 ERROR_KEYS = {"code", "status", "message", "errors"}
