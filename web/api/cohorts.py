@@ -29,6 +29,7 @@ def get_cohort(session: Session, cohort_id: int) -> Cohort:
     cohort = cohorts.visible_one(session, current_user, cohort_id)
     if cohort is None:
         abort(404, message=f"No cohort with id {cohort_id} in this college.")
+    assert cohort is not None  # abort raised; flask-smorest does not type it NoReturn
     return cohort
 
 
