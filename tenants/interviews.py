@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from statistics import mean
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session, object_session
 
 from aimi.evaluators.criteria import COMPANY_PLACEHOLDER
@@ -125,6 +125,11 @@ def start(
     session.add(interview)
     present(session, interview)
     return interview
+
+
+def of_candidate(user: User) -> Select:
+    """The candidate's own interviews, newest first."""
+    return select(Interview).where(Interview.candidate_id == user.id).order_by(Interview.id.desc())
 
 
 def checked_company(value: object) -> str:

@@ -9,13 +9,13 @@ with a loud summary line, or fails them when ``AIMI_TEST_REQUIRE_SERVICES=1``.
 from __future__ import annotations
 
 import os
-import re
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 import redis as redis_lib
+from helpers import PASSWORD, csrf_token  # noqa: F401 - csrf_token: tests written before helpers.py
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -30,7 +30,6 @@ MYSQL_URL = os.environ.get("AIMI_TEST_MYSQL_URL", "mysql+pymysql://root@127.0.0.
 REDIS_URL = os.environ.get("AIMI_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 REQUIRE = os.environ.get("AIMI_TEST_REQUIRE_SERVICES") == "1"
 RUN_ID = uuid.uuid4().hex[:8]
-PASSWORD = "correct-horse-42"
 _unavailable: dict[str, str] = {}
 
 
@@ -162,15 +161,6 @@ class World:
     def new_tenant(self, slug: str, name: str = "Test College") -> TenantRef:
         spec = provisioning.NewTenant(slug, name, self.email(slug, "admin"), PASSWORD)
         return provisioning.create_tenant(spec, self.hasher())
-
-
-def csrf_token(html: str) -> str:
-    """The CSRF token of the first form on a page, as a browser would send it."""
-    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or re.search(
-        r'value="([^"]+)"[^>]*name="csrf_token"', html
-    )
-    assert match, "no csrf_token field on the page"
-    return match.group(1)
 
 
 def build_world(backend: str, tmp: Path) -> World:

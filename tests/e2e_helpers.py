@@ -17,12 +17,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from helpers import PASSWORD
 from playwright.sync_api import Browser, Page, Playwright, expect
 from werkzeug.serving import make_server
 
 from aimi.platform import mail
 from aimi.platform.db import tenant_scope, tenant_session
-from conftest import PASSWORD
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",

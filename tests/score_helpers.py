@@ -4,9 +4,9 @@ own report is built by the real ``aimi.tenants.interviews.aggregate``."""
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
 
+from helpers import PASSWORD, tag
 from sqlalchemy import select
 
 from aimi.platform.db import tenant_scope, tenant_session
@@ -22,12 +22,6 @@ from aimi.tenants.interview_models import (
     QuestionVersion,
 )
 from aimi.tenants.models import ROLE_NAMES, Cohort, User
-from conftest import PASSWORD
-
-
-def tag() -> str:
-    return uuid.uuid4().hex[:8]
-
 
 _HASHES: dict[int, str] = {}
 
@@ -51,13 +45,6 @@ def new_user(world, slug: str, label: str = "candidate", role: str | None = None
                                     confirmed=True)
         tenant_session.commit()
         return user.id, email
-
-
-def sign_in(world, slug: str, email: str):
-    client = world.client()
-    resp = client.post(f"/t/{slug}/login", json={"email": email, "password": PASSWORD})
-    assert resp.status_code == 200, resp.get_data(as_text=True)
-    return client
 
 
 def new_cohort(world, slug: str, candidates: list[int], mentors: list[int] = (),

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 import pytest
 import redis as redis_lib
+from helpers import PASSWORD, csrf_token, find_user
 from job_helpers import settle
 from passlib.totp import TOTP
 from sqlalchemy import select
@@ -22,9 +23,8 @@ from aimi.platform.db import tenant_scope, tenant_session
 from aimi.platform.tenancy import TenantRef
 from aimi.tenants import accounts
 from aimi.tenants import settings as tenant_settings
-from aimi.tenants.models import AuditLog, User
+from aimi.tenants.models import AuditLog
 from aimi.web.app import create_app
-from conftest import PASSWORD, csrf_token
 
 NEW_PASSWORD = "battery-staple-77"
 
@@ -38,14 +38,6 @@ def fresh_tenant(world, prefix: str, **policy) -> TenantRef:
             tenant_settings.save(session, policy)
             session.commit()
     return ref
-
-
-def find_user(ref: TenantRef, address: str) -> User | None:
-    with tenant_scope(ref):
-        user = tenant_session.scalar(select(User).where(User.email == address))
-        if user is not None:
-            tenant_session.expunge(user)
-        return user
 
 
 def add_user(world, ref: TenantRef, role: str) -> str:

@@ -10,8 +10,9 @@ import re
 from datetime import timedelta
 
 import pytest
+from helpers import tag
 from openpyxl import load_workbook
-from score_helpers import answer_report, new_assignment, new_cohort, new_user, scored_interview, tag
+from score_helpers import answer_report, new_assignment, new_cohort, new_user, scored_interview
 from sqlalchemy import select
 
 from aimi.platform.db import tenant_scope, tenant_session

@@ -6,9 +6,9 @@ Every test names its own data (a uuid tag) because the world is shared by the se
 from __future__ import annotations
 
 import json
-import uuid
 from email import message_from_bytes, policy
 
+from helpers import csrf_token, tag
 from job_helpers import settle
 from sqlalchemy import func, select
 
@@ -17,17 +17,12 @@ from aimi.platform.db import tenant_scope, tenant_session
 from aimi.tenants.models import AuditLog, Cohort, Job, User
 from aimi.tenants.notification_models import Notification
 from aimi.tenants.notifications import DELIVER_KIND
-from conftest import csrf_token
 
 API = "/t/alpha/api/v1"
 
 
 def auth(world, role: str, slug: str = "alpha") -> dict:
     return {"Authentication-Token": world.token(slug, role)}
-
-
-def tag() -> str:
-    return uuid.uuid4().hex[:8]
 
 
 def count(world, model, *where, slug: str = "alpha") -> int:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from score_helpers import new_assignment, new_cohort, new_user, sign_in
+from helpers import csrf_token, sign_in
+from score_helpers import new_assignment, new_cohort, new_user
 
 from aimi.platform.db import tenant_scope, tenant_session
 from aimi.platform.timeutil import utcnow
 from aimi.tenants.interview_models import Interview
-from conftest import csrf_token
 
 
 def _start(client, slug: str, assignment_id: int):

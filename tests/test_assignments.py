@@ -8,7 +8,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
-from score_helpers import new_user, tag
+from helpers import csrf_token, make_cohort, post_form, sign_in, tag
+from score_helpers import new_user
 from sqlalchemy import func, select
 
 from aimi.platform.db import tenant_scope, tenant_session
@@ -16,14 +17,7 @@ from aimi.platform.timeutil import utcnow
 from aimi.tenants import assignments
 from aimi.tenants import settings as tenant_settings
 from aimi.tenants.interview_models import Assignment, Interview, InterviewTemplate
-from aimi.tenants.models import AuditLog, Cohort, User
-from conftest import PASSWORD, csrf_token
-
-
-def post_form(client, page_url: str, action_url: str, data: dict):
-    page = client.get(page_url)
-    assert page.status_code == 200, page.get_data(as_text=True)
-    return client.post(action_url, data={"csrf_token": csrf_token(page.get_data(as_text=True)), **data})
+from aimi.tenants.models import AuditLog, User
 
 
 def template_fields(**changes) -> dict:
@@ -50,24 +44,6 @@ def make_template(world, slug: str, published: bool = True, **fields) -> int:
         tenant_session.add(row)
         tenant_session.commit()
         return row.id
-
-
-def make_cohort(world, slug: str, mentors=(), candidates=()) -> int:
-    """A cohort with the given members (e-mail addresses)."""
-    with tenant_scope(world.tenants[slug]):
-        session = tenant_session()
-        people = lambda emails: list(session.scalars(select(User).where(User.email.in_(emails))))  # noqa: E731
-        cohort = Cohort(name=f"Cohort {tag()}", mentors=people(mentors), candidates=people(candidates))
-        session.add(cohort)
-        session.commit()
-        return cohort.id
-
-
-def login_as(world, slug: str, email: str):
-    client = world.client()
-    resp = client.post(f"/t/{slug}/login", json={"email": email, "password": PASSWORD})
-    assert resp.status_code == 200, resp.get_data(as_text=True)
-    return client
 
 
 def local_input(when: datetime) -> str:
@@ -168,7 +144,7 @@ def test_mentor_assigns_to_own_cohort_with_due_date_in_college_time_zone(world, 
     _, other = new_user(world, slug)
     make_cohort(world, slug, candidates=[other])  # not this assignment's cohort
     template_id = make_template(world, slug)
-    mentor = login_as(world, slug, mentor_email)
+    mentor = sign_in(world, slug, mentor_email)
 
     local_due = (datetime.now() + timedelta(days=3)).replace(hour=18, minute=30, second=0, microsecond=0)
     resp = assign(mentor, slug, template_id, cohort_id, local_input(local_due), attempts="2")
@@ -260,7 +236,7 @@ def test_mentor_cannot_assign_to_or_see_or_delete_other_cohorts(world):
     mine = make_cohort(world, "alpha", mentors=[mentor_email])
     foreign = make_cohort(world, "alpha", mentors=[world.email("alpha", "mentor")])
     template_id = make_template(world, "alpha")
-    mentor = login_as(world, "alpha", mentor_email)
+    mentor = sign_in(world, "alpha", mentor_email)
     due = local_input(datetime.now() + timedelta(days=2))
 
     page = mentor.get("/t/alpha/templates/assignments").get_data(as_text=True)

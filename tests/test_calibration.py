@@ -12,7 +12,8 @@ import re
 
 import numpy as np
 import pytest
-from score_helpers import new_user, tag
+from helpers import csrf_token, tag
+from score_helpers import new_user
 from sqlalchemy import func, select
 from test_review import login_as, make_answer, make_cohort, send_review
 
@@ -21,7 +22,6 @@ from aimi.plugins import jobs
 from aimi.tenants import calibration, calibration_fit
 from aimi.tenants.calibration_models import Calibration
 from aimi.tenants.interview_models import InterviewAnswer
-from conftest import csrf_token
 
 RAISE = 25.0
 

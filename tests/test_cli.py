@@ -11,9 +11,9 @@ from pathlib import Path
 
 from click.testing import CliRunner
 from flask.cli import ScriptInfo
+from helpers import PASSWORD
 
 from aimi.web.cli import main
-from conftest import PASSWORD
 
 
 def aimi(world, *args: str):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 import pytest
+from helpers import PASSWORD, post_form
 from sqlalchemy import select
 
 from aimi.platform.db import db, platform_session
@@ -12,7 +13,6 @@ from aimi.platform.models import PlatformAuditLog, SuperAdmin, Tenant
 from aimi.platform.tenancy import TenantRef
 from aimi.tenants import registry
 from aimi.web.cli import ensure_superadmin
-from conftest import PASSWORD, csrf_token
 
 ROOT_EMAIL = "root@platform.example.com"
 
@@ -37,14 +37,6 @@ def tenant_row(slug: str) -> Tenant | None:
         return platform_session.scalar(select(Tenant).where(Tenant.slug == slug))
     finally:
         platform_session.remove()
-
-
-def post_form(client, page_url: str, action_url: str, data: dict):
-    """Submit a console form the way a browser does: CSRF token from the page first."""
-    page = client.get(page_url)
-    assert page.status_code == 200, page.get_data(as_text=True)
-    return client.post(action_url, data={"csrf_token": csrf_token(page.get_data(as_text=True)),
-                                         **data})
 
 
 def test_tenant_list_shows_searches_and_filters(world, console):

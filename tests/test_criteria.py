@@ -13,7 +13,8 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from score_helpers import answer_report, new_cohort, new_user, scored_interview, sign_in
+from helpers import csrf_token, sign_in
+from score_helpers import answer_report, new_cohort, new_user, scored_interview
 from sqlalchemy import func, select, update
 
 from aimi.evaluators import criteria
@@ -24,7 +25,6 @@ from aimi.plugins.types import AnswerInput, ScoringContext
 from aimi.tenants import questions
 from aimi.tenants.interview_models import Interview, Question, QuestionVersion
 from aimi.tenants.starter_bank import load_starter_questions
-from conftest import csrf_token
 
 LEADERSHIP = "Tell me about a time you showed leadership without having a formal title."
 # A strong answer with a story of its own (not the reference's workshop and its 180 students).

@@ -8,7 +8,8 @@ import re
 from datetime import datetime, timedelta
 from html import unescape
 
-from score_helpers import answer_report, new_assignment, new_cohort, new_user, scored_interview, sign_in, tag
+from helpers import sign_in, tag
+from score_helpers import answer_report, new_assignment, new_cohort, new_user, scored_interview
 from sqlalchemy import func, select
 
 from aimi.platform.db import tenant_scope, tenant_session

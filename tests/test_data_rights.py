@@ -12,8 +12,9 @@ import zipfile
 from datetime import timedelta
 
 import pytest
+from helpers import PASSWORD, csrf_token, sign_in, tag
 from job_helpers import drain, queued_ids, redis_app, settle
-from score_helpers import answer_report, new_user, scored_interview, sign_in, tag
+from score_helpers import answer_report, new_user, scored_interview
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -24,7 +25,6 @@ from aimi.tenants.interview_models import InterviewAnswer, MentorReview
 from aimi.tenants.models import AuditLog, Job, User
 from aimi.tenants.notification_models import Notification
 from aimi.tenants.recording_models import Recording, RecordingChunk
-from conftest import PASSWORD, csrf_token
 
 AUDIO = b"RIFF....WAVEfmt " + bytes(range(256)) * 4
 CHUNK = b"\x1aE\xdf\xa3 webm chunk"

@@ -9,11 +9,11 @@ check. A missing Chromium skips loudly, or fails under AIMI_TEST_REQUIRE_SERVICE
 from __future__ import annotations
 
 import re
-import uuid
 from collections.abc import Iterator
 
 import pytest
 from e2e_helpers import in_tenant, launch_chromium, live_server, mailed_link, new_page, open_nav, sign_in
+from helpers import PASSWORD, tag
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 from score_helpers import answer_report, new_cohort, new_user, scored_interview
 from sqlalchemy import select
@@ -21,14 +21,10 @@ from sqlalchemy import select
 from aimi.platform.timeutil import utcnow
 from aimi.tenants import settings as tenant_settings
 from aimi.tenants.interview_models import Interview, InterviewAnswer, MentorReview, Question, QuestionBank
-from conftest import PASSWORD, need_service
+from conftest import need_service
 
 pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 QUESTIONS = 3
-
-
-def tag() -> str:
-    return uuid.uuid4().hex[:8]
 
 
 @pytest.fixture(scope="module")

@@ -13,6 +13,7 @@ import pytest
 import redis as redis_lib
 from click.testing import CliRunner
 from flask.cli import ScriptInfo
+from helpers import PASSWORD
 from rq import SimpleWorker
 from sqlalchemy import update
 from sqlalchemy.engine import make_url
@@ -26,7 +27,7 @@ from aimi.plugins import queue as rq_wiring
 from aimi.tenants.models import Job
 from aimi.web.app import create_app
 from aimi.web.cli import ensure_superadmin, main
-from conftest import MYSQL_URL, PASSWORD, RUN_ID
+from conftest import MYSQL_URL, RUN_ID
 
 
 def _spare_port() -> int:

@@ -13,6 +13,7 @@ from datetime import timedelta
 from email import message_from_bytes, policy
 
 import pytest
+from helpers import PASSWORD, csrf_token
 from job_helpers import settle
 from test_interviews import BASE, new_candidate, questions, show  # noqa: F401  (questions: a fixture)
 from test_questions import make_bank, upload
@@ -22,7 +23,6 @@ from aimi.platform.db import tenant_scope, tenant_session
 from aimi.tenants import settings as tenant_settings
 from aimi.tenants.interview_models import Interview
 from aimi.web.redirects import safe_next
-from conftest import PASSWORD, csrf_token
 
 API = "/t/alpha/api/v1"
 

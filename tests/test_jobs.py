@@ -13,6 +13,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from helpers import csrf_token
 from job_helpers import SAMPLE, drain, queued_ids, redis_app, settle
 from sqlalchemy import select
 
@@ -24,7 +25,6 @@ from aimi.plugins import queue as rq_wiring
 from aimi.plugins.worker import scheduler_command, worker_command
 from aimi.tenants import provisioning, registry
 from aimi.tenants.models import AuditLog, Evaluation, Job, User
-from conftest import csrf_token
 
 FIXED: set[str] = set()  # tokens whose "cause" a test has fixed
 
@@ -99,9 +99,12 @@ def test_transient_errors_are_retried_then_succeed(world, mode, monkeypatch):
         waiting = row(job.id)
         assert (waiting.status, waiting.attempts) == ("queued", 1)
         assert "provider busy on attempt 1" in waiting.last_error
-        time.sleep(1.2)
-        assert app.test_cli_runner().invoke(scheduler_command, ["--burst"]).exit_code == 0
-        run()
+        deadline = time.monotonic() + 15  # the retry is due after a second: poll, do not guess
+        while row(job.id).status != "done":
+            assert time.monotonic() < deadline, "the scheduled retry never ran"
+            assert app.test_cli_runner().invoke(scheduler_command, ["--burst"]).exit_code == 0
+            run()
+            time.sleep(0.1)
     done = row(job.id)
     assert (done.status, done.attempts, done.result, done.last_error) == ("done", 2, {"attempt": 2}, "")
     assert done.started_at <= done.finished_at

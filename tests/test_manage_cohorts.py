@@ -3,26 +3,12 @@ search and paging, every change audited, and no way to reach another tenant's co
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
+from helpers import post_form, tag
 from sqlalchemy import func, select
 
 from aimi.platform.db import tenant_scope, tenant_session
 from aimi.tenants.models import AuditLog, Cohort, User
-from conftest import csrf_token
-
-
-def tag() -> str:
-    return uuid.uuid4().hex[:8]
-
-
-def post_form(client, page_url: str, action_url: str, data: dict, **kwargs):
-    """Submit a form as a browser would: with the CSRF token of the page it sits on."""
-    page = client.get(page_url)
-    assert page.status_code == 200, page.get_data(as_text=True)
-    return client.post(action_url, data={"csrf_token": csrf_token(page.get_data(as_text=True)), **data},
-                       **kwargs)
 
 
 def cohort_named(world, slug: str, name: str) -> dict | None:

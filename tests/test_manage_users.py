@@ -12,6 +12,7 @@ import uuid
 from urllib.parse import urlsplit
 
 import pytest
+from helpers import PASSWORD, csrf_token, find_user, post_form, tag
 from job_helpers import settle
 from sqlalchemy import func, select
 from werkzeug.routing import IntegerConverter
@@ -20,28 +21,6 @@ from aimi.platform import mail
 from aimi.platform.db import tenant_scope, tenant_session
 from aimi.tenants import accounts
 from aimi.tenants.models import AuditLog, Cohort, Role, User
-from conftest import PASSWORD, csrf_token
-
-
-def tag() -> str:
-    return uuid.uuid4().hex[:8]
-
-
-def post_form(client, page_url: str, action_url: str, data: dict, **kwargs):
-    """Submit a form as a browser would: with the CSRF token of the page it sits on."""
-    page = client.get(page_url)
-    assert page.status_code == 200, page.get_data(as_text=True)
-    token = csrf_token(page.get_data(as_text=True))
-    return client.post(action_url, data={"csrf_token": token, **data}, **kwargs)
-
-
-def find_user(world, slug: str, address: str) -> User | None:
-    with tenant_scope(world.tenants[slug]):
-        user = tenant_session.scalar(select(User).where(User.email == address))
-        if user is not None:
-            user.role_names  # noqa: B018 - load the roles before leaving the tenant
-            tenant_session.expunge(user)
-        return user
 
 
 def add_users(world, slug: str, role: str, names: list[str], password: str | None = None) -> list[int]:
@@ -86,7 +65,7 @@ def test_invite_mails_a_link_that_sets_a_password(world):
                      {"email": address, "full_name": "Nila Menon", "role": "mentor"}, follow_redirects=True)
     assert resp.status_code == 200
     assert f"Invitation sent to {address}" in resp.get_data(as_text=True)
-    user = find_user(world, "alpha", address)
+    user = find_user(world.tenants["alpha"], address)
     assert user is not None and user.role_names == ["mentor"] and user.password is None
 
     (message,) = mails_to(world, "alpha", address)
@@ -163,13 +142,13 @@ def test_role_change_and_deactivation_are_audited(world):
 
     resp = post_form(admin, page_url, f"{page_url}/roles", {"roles": ["mentor", "candidate"]})
     assert resp.status_code == 302
-    assert find_user(world, "alpha", address).role_names == ["candidate", "mentor"]
+    assert find_user(world.tenants["alpha"], address).role_names == ["candidate", "mentor"]
 
     signed_in = world.client().post("/t/alpha/login", json={"email": address, "password": PASSWORD})
     assert signed_in.status_code == 200
     resp = post_form(admin, page_url, f"{page_url}/active", {"active": "0"})
     assert resp.status_code == 302
-    assert find_user(world, "alpha", address).active is False
+    assert find_user(world.tenants["alpha"], address).active is False
     refused = world.client().post("/t/alpha/login", json={"email": address, "password": PASSWORD})
     assert refused.status_code == 400
 
@@ -182,7 +161,7 @@ def test_role_change_and_deactivation_are_audited(world):
 
     resp = post_form(admin, page_url, f"{page_url}/active", {"active": "1"}, follow_redirects=True)
     assert "can sign in again" in resp.get_data(as_text=True)
-    assert find_user(world, "alpha", address).active is True
+    assert find_user(world.tenants["alpha"], address).active is True
 
 
 def test_role_form_errors_change_nothing(world):
@@ -202,13 +181,13 @@ def test_role_form_errors_change_nothing(world):
 
 def test_admin_cannot_demote_or_deactivate_themselves(world):
     admin = world.login("alpha", "admin")
-    me = find_user(world, "alpha", world.email("alpha", "admin"))
+    me = find_user(world.tenants["alpha"], world.email("alpha", "admin"))
     page_url = f"/t/alpha/manage/users/{me.id}"
     resp = post_form(admin, page_url, f"{page_url}/roles", {"roles": ["mentor"]})
     assert resp.status_code == 422 and "cannot remove your own admin role" in resp.get_data(as_text=True)
     resp = post_form(admin, page_url, f"{page_url}/active", {"active": "0"}, follow_redirects=True)
     assert "cannot deactivate your own account" in resp.get_data(as_text=True)
-    me_after = find_user(world, "alpha", world.email("alpha", "admin"))
+    me_after = find_user(world.tenants["alpha"], world.email("alpha", "admin"))
     assert me_after.active and me_after.role_names == ["admin"]
 
 
@@ -245,10 +224,10 @@ def test_csv_import_keeps_good_rows_and_reports_bad_ones(world):
     assert "already exists" in errors["5"]
     assert "no cohort named" in errors["6"]
 
-    assert find_user(world, "alpha", good_candidate).role_names == ["candidate"]
-    assert find_user(world, "alpha", good_mentor).role_names == ["mentor"]
-    assert find_user(world, "alpha", f"role.{t}@alpha.example.com") is None
-    assert find_user(world, "alpha", f"cohort.{t}@alpha.example.com") is None
+    assert find_user(world.tenants["alpha"], good_candidate).role_names == ["candidate"]
+    assert find_user(world.tenants["alpha"], good_mentor).role_names == ["mentor"]
+    assert find_user(world.tenants["alpha"], f"role.{t}@alpha.example.com") is None
+    assert find_user(world.tenants["alpha"], f"cohort.{t}@alpha.example.com") is None
     with tenant_scope(world.tenants["alpha"]):
         cohort = tenant_session.scalar(select(Cohort).where(Cohort.name == cohort_name))
         assert [u.email for u in cohort.candidates] == [good_candidate]
@@ -267,7 +246,7 @@ def test_csv_import_refuses_a_file_without_the_header(world):
                      content_type="multipart/form-data")
     assert resp.status_code == 422
     assert "header with at least an &#39;email&#39; column" in resp.get_data(as_text=True)
-    assert find_user(world, "alpha", address) is None
+    assert find_user(world.tenants["alpha"], address) is None
     missing = post_form(admin, "/t/alpha/manage/users/import", "/t/alpha/manage/users/import", {},
                         content_type="multipart/form-data")
     assert missing.status_code == 422 and "Choose a CSV file" in missing.get_data(as_text=True)
@@ -373,6 +352,6 @@ def test_posts_without_csrf_token_are_refused(world):
     address = f"nocsrf.{tag()}@alpha.example.com"
     resp = admin.post("/t/alpha/manage/users", data={"email": address, "role": "candidate"})
     assert resp.status_code == 400
-    assert find_user(world, "alpha", address) is None
+    assert find_user(world.tenants["alpha"], address) is None
     for url in manage_routes(world, "POST"):
         assert admin.post(url, data={"active": "0", "name": "x"}).status_code == 400, url

@@ -15,15 +15,15 @@ import io
 import re
 
 import pytest
+from helpers import csrf_token, sign_in, tag
 from openpyxl import load_workbook
-from score_helpers import answer_report, new_cohort, new_user, scored_interview, sign_in, tag
+from score_helpers import answer_report, new_cohort, new_user, scored_interview
 from sqlalchemy import select
 
 from aimi.evaluators.report import DEFAULT_WEIGHTS
 from aimi.platform.db import tenant_scope, tenant_session
 from aimi.platform.timeutil import utcnow
 from aimi.tenants.interview_models import InterviewAnswer
-from conftest import csrf_token
 
 AI = {"content": 30.0, "structure": 50.0, "language": 44.0, "delivery": 60.0, "tone": 60.0}
 MENTOR = {"content": 80.0, "language": 75.0}

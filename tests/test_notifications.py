@@ -22,9 +22,10 @@ from click.testing import CliRunner
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from flask.cli import ScriptInfo
+from helpers import csrf_token, sign_in, tag
 from job_helpers import drain, queued_ids, redis_app, settle
 from rq.registry import ScheduledJobRegistry
-from score_helpers import new_assignment, new_cohort, new_user, sign_in, tag
+from score_helpers import new_assignment, new_cohort, new_user
 from sendgrid_server import sendgrid_server
 from smtp_server import smtp_server
 from sqlalchemy import event, func, select, update
@@ -42,7 +43,6 @@ from aimi.tenants import settings as tenant_settings
 from aimi.tenants.interview_models import Interview, InterviewAnswer, InterviewTemplate
 from aimi.tenants.models import Job, User, cohort_candidates
 from aimi.tenants.notification_models import Notification
-from conftest import csrf_token
 
 
 def publish_template(world, slug: str) -> tuple[int, str]:

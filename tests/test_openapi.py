@@ -6,10 +6,9 @@ import re
 import uuid
 
 import schemathesis
+from helpers import csrf_token
 from hypothesis import HealthCheck, given, settings
 from openapi_spec_validator import validate
-
-from conftest import csrf_token
 
 DOC = "/t/alpha/api/v1/openapi.json"
 ERROR_KEYS = {"code", "status", "message", "errors"}

@@ -9,12 +9,12 @@ import uuid
 
 import pytest
 from google_speech_server import local_google, new_private_key, platform_google, service_account_key
+from helpers import csrf_token
 from test_voice_answers import CHUNK, Voice
 
 from aimi.integrations import google
 from aimi.platform.db import tenant_scope, tenant_session
 from aimi.plugins import settings as plugin_settings
-from conftest import csrf_token
 
 
 @pytest.mark.parametrize("plugin, option, value", [

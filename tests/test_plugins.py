@@ -20,6 +20,7 @@ import pytest
 from click.testing import CliRunner
 from flask import Blueprint, Flask
 from flask.cli import ScriptInfo
+from helpers import csrf_token
 from sqlalchemy import func, select
 from werkzeug.test import Client
 
@@ -34,7 +35,6 @@ from aimi.tenants.models import AuditLog, PluginSetting
 from aimi.tenants.resolution import RealmDispatcher
 from aimi.web.cli import main
 from aimi.web.portal import create_portal_app
-from conftest import csrf_token
 
 EXAMPLE = Path(__file__).parent / "plugin_example"
 BUILTIN_NAMES = [dotted.rsplit(".", 1)[-1] for dotted in BUILTIN_PLUGINS]

@@ -7,6 +7,7 @@ import uuid
 import zipfile
 
 import pytest
+from helpers import PASSWORD
 from sqlalchemy import select
 
 from aimi.platform.db import db, platform_session, tenant_scope, tenant_session
@@ -14,7 +15,6 @@ from aimi.platform.models import Tenant
 from aimi.platform.tenancy import TenantRef
 from aimi.tenants import provisioning, settings
 from aimi.tenants.models import Role, User
-from conftest import PASSWORD
 
 
 def _slug() -> str:

@@ -9,9 +9,9 @@ import csv
 import io
 import json
 import re
-import uuid
 
 import pytest
+from helpers import csrf_token, post_form, tag
 from job_helpers import drain, redis_app
 from sqlalchemy import func, select
 
@@ -19,7 +19,6 @@ from aimi.platform.db import tenant_scope, tenant_session
 from aimi.tenants import questions
 from aimi.tenants.interview_models import Interview, InterviewAnswer, Question, QuestionBank, QuestionVersion
 from aimi.tenants.models import AuditLog, User
-from conftest import csrf_token
 
 GOOD = {
     "text": "How would you design a URL shortener?", "role": "software-engineer", "type": "technical",
@@ -31,18 +30,6 @@ CRITERIA_RUBRIC = "Your own actions, in the first person\nwhat you learnt"  # la
 ANSWER = ("I would hash the long URL into a short key and store the pair in a database, with a cache in "
           "front for popular links. Um, collisions get a new key.")
 CSV_HEADER = "text,role,type,difficulty,reference_answers,rubric,keywords,tags,time_limit_seconds\n"
-
-
-def tag() -> str:
-    return uuid.uuid4().hex[:8]
-
-
-def post_form(client, page_url: str, action_url: str, data: dict, **kwargs):
-    """Submit a form as a browser would: with the CSRF token of the page it sits on."""
-    page = client.get(page_url)
-    assert page.status_code == 200, page.get_data(as_text=True)
-    return client.post(action_url, data={"csrf_token": csrf_token(page.get_data(as_text=True)), **data},
-                       **kwargs)
 
 
 def make_bank(world, slug: str, items: list[dict] = (), name: str | None = None) -> tuple[int, list[int]]:

@@ -5,6 +5,7 @@ every reference, through the same scoring path interviews use."""
 
 from __future__ import annotations
 
+from helpers import csrf_token
 from score_helpers import new_user
 from sqlalchemy import select
 from test_review import login_as, make_answer, make_cohort
@@ -14,7 +15,6 @@ from aimi.plugins.answer_scoring import answer_input
 from aimi.plugins.scoring import score_for_tenant
 from aimi.tenants.interview_models import Interview, InterviewAnswer, Question, QuestionVersion
 from aimi.tenants.models import AuditLog
-from conftest import csrf_token
 
 PROMOTED = ("A hash map stores key and value pairs in buckets picked by hashing the key, so a lookup "
             "takes constant time on average; collisions share a bucket and make it slower.")

@@ -10,7 +10,8 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from score_helpers import new_user, sign_in
+from helpers import csrf_token, sign_in
+from score_helpers import new_user
 from sqlalchemy import select, update
 from test_cli import aimi
 from test_data_rights import candidate_with_data, snapshot, stored
@@ -20,7 +21,6 @@ from aimi.platform.timeutil import utcnow
 from aimi.tenants import data_export, erasure
 from aimi.tenants import settings as tenant_settings
 from aimi.tenants.models import AuditLog, Job, User
-from conftest import csrf_token
 
 
 def age(world, slug: str, user_id: int, days: int) -> None:

@@ -10,8 +10,9 @@ from __future__ import annotations
 import re
 
 import pytest
+from helpers import csrf_token, make_cohort, sign_in, tag
 from markupsafe import escape
-from score_helpers import new_user, tag
+from score_helpers import new_user
 from sqlalchemy import func, select
 
 from aimi.platform.db import tenant_scope, tenant_session
@@ -25,8 +26,7 @@ from aimi.tenants.interview_models import (
     QuestionBank,
     QuestionVersion,
 )
-from aimi.tenants.models import AuditLog, Cohort, User
-from conftest import PASSWORD, csrf_token
+from aimi.tenants.models import AuditLog, User
 
 RUBRIC = ["names the trade-off", "gives an example", "states the outcome"]
 
@@ -46,16 +46,6 @@ def report(overall: float, content: float = 60.0, structure: float = 50.0) -> di
         },
         "summary": "A fair answer.", "strengths": [], "areas_to_improve": ["content"],
     }
-
-
-def make_cohort(world, slug: str, mentors=(), candidates=()) -> int:
-    with tenant_scope(world.tenants[slug]):
-        session = tenant_session()
-        people = lambda emails: list(session.scalars(select(User).where(User.email.in_(emails))))  # noqa: E731
-        cohort = Cohort(name=f"Cohort {tag()}", mentors=people(mentors), candidates=people(candidates))
-        session.add(cohort)
-        session.commit()
-        return cohort.id
 
 
 def make_answer(world, slug: str, candidate_id: int, *, overall: float | None = 60.0,
@@ -83,13 +73,6 @@ def make_answer(world, slug: str, candidate_id: int, *, overall: float | None = 
         session.add(answer)
         session.commit()
         return answer.id
-
-
-def login_as(world, slug: str, email: str):
-    client = world.client()
-    resp = client.post(f"/t/{slug}/login", json={"email": email, "password": PASSWORD})
-    assert resp.status_code == 200, resp.get_data(as_text=True)
-    return client
 
 
 def send_review(client, slug: str, answer_id: int, action: str = "draft", rubric=(), **fields):
@@ -128,7 +111,7 @@ def mentored(world) -> dict:
     mentor_id, mentor_email = new_user(world, "alpha", "mentor")
     candidate_id, candidate_email = new_user(world, "alpha")
     make_cohort(world, "alpha", mentors=[mentor_email], candidates=[candidate_email])
-    return {"mentor_id": mentor_id, "mentor": login_as(world, "alpha", mentor_email),
+    return {"mentor_id": mentor_id, "mentor": sign_in(world, "alpha", mentor_email),
             "candidate_id": candidate_id}
 
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from helpers import csrf_token
 
 from aimi.evaluators.report import CONTENT_GATE, DEFAULT_WEIGHTS, DIMENSIONS
 from aimi.platform.db import tenant_scope, tenant_session
 from aimi.tenants import settings as tenant_settings
-from conftest import csrf_token
 
 SAMPLE = {"question": "What is a hash map?", "type": "technical",
           "answer": "A hash map stores key value pairs and finds a value by hashing its key, "

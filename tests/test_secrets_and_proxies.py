@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import pytest
 from click.testing import CliRunner
+from helpers import PASSWORD
 from test_accounts_flow import current_code, enrol_totp, fresh_tenant, login
 
 from aimi.platform import config
 from aimi.web.app import create_app
 from aimi.web.cli import main
-from conftest import PASSWORD
 
 NEW_KEY = "rotated-secret-key-after-a-leak-0123456789"
 

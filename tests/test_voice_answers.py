@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from google_speech_server import local_google, words_response
+from helpers import csrf_token
 from speech_helpers import concat, encode, say, silence
 from sqlalchemy import select, update
 from test_interviews import (  # noqa: F401  (questions, only_test_questions: fixtures)
@@ -38,7 +39,6 @@ from aimi.tenants import settings as tenant_settings
 from aimi.tenants.interview_models import InterviewAnswer
 from aimi.tenants.models import Job
 from aimi.tenants.recording_models import Recording
-from conftest import csrf_token
 
 SPOKEN = ("Um, a hash table keeps keys and values in buckets. Uh, a hash function picks the bucket "
           "for each key, so a lookup is fast, and collisions go into a chain.")

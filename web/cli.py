@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-import uuid
 from typing import TYPE_CHECKING
 
 import click
@@ -282,26 +281,10 @@ def create_superadmin(email: str, password: str, name: str) -> None:
 
 
 def ensure_superadmin(email: str, password: str, name: str) -> SuperAdmin:
-    """Create the super-admin if missing (idempotent, for the demo and the CLI)."""
-    from sqlalchemy import select
+    """Create the super-admin if missing (idempotent), hashing as the portal does."""
+    from aimi.platform import superadmins
 
-    from aimi.platform.db import platform_session
-    from aimi.platform.models import PlatformRole, SuperAdmin
-    from aimi.platform.timeutil import utcnow
-
-    session = platform_session()
-    role = session.scalar(select(PlatformRole).where(PlatformRole.name == "superadmin"))
-    if role is None:
-        role = PlatformRole(name="superadmin", description="Runs the aimi platform")
-        session.add(role)
-    admin = session.scalar(select(SuperAdmin).where(SuperAdmin.email == email))
-    if admin is None:
-        admin = SuperAdmin(email=email, full_name=name, password=_hasher()(password),
-                           fs_uniquifier=uuid.uuid4().hex, confirmed_at=utcnow(), active=True,
-                           roles=[role])
-        session.add(admin)
-    session.commit()
-    return admin
+    return superadmins.ensure(email, password, name, _hasher())
 
 
 @main.command("demo-data")

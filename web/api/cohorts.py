@@ -8,12 +8,11 @@ from flask.views import MethodView
 from flask_security import current_user
 from flask_smorest import abort
 from flask_smorest.pagination import PaginationParameters
-from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from aimi.platform.db import tenant_session
-from aimi.tenants import audit
-from aimi.tenants.models import Cohort, User
+from aimi.tenants import audit, cohorts
+from aimi.tenants.models import Cohort
 from aimi.web.api.access import actor, allowed
 from aimi.web.api.errors import blueprint
 from aimi.web.api.paging import page_of
@@ -21,23 +20,16 @@ from aimi.web.api.schemas import CohortCreateSchema, CohortSchema, CohortUpdateS
 
 blp = blueprint("api_cohorts", __name__, description="Cohorts of candidates and their mentors.")
 
-# Member list field -> (relationship on Cohort, role its users must have)
-MEMBER_FIELDS = {"candidate_ids": ("candidates", "candidate"), "mentor_ids": ("mentors", "mentor")}
+# Member list field -> the cohort's group (its relationship; the role is the domain's rule)
+MEMBER_FIELDS = {"candidate_ids": "candidates", "mentor_ids": "mentors"}
 TEXT_FIELDS = ("name", "batch", "description")
 
 
-def visible_cohorts() -> Select:
-    """Every cohort for an admin; for a mentor, the ones they mentor."""
-    stmt = select(Cohort).order_by(Cohort.id)
-    if "admin" not in current_user.role_names:
-        stmt = stmt.where(Cohort.mentors.any(User.id == current_user.id))
-    return stmt
-
-
 def get_cohort(session: Session, cohort_id: int) -> Cohort:
-    cohort = session.scalar(visible_cohorts().where(Cohort.id == cohort_id))
+    cohort = cohorts.visible_one(session, current_user, cohort_id)
     if cohort is None:
         abort(404, message=f"No cohort with id {cohort_id} in this college.")
+    assert cohort is not None  # abort raised; flask-smorest does not type it NoReturn
     return cohort
 
 
@@ -45,22 +37,16 @@ def check(session: Session, data: dict, cohort: Cohort | None = None) -> dict[st
     """Resolve member ids to users and check the name; abort with every problem at once
     (so nothing is written) or return the members by relationship name."""
     errors: dict[str, list[str]] = {}
-    if "name" in data:
-        clash = select(Cohort.id).where(func.lower(Cohort.name) == data["name"].lower())
-        if cohort is not None:
-            clash = clash.where(Cohort.id != cohort.id)
-        if session.scalar(clash) is not None:
-            errors["name"] = [f"A cohort named {data['name']!r} already exists."]
+    if "name" in data and cohorts.name_taken(session, data["name"], cohort.id if cohort else None):
+        errors["name"] = [f"A cohort named {data['name']!r} already exists."]
     members: dict[str, list] = {}
-    for field, (relation, role) in MEMBER_FIELDS.items():
+    for field, group in MEMBER_FIELDS.items():
         if field not in data:
             continue
-        wanted = sorted(set(data[field]))
-        found = {u.id: u for u in session.scalars(select(User).where(User.id.in_(wanted)))}
-        bad = [i for i in wanted if i not in found or role not in found[i].role_names]
+        members[group], bad = cohorts.members(session, group, data[field])
         if bad:
+            role = cohorts.GROUP_ROLES[group]
             errors[field] = [f"Not {role}s of this college: {', '.join(map(str, bad))}."]
-        members[relation] = [found[i] for i in wanted if i not in bad]
     if errors:
         abort(422, message="Some fields are not valid; see errors.", errors=errors)
     return members
@@ -69,8 +55,8 @@ def check(session: Session, data: dict, cohort: Cohort | None = None) -> dict[st
 def snapshot(cohort: Cohort) -> dict:
     """The audited view of a cohort: its text fields and member ids."""
     state = {field: getattr(cohort, field) for field in TEXT_FIELDS}
-    for field, (relation, _role) in MEMBER_FIELDS.items():
-        state[field] = sorted(u.id for u in getattr(cohort, relation))
+    for field, group in MEMBER_FIELDS.items():
+        state[field] = sorted(u.id for u in getattr(cohort, group))
     return state
 
 
@@ -86,7 +72,7 @@ class Cohorts(MethodView):
     @blp.paginate(page_size=20, max_page_size=100)
     def get(self, pagination_parameters: PaginationParameters):
         """Cohorts, oldest first: all of them for admins, their own for mentors."""
-        return page_of(tenant_session(), visible_cohorts(), pagination_parameters)
+        return page_of(tenant_session(), cohorts.visible_to(current_user), pagination_parameters)
 
     @allowed("admin")
     @blp.arguments(CohortCreateSchema)

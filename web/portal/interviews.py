@@ -25,7 +25,6 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_security import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from wtforms import HiddenField, IntegerField, RadioField, SelectField, StringField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
@@ -181,8 +180,7 @@ def index() -> ResponseReturnValue:
         else:
             return redirect(url_for(".question", interview_id=interview.id))
     failed = failed or bool(form.errors)
-    stmt = select(Interview).where(Interview.candidate_id == current_user.id).order_by(Interview.id.desc())
-    page = paginate(session, stmt)
+    page = paginate(session, interviews.of_candidate(current_user))
     scores = official.interview_scores(session, [iv.id for iv in page.items if iv.status == "scored"])
     return render_template("interviews/index.html", form=form, page=page, scores=scores,
                            roles=ROLES, type_labels=TYPE_LABELS), 422 if failed else 200

@@ -5,13 +5,13 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
-from sqlalchemy import Table, func, or_, select
-from sqlalchemy.orm import Session, lazyload
+from sqlalchemy.orm import Session
 from wtforms import SelectChoice, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from aimi.platform.db import tenant_session
-from aimi.tenants.models import Cohort, Role, User, cohort_candidates, cohort_mentors
+from aimi.tenants import cohorts as cohort_rules
+from aimi.tenants.models import Cohort, User
 from aimi.web.pagination import paginate
 from aimi.web.portal.manage import MultiCheckboxField, admin_view, bp, get_or_404, record, search_term, strip
 
@@ -30,10 +30,7 @@ class CohortForm(FlaskForm):
 
     def name_is_free(self, session: Session, cohort_id: int | None = None) -> bool:
         """Cohort names are unique in a college, whatever their case."""
-        taken = select(Cohort.id).where(func.lower(Cohort.name) == self.name.data.lower())
-        if cohort_id is not None:
-            taken = taken.where(Cohort.id != cohort_id)
-        if session.scalar(taken) is None:
+        if not cohort_rules.name_taken(session, self.name.data, cohort_id):
             return True
         self.name.errors.append(f"A cohort named {self.name.data!r} already exists; choose another name.")
         return False
@@ -42,11 +39,6 @@ class CohortForm(FlaskForm):
 class CohortEditForm(CohortForm):
     mentors = MultiCheckboxField("Mentors", coerce=int, description="People with the mentor role.")
     candidates = MultiCheckboxField("Candidates", coerce=int, description="People with the candidate role.")
-
-
-def _member_count(table: Table):
-    return (select(func.count()).select_from(table).where(table.c.cohort_id == Cohort.id)
-            .correlate(Cohort).scalar_subquery())
 
 
 @bp.route("/cohorts", methods=["GET", "POST"])
@@ -65,23 +57,8 @@ def cohorts() -> ResponseReturnValue:
         flash(f"Cohort {cohort.name} created. Now add its mentors and candidates.", "success")
         return redirect(url_for("manage.cohort", cohort_id=cohort.id))
     q = search_term()
-    stmt = (select(Cohort, _member_count(cohort_candidates).label("candidates"),
-                   _member_count(cohort_mentors).label("mentors"))
-            .options(lazyload(Cohort.candidates), lazyload(Cohort.mentors)).order_by(Cohort.name))
-    if q:
-        needle = q.lower()
-        stmt = stmt.where(or_(func.lower(Cohort.name).contains(needle, autoescape=True),
-                              func.lower(Cohort.batch).contains(needle, autoescape=True)))
-    page = paginate(session, stmt, scalars=False)
+    page = paginate(session, cohort_rules.listing(q), scalars=False)
     return render_template("manage/cohorts.html", page=page, form=form, q=q), 422 if form.errors else 200
-
-
-def _people(session: Session, role: str, current: list[User]) -> list[User]:
-    """Who can be picked for a group: everyone with the role, plus current members who
-    lost it (so saving the page does not silently drop them)."""
-    users = list(session.scalars(select(User).where(User.roles.any(Role.name == role))
-                                 .order_by(User.full_name, User.email)))
-    return users + [u for u in current if u not in users]
 
 
 def _choice(user: User) -> SelectChoice:
@@ -121,8 +98,7 @@ def cohort(cohort_id: int) -> ResponseReturnValue:
     data = {name: getattr(found, name) for name in FIELDS}
     data.update({group: [u.id for u in getattr(found, group)] for group in GROUPS})
     form = CohortEditForm(data=data)
-    pools = {"mentors": _people(session, "mentor", found.mentors),
-             "candidates": _people(session, "candidate", found.candidates)}
+    pools = {group: cohort_rules.candidates_for(session, group, getattr(found, group)) for group in GROUPS}
     for group in GROUPS:
         form[group].choices = [_choice(u) for u in pools[group]]
     if form.validate_on_submit() and form.name_is_free(session, found.id):
