@@ -272,3 +272,67 @@ def test_a_failure_half_way_leaves_the_candidate_whole(world, alpha_data):
                    data={"csrf_token": token, "confirm": alpha_data["email"]})
     assert snapshot(world, "alpha", alpha_data) == before
     assert before["files"] == [CHUNK, AUDIO] and before["erased"] is None
+
+
+def test_through_the_api_a_candidate_exports_and_downloads_only_their_own(world, alpha_data):
+    owner = {"Authentication-Token": sign_in_token(world, "alpha", alpha_data["email"])}
+    client = world.client()
+    made = client.post("/t/alpha/api/v1/me/exports", headers=owner)
+    assert made.status_code == 202, made.get_data(as_text=True)
+    job_id = made.get_json()["id"]
+    item = client.get(made.headers["Location"], headers=owner).get_json()
+    assert item["status"] == "done" and item["expires_at"]  # built in-process without Redis
+    assert [e["id"] for e in client.get("/t/alpha/api/v1/me/exports", headers=owner).get_json()] == [job_id]
+    download = f"/t/alpha/api/v1/me/exports/{job_id}/download"
+    resp = client.get(download, headers=owner)
+    assert resp.status_code == 200 and resp.mimetype == "application/zip"
+    with zipfile.ZipFile(io.BytesIO(resp.data)) as zipped:
+        assert json.loads(zipped.read("data.json"))["profile"]["email"] == alpha_data["email"]
+
+    other = {"Authentication-Token": sign_in_token(world, "alpha", new_user(world, "alpha")[1])}
+    assert client.get(download, headers=other).status_code == 404
+    assert client.get("/t/alpha/api/v1/me/exports", headers=other).get_json() == []
+    admin = {"Authentication-Token": world.token("alpha", "admin")}
+    assert client.get(download, headers=admin).status_code == 403
+    beta = {"Authentication-Token": sign_in_token(world, "beta", new_user(world, "beta")[1])}
+    assert client.get(f"/t/beta/api/v1/me/exports/{job_id}/download", headers=beta).status_code == 404
+    assert client.get(f"/t/beta/api/v1/me/exports/{job_id}/download", headers=owner).status_code == 401
+
+
+def test_through_the_api_an_admin_erases_a_candidate_of_their_college_only(world):
+    alpha, beta = candidate_with_data(world, "alpha"), candidate_with_data(world, "beta")
+    beta_before = snapshot(world, "beta", beta)
+    client = world.client()
+    admin = {"Authentication-Token": world.token("alpha", "admin")}
+    url = f"/t/alpha/api/v1/users/{alpha['id']}/erasure"
+    wrong = client.post(url, headers=admin, json={"confirm_email": "someone@else.example.com"})
+    assert wrong.status_code == 422 and list(wrong.get_json()["errors"]) == ["confirm_email"]
+    mentor = {"Authentication-Token": world.token("alpha", "mentor")}
+    assert client.post(url, headers=mentor, json={"confirm_email": alpha["email"]}).status_code == 403
+    assert not erasure.is_erased(user_row(world, "alpha", alpha["id"]))
+
+    done = client.post(url, headers=admin, json={"confirm_email": alpha["email"]})
+    assert done.status_code == 200 and done.get_json()["recordings"] == 1
+    assert erasure.is_erased(user_row(world, "alpha", alpha["id"]))
+    assert all(stored(world, "alpha", key) is None for key in alpha["keys"])
+    again = client.post(url, headers=admin, json={"confirm_email": erasure.erased_email(alpha["id"])})
+    assert again.status_code == 409
+
+    # alpha's token is nobody at beta; beta's candidate is untouched either way.
+    assert client.post(f"/t/beta/api/v1/users/{beta['id']}/erasure", headers=admin,
+                       json={"confirm_email": beta["email"]}).status_code == 401
+    assert snapshot(world, "beta", beta) == beta_before
+
+
+def sign_in_token(world, slug: str, email: str) -> str:
+    resp = world.client().post(f"/t/{slug}/login?include_auth_token",
+                               json={"email": email, "password": PASSWORD})
+    assert resp.status_code == 200, resp.get_data(as_text=True)
+    return resp.get_json()["response"]["user"]["authentication_token"]
+
+
+def user_row(world, slug: str, user_id: int) -> User:
+    with tenant_scope(world.tenants[slug]):
+        found = tenant_session.get(User, user_id)
+        tenant_session.expunge_all()
+        return found

@@ -4,10 +4,14 @@ start their OWN redis-server on a spare port and stop that one, never the shared
 
 from __future__ import annotations
 
+import os
+import signal
 import socket
 import subprocess
+import sys
 import time
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 import redis as redis_lib
@@ -209,3 +213,59 @@ def test_a_job_on_a_worker_writes_its_heartbeat(world, own_redis, monkeypatch):
         _drain(own_redis.url)
     done = _row(world, job.id)
     assert done.status == "done" and done.heartbeat_at > done.started_at
+
+
+WORKER = """
+import sys
+sys.path.insert(0, {tests!r})
+import test_faults  # registers test_fault_once
+from rq import SimpleWorker
+from aimi.platform.app import create_app
+from aimi.platform.config import from_env
+from aimi.plugins import queue as rq_wiring
+app = create_app(from_env())
+url = {url!r}
+with app.app_context():
+    SimpleWorker([rq_wiring.queue(name, url) for name in rq_wiring.QUEUES],
+                 connection=rq_wiring.connection(url)).work(burst=True)
+"""
+
+
+@pytest.mark.usefixtures("restore_world")
+def test_a_worker_killed_with_sigkill_mid_job_is_rerun_once(world, own_redis, monkeypatch):
+    """A real worker process, killed with SIGKILL while its job runs: the sweep sees the
+    silent heartbeat and queues the job again; it runs to the end once."""
+    app = create_app(world.settings.with_(redis_url=own_redis.url))
+    with app.app_context():
+        job = jobs.enqueue("test_fault_once", {"sleep": 60}, tenant=world.tenants["alpha"])
+    env = {**os.environ, "AIMI_ENV": "testing", "AIMI_SECRET_KEY": world.settings.secret_key,
+           "AIMI_DATABASE_URL": world.settings.effective_database_url, "AIMI_REDIS_URL": own_redis.url,
+           "AIMI_INSTANCE_PATH": str(world.settings.instance_path), "AIMI_LOG_JSON": "0",
+           "AIMI_BASE_DOMAIN": world.settings.base_domain}
+    worker = subprocess.Popen([sys.executable, "-c", WORKER.format(tests=str(Path(__file__).parent),
+                                                                   url=own_redis.url)], env=env)
+    try:
+        for _ in range(600):
+            if _row(world, job.id).status == "running":
+                break
+            time.sleep(0.1)
+        assert _row(world, job.id).status == "running"
+    finally:
+        worker.send_signal(signal.SIGKILL)
+        worker.wait(timeout=10)
+    assert worker.returncode == -signal.SIGKILL
+    with app.app_context():
+        assert f"alpha:{job.id}" not in jobs.sweep(own_redis.url)  # its last beat is fresh
+    # The heartbeat has been silent since the kill; DEAD_AFTER (45 s) is shortened rather
+    # than waited for.
+    time.sleep(1.5)
+    monkeypatch.setattr(rq_wiring, "DEAD_AFTER", 1)
+    with tenant_scope(world.tenants["alpha"]):  # the rerun need not sleep a minute
+        row = tenant_session.get(Job, job.id)
+        row.payload = {"sleep": 0}
+        tenant_session.commit()
+    with app.app_context():
+        assert f"alpha:{job.id}" in jobs.sweep(own_redis.url)
+        _drain(own_redis.url)
+    done = _row(world, job.id)
+    assert (done.status, done.attempts, RUNS[job.id]) == ("done", 2, 1)

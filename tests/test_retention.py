@@ -15,6 +15,7 @@ from score_helpers import new_user
 from sqlalchemy import select, update
 from test_cli import aimi
 from test_data_rights import candidate_with_data, snapshot, stored
+from test_manage_settings import submit
 
 from aimi.platform.db import tenant_scope, tenant_session
 from aimi.platform.timeutil import utcnow
@@ -123,3 +124,19 @@ def test_expired_export_files_are_deleted(world):
     assert stored(world, "alpha", key) is None
     with tenant_scope(world.tenants["alpha"]):
         assert tenant_session.get(Job, job_id).result == {"expired": True}
+
+
+def test_the_admin_chooses_the_period_on_the_settings_page(world, college):
+    admin = world.login(college, "admin")
+    page = admin.get(f"/t/{college}/manage/settings").get_data(as_text=True)
+    assert "Erase unused candidate accounts after" in page and "2 years without activity" in page
+    saved = submit(admin, college, {"inactive_account_years": "2"})
+    assert saved.status_code == 302, saved.get_data(as_text=True)
+    with tenant_scope(world.tenants[college]):
+        assert tenant_settings.load(tenant_session()).inactive_account_years == 2
+        entry = tenant_session.scalars(select(AuditLog).where(AuditLog.action == "settings.changed")
+                                       .order_by(AuditLog.id.desc())).first()
+        assert entry.details["changes"]["inactive_account_years"] == [0, 2]
+    refused = submit(admin, college, {"inactive_account_years": "7"})
+    assert refused.status_code == 422 and "choose off, 1, 2 or 3 years" in refused.get_data(as_text=True)
+    assert "would erase 0" in aimi(world, "retention", "purge", "--tenant", "beta", "--dry-run").output

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import re
+import secrets
 import uuid
 from itertools import accumulate
 from pathlib import Path
@@ -40,6 +41,7 @@ ERROR_TITLES = {
     403: "Not allowed",
     404: "Not found",
     405: "Method not allowed",
+    409: "Conflict",
     413: "Too large",
     422: "Check your input",
     429: "Too many attempts",
@@ -47,10 +49,11 @@ ERROR_TITLES = {
 }
 
 
-# Scripts only from our own static files (no inline script anywhere). Styles allow inline:
-# each college's brand colours are a small <style> block and a few style attributes remain.
+# Scripts and styles only from our own static files: no inline script, no style attribute.
+# The one inline block, each college's brand colours in base.html, carries this response's
+# nonce.
 CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "default-src 'self'; script-src 'self'; style-src 'self' 'nonce-{nonce}'; "
     "img-src 'self' https: data:; media-src 'self' blob:; connect-src 'self'; "
     "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 )
@@ -158,6 +161,7 @@ def make_flask(name: str, settings: Settings, portal: str) -> Flask:
     def _request_id():
         rid = request.headers.get("X-Request-ID", "")[:64] or uuid.uuid4().hex
         g.request_id = rid
+        g.csp_nonce = secrets.token_urlsafe(16)
         g._rid_token = request_id.set(rid)
 
     @app.before_request
@@ -174,7 +178,8 @@ def make_flask(name: str, settings: Settings, portal: str) -> Flask:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY.format(
+            nonce=g.get("csp_nonce") or secrets.token_urlsafe(16)))
         if settings.production:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         return response
@@ -200,6 +205,6 @@ def make_flask(name: str, settings: Settings, portal: str) -> Flask:
 
     @app.context_processor
     def _defaults():
-        return {"portal": portal}
+        return {"portal": portal, "csp_nonce": g.get("csp_nonce", "")}
 
     return app

@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import Flask
 from flask_smorest import Api
 
-from aimi.web.api import cohorts, errors, evaluations, interviews, me, users
+from aimi.web.api import cohorts, data_rights, errors, evaluations, interviews, me, users
 
 PREFIX = "/api/v1"
 TOKEN_HEADER = "Authentication-Token"
@@ -44,6 +44,6 @@ def init_app(app: Flask) -> None:
     api.spec.components.security_scheme("token", {"type": "apiKey", "in": "header",
                                                   "name": TOKEN_HEADER})
     for module, path in ((me, "/me"), (users, "/users"), (cohorts, "/cohorts"),
-                         (evaluations, "/evaluations"), (interviews, "/interviews")):
+                         (evaluations, "/evaluations"), (interviews, "/interviews"), (data_rights, "")):
         api.register_blueprint(module.blp, url_prefix=PREFIX + path)
     errors.init_app(app)

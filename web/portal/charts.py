@@ -39,8 +39,8 @@ def _figure(chart_id: str, title: str, desc: str, width: int, height: int, body:
     cid = escape(chart_id)
     return Markup(
         f'<figure class="chart" id="{cid}">'
-        f'<svg viewBox="0 0 {width} {height}" width="100%" role="img" preserveAspectRatio="xMinYMin meet" '
-        f'style="max-width:{width}px;height:auto" aria-labelledby="{cid}-t {cid}-d">'
+        f'<svg viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" '
+        f'preserveAspectRatio="xMinYMin meet" aria-labelledby="{cid}-t {cid}-d">'
         f'<title id="{cid}-t">{escape(title)}</title><desc id="{cid}-d">{escape(desc)}</desc>'
         f"{body}</svg>{after}"
         f"<details><summary>{escape(title)}: the data as a table</summary><div class=\"table-wrap\">"
@@ -95,7 +95,7 @@ def line_chart(chart_id: str, title: str, desc: str, labels: Sequence[str],
                       f"{escape(name)}</li>")
     names = list(series)
     rows = [[label, *[series[name][i] for name in names]] for i, label in enumerate(labels)]
-    after = ('<ul class="cluster chart-legend" style="list-style:none;padding:0" aria-hidden="true">'
+    after = ('<ul class="cluster chart-legend list-plain" aria-hidden="true">'
              f'{"".join(legend)}</ul>')
     return _figure(chart_id, title, desc, width, height, "".join(body), ["", *names], rows, after)
 
