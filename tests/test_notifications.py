@@ -165,7 +165,7 @@ def test_without_redis_the_request_returns_before_any_mail_then_the_mails_arrive
         sendgrid.hold.set()
     settle()
     assert [row.email_status for uid in ids for row in rows(world, "alpha", uid)] == ["sent"] * 3
-    [request] = sendgrid.requests  # the cohort in one v3 request, a personalization each
+    [request] = sendgrid.requests  # aimi_send_messages: the cohort in one v3 request, a personalization each
     body = request["json"]
     assert [c["value"] for c in body["content"]] == ["-aimi-text-", "-aimi-html-"]
     people = body["personalizations"]
