@@ -74,7 +74,8 @@ def send_smtp(smtp_url: str, default_sender: str, message: Message) -> str:
     except smtplib.SMTPRecipientsRefused as exc:
         codes = [code for code, _text in exc.recipients.values()]
         raise DeliveryError(f"SMTP refused the recipient: {_reply(exc.recipients)}",
-                            retry=all(400 <= code < 500 for code in codes)) from exc
+                            retry=all(400 <= code < 500 for code in codes),
+                            bounced=all(500 <= code < 600 for code in codes)) from exc
     except smtplib.SMTPResponseException as exc:
         raise DeliveryError(f"SMTP {exc.smtp_code}: {_text(exc.smtp_error)}",
                             retry=400 <= exc.smtp_code < 500) from exc

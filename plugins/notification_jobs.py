@@ -36,7 +36,7 @@ class DeliveryFailed(RuntimeError):
 
 
 SENDABLE = ("queued", "failed")  # a re-run (from the jobs page) tries a refused mail again
-UNCERTAIN = ("The worker stopped while handing this e-mail to the provider, so it may or may not "
+UNCERTAIN = ("A worker stopped while handing this e-mail to the provider, so it may or may not "
              "have been sent; it is not sent again on its own.")
 
 
@@ -64,8 +64,14 @@ def _deliver(session: Session, job: Job, rows: list[Notification]) -> None:
     provider is called, so one left ``sending`` by a killed worker is marked uncertain,
     never sent twice; a sent row is never sent again."""
     todo = [row for row in rows if _needs_sending(session, row)]
-    if not todo:
-        return
+    if todo:
+        _send(session, job, todo)
+    if any(row.email_status == "uncertain" for row in rows):
+        session.commit()
+        raise DeliveryFailed(UNCERTAIN)  # shown on the jobs page
+
+
+def _send(session: Session, job: Job, todo: list[Notification]) -> None:
     messages = [_message(session, row) for row in todo]
     tenant, states = current_tenant().slug, plugin_settings.load(session)
     if len(todo) > 1:
@@ -90,6 +96,8 @@ def _deliver(session: Session, job: Job, rows: list[Notification]) -> None:
                 _refused_or_retry(session, job, todo[number:], str(exc), retry=True)
             row.email_status, row.email_error = "failed", str(exc)[:2000]
             refused.append(f"{row.email}: {exc}")
+            if exc.bounced:  # the server refused the address itself: no more mail to it
+                suppressions.add(session, row.email, "bounce", str(exc))
         except NotHandledError as exc:
             _refused_or_retry(session, job, todo[number:], f"No e-mail provider is enabled: {exc}", False)
         session.commit()
@@ -144,6 +152,12 @@ def tell_cohort(session: Session, job: Job) -> dict[str, Any]:
     told = notices.assignment_published(session, assignment, timezone=tenant_settings.load(session).timezone,
                                         base_url=job.payload.get("base_url", ""))
     return {"assignment_id": assignment.id, "told": told}
+
+
+@jobs.register(notices.ANNOUNCE_KIND, queue="notifications")
+def announce(session: Session, job: Job) -> dict[str, Any]:
+    """Fan an announcement out to its cohorts."""
+    return {"told": notices.announcement(session, job.payload)}
 
 
 def _message(session: Session, row: Notification) -> Message:

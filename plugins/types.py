@@ -154,11 +154,13 @@ class TransientJobError(Exception):
 class DeliveryError(Exception):
     """A provider could not deliver a message. ``retry`` says whether trying again later
     may work (a timeout, 429, 5xx); otherwise the message is refused for good (a bad
-    address, a 4xx) and the provider's message is shown to the college's admins."""
+    address, a 4xx) and the provider's message is shown to the college's admins.
+    ``bounced``: the provider refused the address itself for good (an SMTP 5xx to RCPT),
+    so it joins the college's suppression list like a bounce its webhook reports."""
 
-    def __init__(self, message: str, *, retry: bool) -> None:
+    def __init__(self, message: str, *, retry: bool, bounced: bool = False) -> None:
         super().__init__(message)
-        self.retry = retry
+        self.retry, self.bounced = retry, bounced
 
 
 @dataclass(frozen=True)

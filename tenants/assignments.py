@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Select, func, select, update
-from sqlalchemy.orm import Session, joinedload, object_session
+from sqlalchemy.orm import Session, joinedload, lazyload, object_session
 
 from aimi.platform.timeutil import utcnow
 from aimi.tenants.interview_models import ROLES, Assignment, Interview, InterviewTemplate
@@ -65,9 +65,15 @@ def update_template(template: InterviewTemplate, values: dict) -> dict:
 # -- Cohorts a user may assign to ----------------------------------------------------------
 
 
+# Loading options for a cohort whose members are read only if needed (a cohort may have
+# thousands of candidates, each with their roles).
+WITHOUT_MEMBERS = (lazyload(Cohort.candidates), lazyload(Cohort.mentors))
+
+
 def managed_cohorts(session: Session, user: User) -> list[Cohort]:
-    """Admins manage every cohort, mentors the cohorts they mentor."""
-    stmt = select(Cohort).order_by(Cohort.name)
+    """Admins manage every cohort, mentors the cohorts they mentor. Their members are
+    loaded only when read: a form listing cohorts must not load 5,000 candidates."""
+    stmt = select(Cohort).options(*WITHOUT_MEMBERS).order_by(Cohort.name)
     if not is_admin(user):
         stmt = stmt.join(cohort_mentors, cohort_mentors.c.cohort_id == Cohort.id).where(
             cohort_mentors.c.user_id == user.id)

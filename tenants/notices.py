@@ -73,6 +73,38 @@ def report_ready(session: Session, interview: Interview) -> None:
              f"your college's portal and open Interviews to read the report.")
 
 
+ANNOUNCE_KIND = "notify_announcement"
+
+
+def stage_announcement(session: Session, sender: User, cohorts: list[Cohort], *, title: str, body: str,
+                       key: str, base_url: str = "") -> None:
+    """Stage the job that tells every candidate of ``cohorts`` (once each, even in two of
+    them); ``key`` (the form's) makes a resubmitted form announce once."""
+    payload = {"cohort_ids": [cohort.id for cohort in cohorts], "sender_id": sender.id, "title": title,
+               "body": body, "key": key, "base_url": base_url}
+    job, _created = jobs.stage(session, ANNOUNCE_KIND, payload, idempotency_key=f"{ANNOUNCE_KIND}:{key}",
+                               created_by=sender.id)
+    jobs.dispatch_after_commit(session, current_tenant(), job)
+
+
+def announcement(session: Session, payload: dict) -> int:
+    """Tell the candidates of the announcement's cohorts (in the job staged above);
+    returns how many were told."""
+    sender = session.get(User, payload["sender_id"])
+    signed = f"\n\n-- {sender.display_name}" if sender else ""
+    members = {candidate.id: candidate for cohort in session.scalars(
+        select(Cohort).where(Cohort.id.in_(payload["cohort_ids"]))) for candidate in cohort.candidates}
+    told, mails = 0, []
+    for candidate in sorted(members.values(), key=lambda user: user.id):
+        row = notifications.notify(
+            session, kind="announcement", key=f"announcement{payload['key']}", user=candidate,
+            title=payload["title"], link="/notifications/", base_url=payload.get("base_url", ""), batch=mails,
+            body=f"Hello {candidate.display_name},\n\n{payload['body']}{signed}")
+        told += row is not None
+    notifications.deliver_in_batches(session, mails)
+    return told
+
+
 DUE_SOON = timedelta(hours=24)
 # An assignment overdue for longer is not announced: the first sweep after an upgrade (or
 # after the scheduler was down) must not tell a cohort about last term's assignments.

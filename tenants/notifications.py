@@ -42,6 +42,7 @@ KINDS = {
     "review_finished": Kind("A mentor finished reviewing your answer"),
     "report_ready": Kind("Your interview report is ready"),
     "data_export": Kind("Your data export is ready"),
+    "announcement": Kind("Announcements from your mentors and placement cell"),
 }
 OPTIONAL_KINDS = tuple(name for name, kind in KINDS.items() if not kind.essential)
 

@@ -2,14 +2,16 @@
 reporting spam or unsubscribed. Non-essential mail to them is not sent (the notice stays
 in the inbox); admins see each address and why.
 
-Events come from the provider's event webhook, already verified; events of another
-college's messages (``aimi_tenant`` custom argument) are ignored, so one provider account
-shared by several colleges never suppresses across them.
+Entries come from the provider's event webhook, already verified, and from SMTP servers
+refusing an address for good (5xx). Events of another college's messages (``aimi_tenant``
+custom argument) are ignored, so one provider account shared by several colleges never
+suppresses across them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from email.utils import parseaddr
 from typing import Any
 
 from sqlalchemy import func, select
@@ -36,16 +38,25 @@ def record_events(session: Session, events: Iterable[Mapping[str, Any]], tenant_
         reason, address = _reason(event), str(event.get("email") or "").strip().lower()[:255]
         if reason is None or not address or event.get("aimi_tenant") != tenant_slug or address in added:
             continue
-        if suppressed(session, address) is None:
-            added[address] = EmailSuppression(email=address, reason=reason,
-                                              detail=str(event.get("reason") or "")[:2000])
-            session.add(added[address])
+        row = add(session, address, reason, str(event.get("reason") or ""))
+        if row is not None:
+            added[address] = row
     return len(added)
+
+
+def add(session: Session, address: str, reason: str, detail: str) -> EmailSuppression | None:
+    """Suppress ``address`` (``Name <a@b>`` or bare) unless it is already; returns the new row."""
+    address = parseaddr(address)[1].strip().lower()[:255]
+    if not address or suppressed(session, address) is not None:
+        return None
+    row = EmailSuppression(email=address, reason=reason, detail=detail[:2000])
+    session.add(row)
+    return row
 
 
 def suppressed(session: Session, address: str) -> EmailSuppression | None:
     return session.scalar(select(EmailSuppression).where(
-        func.lower(EmailSuppression.email) == address.strip().lower()))
+        func.lower(EmailSuppression.email) == parseaddr(address)[1].strip().lower()))
 
 
 def listing():

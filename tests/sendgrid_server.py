@@ -17,6 +17,7 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:  # noqa: N802 (http.server's name)
         server = self.server
         body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        server.arrived += 1
         server.hold.wait(30)  # a test holds the answers to see what happens meanwhile
         server.requests.append({"path": self.path, "headers": dict(self.headers), "json": json.loads(body)})
         status, answer, extra = server.answers.pop(0) if server.answers else (202, b"", {})
@@ -36,7 +37,7 @@ class _Handler(BaseHTTPRequestHandler):
 @contextmanager
 def sendgrid_server() -> Iterator[ThreadingHTTPServer]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    server.requests, server.answers, server.hold = [], [], threading.Event()
+    server.requests, server.answers, server.hold, server.arrived = [], [], threading.Event(), 0
     server.hold.set()
     server.url = f"http://127.0.0.1:{server.server_address[1]}"
     with serving(server):

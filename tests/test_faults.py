@@ -220,7 +220,7 @@ import sys
 sys.path.insert(0, {tests!r})
 import test_faults  # registers test_fault_once
 from rq import SimpleWorker
-from aimi.platform.app import create_app
+from aimi.web.app import create_app
 from aimi.platform.config import from_env
 from aimi.plugins import queue as rq_wiring
 app = create_app(from_env())

@@ -23,6 +23,7 @@ NAV = (
     ("Question banks", "questions.banks", ("admin", "mentor")),
     ("Templates", "assignments.templates", ("admin", "mentor")),
     ("Review queue", "review.queue", ("admin", "mentor")),
+    ("Announcements", "announcements.new", ("admin", "mentor")),
     ("Analytics", "analytics.index", ("admin",)),
     ("Users", "manage.users", ("admin",)),
     ("Cohorts", "manage.cohorts", ("admin",)),
@@ -117,6 +118,7 @@ def _feature_modules():
     from aimi.web import api
     from aimi.web.portal import (
         analytics,
+        announcements,
         assignments,
         interviews,
         mail_events,
@@ -129,4 +131,4 @@ def _feature_modules():
     )
 
     return (manage, api, questions, interviews, recordings, assignments, review, analytics, notifications,
-            mail_events, my_data)
+            mail_events, my_data, announcements)

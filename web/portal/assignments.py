@@ -157,7 +157,7 @@ def assignment_list() -> ResponseReturnValue:
     form = _assign_form(session)
     if form.validate_on_submit():
         template = session.get(InterviewTemplate, form.template_id.data)
-        cohort = session.get(Cohort, form.cohort_id.data)
+        cohort = session.get(Cohort, form.cohort_id.data, options=assignments.WITHOUT_MEMBERS)
         try:
             if template is None:
                 raise assignments.AssignmentError("Choose one of the published templates.", "template_id")

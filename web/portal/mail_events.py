@@ -1,6 +1,8 @@
 """SendGrid's Event Webhook for one college (``/t/<slug>/webhooks/sendgrid``): signed
 events (ECDSA, checked with the key the college saved in the SendGrid plugin) add bounced,
-spam-reporting and unsubscribed addresses to the college's suppression list."""
+spam-reporting and unsubscribed addresses to the college's suppression list. A request
+signed too long ago, or received already, is refused (400): a replay must not undo an
+admin's "Mail again"."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from aimi.integrations import sendgrid_mail
 from aimi.platform.db import tenant_session
 from aimi.platform.tenancy import current_tenant
 from aimi.plugins import settings as plugin_settings
-from aimi.tenants import suppressions
+from aimi.tenants import suppressions, webhook_replay
 
 bp = Blueprint("mail_events", __name__, url_prefix="/webhooks")
 PLUGIN = "sendgrid_mail"
@@ -25,9 +27,14 @@ def sendgrid_events() -> ResponseReturnValue:
     state = plugin_settings.load(session).get(PLUGIN)
     key = state.options.get("webhook_key", "") if state and state.enabled else ""
     payload, headers = request.get_data(), request.headers
-    if not sendgrid_mail.verify_event_webhook(key, payload, headers.get(sendgrid_mail.SIGNATURE_HEADER, ""),
-                                              headers.get(sendgrid_mail.TIMESTAMP_HEADER, "")):
+    signature = headers.get(sendgrid_mail.SIGNATURE_HEADER, "")
+    timestamp = headers.get(sendgrid_mail.TIMESTAMP_HEADER, "")
+    if not sendgrid_mail.verify_event_webhook(key, payload, signature, timestamp):
         abort(403, "The event signature does not match this college's SendGrid verification key.")
+    try:
+        webhook_replay.accept_once(current_tenant().slug, timestamp, signature)
+    except webhook_replay.StaleRequest as exc:
+        abort(400, str(exc))
     try:
         events = json.loads(payload)
     except ValueError:
