@@ -301,10 +301,11 @@ def ensure_superadmin(email: str, password: str, name: str) -> SuperAdmin:
 @main.command("demo-data")
 @with_appcontext
 def demo_data() -> None:
-    """Create the demo tenant, its users and a super-admin (safe to re-run)."""
+    """Create the demo tenant, its users, weeks of scored practice and a super-admin (safe
+    to re-run); the logins printed point at AIMI_PUBLIC_URL."""
     from aimi.platform.demo import seed_demo
 
-    for line in seed_demo(_hasher()):
+    for line in seed_demo(_hasher(), current_app.extensions["aimi_settings"].public_url):
         click.echo(line)
 
 
