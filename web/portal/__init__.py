@@ -126,7 +126,8 @@ def _feature_modules():
         questions,
         recordings,
         review,
+        unassigned,
     )
 
     return (manage, api, questions, interviews, recordings, assignments, review, analytics, notifications,
-            mail_events, my_data)
+            mail_events, my_data, unassigned)
