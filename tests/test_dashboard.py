@@ -76,8 +76,10 @@ def test_candidate_dashboard_shows_progress_history_comparison_badges(world):
     deltas = comparison_deltas(html)
     assert deltas["content"] == "12.0" and deltas["structure"] == "3.0" and deltas["overall"] == "17.0"
 
+    # Content rose 22 points, but into a product-manager interview from software-engineer
+    # ones: not like with like, so no improvement badge (within the role it rose 10).
     badges = dict(re.findall(r'data-badge="(\w+)" data-earned="(\w+)"', html))
-    assert badges == {"first": "yes", "five": "no", "eighty": "yes", "streak": "yes", "improver": "yes"}
+    assert badges == {"first": "yes", "five": "no", "eighty": "yes", "streak": "yes", "improver": "no"}
 
     # Weakest over the latest interviews: structure (mean 48.3), practised with behavioural questions
     # in the role of the latest interview.
@@ -203,3 +205,26 @@ def test_badges_need_consecutive_days_and_a_real_rise():
     assert "streak" not in {b.key for b in progress.badges(gap, "Asia/Kolkata") if b.earned}
     run = [interview(1, 60), interview(2, 50), interview(3, 65, overall=80.0)]
     assert {b.key for b in progress.badges(run) if b.earned} == {"first", "streak", "improver", "eighty"}
+
+
+def test_improvement_badge_compares_the_same_role_and_type(world):
+    """Through the dashboard: a rise measured against another role's or type's interview
+    earns nothing; the same rise within one role and type earns the badge."""
+    user_id, email = new_user(world, "alpha", "badges")
+    dims = [{"content": 40, "structure": 50}, {"content": 70, "structure": 52},
+            {"content": 70, "structure": 52}]
+    kinds = [("software-engineer", "technical"), ("software-engineer", "hr"), ("data-scientist", "technical")]
+    for n, (scores, (role, type_)) in enumerate(zip(dims, kinds, strict=True)):
+        scored_interview(world, "alpha", user_id, noon(9 - n), [{**answer_report(scores), "overall": 60.0}],
+                         role=role, type=type_)
+    client = sign_in(world, "alpha", email)
+
+    def improver() -> str:
+        html = client.get("/t/alpha/dashboard").get_data(as_text=True)
+        assert "over an earlier interview of the same role and type" in html
+        return dict(re.findall(r'data-badge="(\w+)" data-earned="(\w+)"', html))["improver"]
+
+    assert improver() == "no"  # +30 content, but against another type and another role
+    scored_interview(world, "alpha", user_id, noon(5), [{**answer_report(dims[1]), "overall": 60.0}],
+                     role="software-engineer", type="technical")
+    assert improver() == "yes"  # +30 content over the first technical software-engineer interview
