@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from aimi.platform.timeutil import utcnow
+from aimi.platform.wording import plural
 from aimi.tenants import notices
 from aimi.tenants import settings as tenant_settings
 from aimi.tenants.cli_each_tenant import run_per_tenant
@@ -39,6 +40,6 @@ def send_reminders(slug: str | None) -> None:
         except IntegrityError:  # a run at the same time staged them first
             session.rollback()
             told = 0
-        return f"{told} reminder(s) sent"
+        return f"{plural(told, 'reminder')} sent"
 
     run_per_tenant(slug, remind, active_only=True)

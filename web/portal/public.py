@@ -13,6 +13,7 @@ from wtforms.validators import DataRequired, EqualTo, Length
 
 from aimi.platform.db import tenant_session
 from aimi.platform.timeutil import format_local
+from aimi.platform.wording import plural
 from aimi.tenants import accounts, analytics, assignments, notifications, progress, unassigned
 from aimi.tenants.interview_models import ROLES
 from aimi.tenants.models import User
@@ -56,7 +57,8 @@ def _candidate_dashboard(session):
         latest = ", ".join(f"{n} {v:.0f}" for n, v in sorted(shown[-1].dimensions.items()))
         chart = charts.line_chart(
             "progress-chart", "Your scores per dimension over time",
-            f"Scores from 0 to 100 in each dimension over your last {len(shown)} scored interview(s). "
+            f"Scores from 0 to 100 in each dimension over your last "
+            f"{plural(len(shown), 'scored interview')}. "
             f"Latest: {latest or 'no dimension scored'}.",
             [format_local(s.started_at, tz, "%d %b") for s in shown],
             {n: [s.dimensions.get(n) for s in shown] for n in dimensions})
