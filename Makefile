@@ -4,6 +4,9 @@ PYTHON ?= python3.11
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 5000
+# Links in mail and the logins `aimi demo-data` prints point where the demo is served.
+AIMI_PUBLIC_URL ?= http://127.0.0.1:$(PORT)
+export AIMI_PUBLIC_URL
 STAMP := $(VENV)/.installed
 
 .PHONY: demo test lint install clean

@@ -19,6 +19,7 @@ from typing import Any
 
 from aimi.evaluators.speech_analysis import FLAT_LOUDNESS_DB, SpeechNorms, clock, norms_from_options
 from aimi.evaluators.textview import Hit, TextView, clamp, filler_hits, hedge_hits, per_100, quoted, view
+from aimi.platform.wording import plural
 from aimi.plugins.hookspecs import hookimpl
 from aimi.plugins.types import AnswerInput, DimensionScore, OptionSpec, ScoringContext
 
@@ -64,15 +65,15 @@ def aimi_score_answer(answer: AnswerInput, context: ScoringContext) -> list[Dime
         lost = FILLER_COST * filler_rate
         if fillers:
             advice.append(
-                f"You used filler words {len(fillers)} time(s) ({_most_used(fillers)}), {filler_rate:g} per "
-                "100 words. A short silent pause sounds more confident than a filler.")
+                f"You used filler words {plural(len(fillers), 'time')} ({_most_used(fillers)}), "
+                f"{filler_rate:g} per 100 words. A short silent pause sounds more confident than a filler.")
         evidence: dict[str, Any] = {"words": text.word_count, "fillers": _group(fillers, filler_rate)}
     else:
         lost, spoken_advice, evidence = _spoken(answer.speech, norms_from_options(context.options), text)
         advice.extend(spoken_advice)
     if hedges:
         advice.append(
-            f"Hedges like {_most_used(hedges)} appeared {len(hedges)} time(s). When you know the "
+            f"Hedges like {_most_used(hedges)} appeared {plural(len(hedges), 'time')}. When you know the "
             "answer, say it directly: 'I recommend ...' rather than 'I think maybe ...'.")
     evidence["hedges"] = _group(hedges, hedge_rate)
     score = clamp(100.0 - lost - HEDGE_COST * hedge_rate)
@@ -101,9 +102,9 @@ def _spoken(speech: dict[str, Any], norms: SpeechNorms,
     long_pauses = [p for p in speech.get("pauses", ()) if p["end"] - p["start"] >= norms.long_pause_seconds]
     if long_pauses:
         moments = ", ".join(f"{p['end'] - p['start']:.1f} s at {clock(p['start'])}" for p in long_pauses[:3])
-        advice.append(f"You paused {len(long_pauses)} time(s) for {norms.long_pause_seconds:g} s or longer "
-                      f"({moments}). If you need time to think, say so briefly ('Let me think about "
-                      "that for a moment') rather than going silent.")
+        advice.append(f"You paused {plural(len(long_pauses), 'time')} for {norms.long_pause_seconds:g} s "
+                      f"or longer ({moments}). If you need time to think, say so briefly "
+                      "('Let me think about that for a moment') rather than going silent.")
     fpm = float(speech.get("fillers_per_minute") or 0.0)
     excess = max(0.0, fpm - norms.max_fillers_per_minute)
     if excess:

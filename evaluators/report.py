@@ -128,7 +128,8 @@ def _summary(answer: AnswerInput, overall: float | None, scored: Mapping[str, Di
         return "This answer could not be scored." + missing
     ranked = sorted(scored.items(), key=lambda item: (-item[1].score, item[0]))
     best, worst = ranked[0], ranked[-1]
-    text = f"Overall {overall:.0f}/100 for a {answer.type} answer"
+    kind = "an HR" if answer.type == "hr" else f"a {answer.type}"
+    text = f"Overall {overall:.0f}/100 for {kind} answer"
     if len(ranked) > 1:
         text += (f": strongest on {best[0]} ({best[1].score:.0f}), "
                  f"weakest on {worst[0]} ({worst[1].score:.0f}).")

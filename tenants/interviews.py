@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session, object_session
 from aimi.evaluators.criteria import COMPANY_PLACEHOLDER
 from aimi.evaluators.report import STRENGTH_AT, WEAK_BELOW
 from aimi.platform.timeutil import utcnow
+from aimi.platform.wording import kind_label, plural
 from aimi.plugins import jobs
 from aimi.tenants import notices
 from aimi.tenants.interview_models import (
@@ -114,8 +115,8 @@ def start(
         available = len({q.question_id for q in session.scalars(_pool(role, kind, company))})
         if available < needed:
             raise InterviewError(
-                f"Your college's question banks hold {available} {kind} question(s) for "
-                f"{ROLES[role]}; choose at most {available} {kind} question(s) or ask a mentor to add more.",
+                f"Your college's question banks hold {plural(available, kind_label(kind) + ' question')} "
+                f"for {ROLES[role]}; choose at most {available} or ask a mentor to add more.",
                 "num_questions")
     interview = Interview(candidate_id=candidate.id, role=role, type=type, difficulty_mode=difficulty,
                           num_questions=num_questions, status="in_progress", current_position=0,
@@ -459,7 +460,7 @@ def aggregate(answers: list[InterviewAnswer], scores: Mapping[int, Any] | None =
     ranked = sorted(dimensions.items(), key=lambda item: (-item[1], item[0]))
     overall = round(mean(overalls), 1) if overalls else None
     summary = "No answer could be scored." if overall is None else \
-        f"Overall {overall:.0f}/100 over {len(answers)} question(s)."
+        f"Overall {overall:.0f}/100 over {plural(len(answers), 'question')}."
     if len(ranked) > 1:
         summary += f" Strongest on {ranked[0][0]} ({ranked[0][1]:.0f}), weakest on {ranked[-1][0]} " \
                    f"({ranked[-1][1]:.0f})."

@@ -13,6 +13,7 @@ import click
 from flask.cli import with_appcontext
 
 from aimi.platform.timeutil import utcnow
+from aimi.platform.wording import plural
 from aimi.tenants import notices
 from aimi.tenants.cli_each_tenant import run_per_tenant
 
@@ -28,5 +29,5 @@ def notifications_group() -> None:
 def send_reminders(slug: str | None) -> None:
     """Remind candidates of assignments due within 24 hours or overdue."""
     now = utcnow()
-    run_per_tenant(slug, lambda session: f"{notices.send_reminders(session, now)} reminder(s) sent",
+    run_per_tenant(slug, lambda session: f"{plural(notices.send_reminders(session, now), 'reminder')} sent",
                    active_only=True)

@@ -127,7 +127,8 @@ def badges(scored: Sequence[Scored], tz: str = "UTC") -> list[Badge]:
         Badge("streak", f"{STREAK_DAYS}-day streak", f"Practise on {STREAK_DAYS} days in a row.",
               _longest_streak(days) >= STREAK_DAYS),
         Badge("improver", "Big improvement",
-              f"Raise a dimension by {IMPROVEMENT_POINTS:.0f} points or more over an earlier interview.",
+              f"Raise a dimension by {IMPROVEMENT_POINTS:.0f} points or more over an earlier interview "
+              f"of the same role and type.",
               _best_improvement(scored) >= IMPROVEMENT_POINTS),
     ]
 
@@ -141,14 +142,16 @@ def _longest_streak(days: Sequence[date]) -> int:
 
 
 def _best_improvement(scored: Sequence[Scored]) -> float:
-    """The largest rise of any dimension over its lowest earlier score."""
-    lowest: dict[str, float] = {}
+    """The largest rise of any dimension over its lowest earlier score in an interview of
+    the same role and type: an easier kind of interview is not progress."""
+    lowest: dict[tuple[str, str, str], float] = {}
     best = 0.0
     for s in scored:
         for name, score in s.dimensions.items():
-            if name in lowest:
-                best = max(best, score - lowest[name])
-            lowest[name] = min(lowest.get(name, score), score)
+            key = (s.role, s.type, name)
+            if key in lowest:
+                best = max(best, score - lowest[key])
+            lowest[key] = min(lowest.get(key, score), score)
     return best
 
 

@@ -10,6 +10,7 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy.orm import Session
 
+from aimi.platform.wording import plural
 from aimi.tenants import recordings
 from aimi.tenants import settings as tenant_settings
 from aimi.tenants.cli_each_tenant import run_per_tenant
@@ -30,7 +31,7 @@ def purge_audio(slug: str | None) -> None:
         settings = tenant_settings.load(session)
         count = recordings.purge_expired(session, settings)
         session.commit()
-        return (f"deleted the audio of {count} recording(s) older than "
-                f"{settings.audio_retention_days} day(s)")
+        return (f"deleted the audio of {plural(count, 'recording')} older than "
+                f"{plural(settings.audio_retention_days, 'day')}")
 
     run_per_tenant(slug, purge)

@@ -23,6 +23,7 @@ SPEECH_LANGUAGE_RE = re.compile(r"^[a-z]{2,3}-[A-Z]{2}$")
 HEX_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
 # https:// or a path on this site; "//host" and "/\\host" are other sites to a browser.
 LOGO_URL_RE = re.compile(r"^(https://|/(?![/\\]))[^\s\"'<>\\]+$")
+LOGO_FILE_RE = re.compile(r"^branding/logo-[0-9a-f]{16}\.png$")
 LOCALE_RE = re.compile(r"^[a-z]{2}(-[A-Z]{2})?$")
 DOMAIN_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 
@@ -39,6 +40,8 @@ class SettingsError(ValueError):
 class TenantSettings:
     display_name: str = "aimi"
     logo_url: str = ""
+    # The uploaded logo's storage key (aimi.tenants.branding); it wins over logo_url.
+    logo_file: str = ""
     primary_color: str = "#4f46e5"
     accent_color: str = "#0ea5e9"
     timezone: str = "UTC"
@@ -104,6 +107,8 @@ def validate(values: dict) -> TenantSettings:
         errors["display_name"] = "give a name of 1 to 120 characters"
     if candidate.logo_url and not LOGO_URL_RE.match(candidate.logo_url):
         errors["logo_url"] = "use an https:// address or a path starting with /"
+    if candidate.logo_file and not LOGO_FILE_RE.match(str(candidate.logo_file)):
+        errors["logo_file"] = "not an uploaded logo"
     for key in ("primary_color", "accent_color"):
         if not HEX_RE.match(getattr(candidate, key)):
             errors[key] = "use a hex colour like #4f46e5"

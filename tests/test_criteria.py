@@ -170,7 +170,7 @@ def test_company_questions_name_the_target_company_or_are_not_asked(world, compa
     client = sign_in(world, "alpha", email)
     without = _start(client)
     assert without.status_code == 422
-    assert "hold 0 hr question(s)" in without.get_data(as_text=True)
+    assert "hold 0 HR questions" in without.get_data(as_text=True)
     too_long = _start(client, target_company="x" * 121)
     assert too_long.status_code == 422 and "at most 120 characters" in too_long.get_data(as_text=True)
 

@@ -71,14 +71,17 @@ def test_candidate_dashboard_shows_progress_history_comparison_badges(world):
     history = section(html, "history")
     links = re.findall(r'/t/alpha/interviews/(\d+)/report', history)
     assert [int(i) for i in links] == ids[::-1]
-    assert "82.0" in history and "55.0" in history and "Product Manager" in history
+    # Whole numbers on screen (82, not 82.0).
+    assert ">82<" in history and ">55<" in history and "82.0" not in history and "Product Manager" in history
 
     # Comparison defaults to the last two: content 70 -> 82, structure 45 -> 48.
     deltas = comparison_deltas(html)
     assert deltas["content"] == "12.0" and deltas["structure"] == "3.0" and deltas["overall"] == "17.0"
 
+    # Content rose 22 points, but into a product-manager interview from software-engineer
+    # ones: not like with like, so no improvement badge (within the role it rose 10).
     badges = dict(re.findall(r'data-badge="(\w+)" data-earned="(\w+)"', html))
-    assert badges == {"first": "yes", "five": "no", "eighty": "yes", "streak": "yes", "improver": "yes"}
+    assert badges == {"first": "yes", "five": "no", "eighty": "yes", "streak": "yes", "improver": "no"}
 
     # Weakest over the latest interviews: structure (mean 48.3), practised with behavioural questions
     # in the role of the latest interview.
@@ -155,7 +158,7 @@ def test_mentor_sees_cohort_candidates_with_latest_scores(world):
     html = sign_in(world, "alpha", mentor_email).get("/t/alpha/dashboard").get_data(as_text=True)
     assert name in html and "2 candidates" in html
     row = re.search(rf"{re.escape(first_email)}.*?</tr>", html, re.S).group(0)
-    assert re.findall(r'<td class="num">([^<]+)</td>', row) == ["3", "82.0"]
+    assert re.findall(r'<td class="num">([^<]+)</td>', row) == ["3", "82"]
     idle = re.search(rf"{re.escape(idle_email)}.*?</tr>", html, re.S).group(0)
     assert re.findall(r'<td class="num">([^<]+)</td>', idle) == ["0", "—"] and "None yet" in idle
 
@@ -181,7 +184,7 @@ def test_admin_dashboard_figures_match_the_database(world):
     figures = re.search(r'id="users-by-role".*?</dl>', html, re.S).group(0)
     assert re.search(rf"<dt>Candidates</dt><dd>{candidates}</dd>", figures)
     assert re.search(rf'id="interviews-this-week">{week}<', html)
-    assert f'id="mean-overall">{round(float(mean), 1):.1f}<' in html
+    assert f'id="mean-overall">{round(float(mean), 1):.0f}<' in html
     assert 'href="/t/alpha/manage/users"' in html  # the admin areas stay one click away
 
 
@@ -204,3 +207,26 @@ def test_badges_need_consecutive_days_and_a_real_rise():
     assert "streak" not in {b.key for b in progress.badges(gap, "Asia/Kolkata") if b.earned}
     run = [interview(1, 60), interview(2, 50), interview(3, 65, overall=80.0)]
     assert {b.key for b in progress.badges(run) if b.earned} == {"first", "streak", "improver", "eighty"}
+
+
+def test_improvement_badge_compares_the_same_role_and_type(world):
+    """Through the dashboard: a rise measured against another role's or type's interview
+    earns nothing; the same rise within one role and type earns the badge."""
+    user_id, email = new_user(world, "alpha", "badges")
+    dims = [{"content": 40, "structure": 50}, {"content": 70, "structure": 52},
+            {"content": 70, "structure": 52}]
+    kinds = [("software-engineer", "technical"), ("software-engineer", "hr"), ("data-scientist", "technical")]
+    for n, (scores, (role, type_)) in enumerate(zip(dims, kinds, strict=True)):
+        scored_interview(world, "alpha", user_id, noon(9 - n), [{**answer_report(scores), "overall": 60.0}],
+                         role=role, type=type_)
+    client = sign_in(world, "alpha", email)
+
+    def improver() -> str:
+        html = client.get("/t/alpha/dashboard").get_data(as_text=True)
+        assert "over an earlier interview of the same role and type" in html
+        return dict(re.findall(r'data-badge="(\w+)" data-earned="(\w+)"', html))["improver"]
+
+    assert improver() == "no"  # +30 content, but against another type and another role
+    scored_interview(world, "alpha", user_id, noon(5), [{**answer_report(dims[1]), "overall": 60.0}],
+                     role="software-engineer", type="technical")
+    assert improver() == "yes"  # +30 content over the first technical software-engineer interview

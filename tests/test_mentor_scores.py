@@ -109,18 +109,18 @@ def test_dashboards_and_exports_read_the_official_score(world, college):
     adjust_content_and_language(college)
     dashboard = college["candidate"].get(f"/t/{slug}/dashboard").get_data(as_text=True)
     history = text_of(re.search(r'id="history".*?</section>', dashboard, re.S).group(0))
-    assert f"{MENTOR_OVERALL:.1f}" in history and f"{AI_OVERALL:.1f}" not in history.split("AI")[0]
+    assert f"{MENTOR_OVERALL:.0f}" in history and f"{AI_OVERALL:.0f}" not in history.split("AI")[0]
     assert "Latest: content 80, delivery 60, language 75, structure 50, tone 60." in dashboard
 
     interviews = text_of(college["candidate"].get(f"/t/{slug}/interviews/").get_data(as_text=True))
     assert f"{MENTOR_OVERALL:.0f} (mentor; AI {AI_OVERALL:.0f})" in interviews
 
     mentor_home = text_of(college["mentor"].get(f"/t/{slug}/dashboard").get_data(as_text=True))
-    assert f"{MENTOR_OVERALL:.1f}" in mentor_home
+    assert f"{MENTOR_OVERALL:.0f}" in mentor_home
 
     admin = world.login(slug, "admin")
     figures = admin.get(f"/t/{slug}/dashboard").get_data(as_text=True)
-    assert f'id="mean-overall">{MENTOR_OVERALL:.1f}<' in figures
+    assert f'id="mean-overall">{MENTOR_OVERALL:.0f}<' in figures
 
     rows = list(csv.reader(io.StringIO(admin.get(f"/t/{slug}/analytics/export.csv")
                                        .get_data(as_text=True).lstrip("\ufeff"))))

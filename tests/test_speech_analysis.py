@@ -199,7 +199,7 @@ def test_delivery_counts_spoken_fillers_and_long_pauses_not_the_corrected_text(t
     assert result.evidence["fillers_per_minute"] == speech["fillers_per_minute"] > 4
     assert len(result.evidence["long_pauses"]) == 1
     assert any("'um'" in s and "times a minute" in s for s in result.suggestions)
-    assert any("paused 1 time(s)" in s for s in result.suggestions)
+    assert any("paused 1 time for" in s for s in result.suggestions)
     typed = delivery_score(corrected, None)
     assert typed.score == 100 and "speech" not in typed.evidence
     assert result.score <= 100 - 6 - 6  # a long pause and fillers above the norm

@@ -16,8 +16,8 @@ from aimi.platform.db import tenant_scope, tenant_session
 from aimi.plugins.scoring import default_states, score
 from aimi.plugins.types import AnswerInput
 from aimi.tenants import demo, registry
-from aimi.tenants.interview_models import ROLES, Question, QuestionBank, QuestionVersion
-from aimi.tenants.models import AuditLog
+from aimi.tenants.interview_models import ROLES, Interview, Question, QuestionBank, QuestionVersion
+from aimi.tenants.models import AuditLog, Job
 from aimi.tenants.starter_bank import (
     BANK_NAME,
     StarterBankError,
@@ -188,6 +188,10 @@ def test_seeding_twice_does_not_duplicate(world, questions):
 
 
 def _drop_starter_bank(session) -> None:
+    # The demo's history asked the bank's questions; its scoring jobs go too, or SQLite's
+    # reused answer ids would find them done when the history is seeded again.
+    session.execute(delete(Interview))
+    session.execute(delete(Job))
     bank_id = session.scalar(select(QuestionBank.id).where(QuestionBank.name == BANK_NAME))
     question_ids = select(Question.id).where(Question.bank_id == bank_id)
     session.execute(delete(QuestionVersion).where(QuestionVersion.question_id.in_(question_ids)))

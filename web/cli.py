@@ -290,12 +290,11 @@ def ensure_superadmin(email: str, password: str, name: str) -> SuperAdmin:
 @main.command("demo-data")
 @with_appcontext
 def demo_data() -> None:
-    """Create the demo tenant, its users and a super-admin (safe to re-run)."""
+    """Create the demo tenant, its users, weeks of scored practice and a super-admin (safe
+    to re-run); the logins printed point at AIMI_PUBLIC_URL."""
     from aimi.tenants import demo
 
-    ensure_superadmin(demo.SUPERADMIN, demo.PASSWORD, "Demo super-admin")
-    click.echo(f"super-admin: {demo.SUPERADMIN} / {demo.PASSWORD} at /admin/")
-    for line in demo.seed_demo(_hasher()):
+    for line in demo.seed_demo(_hasher(), current_app.extensions["aimi_settings"].public_url):
         click.echo(line)
 
 

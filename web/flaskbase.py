@@ -26,6 +26,7 @@ from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.routing import IntegerConverter
 
 from aimi.evaluators.speech_analysis import clock
+from aimi.platform import wording
 from aimi.platform.config import Settings
 from aimi.platform.db import platform_session
 from aimi.platform.logsetup import request_id
@@ -202,6 +203,11 @@ def make_flask(name: str, settings: Settings, portal: str) -> Flask:
         return format_local(value, tz, fmt)
 
     app.add_template_filter(clock, "clock")  # m:ss, for times inside a recording
+    app.add_template_filter(wording.score_text, "score")
+    app.add_template_filter(wording.signed, "signed")
+    app.add_template_filter(wording.figure, "figure")
+    app.add_template_filter(wording.kind_label, "kind")
+    app.add_template_global(wording.plural, "plural")
 
     @app.context_processor
     def _defaults():

@@ -86,7 +86,9 @@ def create_portal_app(settings: Settings) -> Flask:
             "tenant": g.tenant,
             "brand": {
                 "name": tenant_settings.display_name,
-                "logo_url": tenant_settings.logo_url,
+                "logo_url": _logo_url(),
+                # The tab's icon: the uploaded logo (a PNG made here), else the product's.
+                "favicon_url": _logo_url() if tenant_settings.logo_file else "",
                 "primary_color": tenant_settings.primary_color,
                 "accent_color": tenant_settings.accent_color,
             },
@@ -113,6 +115,12 @@ def create_portal_app(settings: Settings) -> Flask:
     return app
 
 
+def _logo_url() -> str:
+    from aimi.web.portal.branding import logo_url
+
+    return logo_url()
+
+
 def _feature_modules():
     """Portal features added by other modules (each has ``init_app(app)``)."""
     from aimi.web import api
@@ -120,6 +128,7 @@ def _feature_modules():
         analytics,
         announcements,
         assignments,
+        branding,
         interviews,
         mail_events,
         manage,
@@ -128,7 +137,8 @@ def _feature_modules():
         questions,
         recordings,
         review,
+        unassigned,
     )
 
     return (manage, api, questions, interviews, recordings, assignments, review, analytics, notifications,
-            mail_events, my_data, announcements)
+            mail_events, my_data, announcements, unassigned, branding)

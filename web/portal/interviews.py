@@ -354,7 +354,8 @@ def report_pdf_download(interview_id: int) -> Response:
     candidate = session.get(User, interview.candidate_id)
     scores = official.answer_scores(session, interview.answers)
     pdf = report_pdf.render(interview, scores, candidate_name=candidate.display_name if candidate else "",
-                            college=g.tenant_settings.display_name, role_label=ROLES.get(interview.role, ""))
+                            college=g.tenant_settings.display_name, role_label=ROLES.get(interview.role, ""),
+                            timezone=g.tenant_settings.timezone)
     return Response(pdf, mimetype="application/pdf", headers={
         "Content-Disposition": f'attachment; filename="interview-{interview.id}-report.pdf"'})
 

@@ -13,7 +13,8 @@ from wtforms.validators import DataRequired, EqualTo, Length
 
 from aimi.platform.db import tenant_session
 from aimi.platform.timeutil import format_local
-from aimi.tenants import accounts, analytics, assignments, notifications, progress
+from aimi.platform.wording import plural
+from aimi.tenants import accounts, analytics, assignments, notifications, progress, unassigned
 from aimi.tenants.interview_models import ROLES
 from aimi.tenants.models import User
 from aimi.tenants.progress import Scored
@@ -37,10 +38,12 @@ def dashboard():
     primary = next((r for r in ("admin", "mentor", "candidate") if r in roles), "candidate")
     session = tenant_session()
     if primary == "admin":
-        return render_template("portal/dashboard_admin.html", figures=analytics.tenant_figures(session))
+        return render_template("portal/dashboard_admin.html", figures=analytics.tenant_figures(session),
+                               unassigned=unassigned.count(session))
     if primary == "mentor":
         return render_template("portal/dashboard_mentor.html", queue=_endpoint("review.queue"),
-                               cohorts=progress.mentor_cohorts(session, current_user.id))
+                               cohorts=progress.mentor_cohorts(session, current_user.id),
+                               unassigned=unassigned.count(session))
     return _candidate_dashboard(session)
 
 
@@ -54,7 +57,8 @@ def _candidate_dashboard(session):
         latest = ", ".join(f"{n} {v:.0f}" for n, v in sorted(shown[-1].dimensions.items()))
         chart = charts.line_chart(
             "progress-chart", "Your scores per dimension over time",
-            f"Scores from 0 to 100 in each dimension over your last {len(shown)} scored interview(s). "
+            f"Scores from 0 to 100 in each dimension over your last "
+            f"{plural(len(shown), 'scored interview')}. "
             f"Latest: {latest or 'no dimension scored'}.",
             [format_local(s.started_at, tz, "%d %b") for s in shown],
             {n: [s.dimensions.get(n) for s in shown] for n in dimensions})
@@ -65,7 +69,7 @@ def _candidate_dashboard(session):
         first=first, second=second, error=error,
         comparison=progress.compare(first, second) if first and second else None,
         badges=progress.badges(scored, tz), recommendation=progress.recommend(scored), due=due,
-        roles=ROLES,
+        roles=ROLES, no_cohort=not unassigned.in_a_cohort(session, current_user),
     ), 422 if error else 200
 
 

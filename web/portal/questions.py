@@ -34,6 +34,7 @@ from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from aimi.platform.db import tenant_session
+from aimi.platform.wording import kind_label
 from aimi.plugins import evaluations
 from aimi.plugins.types import INTERVIEW_TYPES
 from aimi.tenants import audit, questions
@@ -71,7 +72,7 @@ SAMPLE_ROWS = [
 ]
 
 
-TYPE_LABELS = {t: "HR" if t == "hr" else t.title() for t in QUESTION_TYPES}
+TYPE_LABELS = {t: kind_label(t) for t in QUESTION_TYPES}
 
 
 @bp.context_processor

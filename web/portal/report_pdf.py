@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
+from aimi.platform.timeutil import format_local
+from aimi.platform.wording import kind_label, plural
 from aimi.tenants import interviews, official
 from aimi.tenants.interview_models import Interview
 from aimi.web.portal import evidence
@@ -91,7 +93,7 @@ class _Report(FPDF):
 
 
 def render(interview: Interview, scores: Mapping[int, official.Score], *, candidate_name: str, college: str,
-           role_label: str) -> bytes:
+           role_label: str, timezone: str = "UTC") -> bytes:
     """The whole report: the official overall and dimensions (``scores``: each answer's
     official score), then each question with its evidence and the AI's score beside."""
     report = interviews.aggregate(interview.answers, scores)
@@ -99,13 +101,13 @@ def render(interview: Interview, scores: Mapping[int, official.Score], *, candid
     pdf = _Report(f"Interview report #{interview.id}")
     pdf.add_page()
     pdf.heading(f"{college}: interview report", 16)
-    when = interview.started_at.strftime("%d %b %Y") if interview.started_at else ""
-    pdf.para(f"{candidate_name} - {role_label}, {interview.type} interview, "
+    when = format_local(interview.started_at, timezone)
+    pdf.para(f"{candidate_name} - {role_label}, {kind_label(interview.type)} interview, "
              f"{interview.difficulty_mode} difficulty, {when}", colour=MUTED)
     pdf.heading("Scores")
     if total.source != "ai":
         pdf.para(f"Official scores: {total.label}"
-                 + (f" ({total.reviewed} answer(s) reviewed)" if total.reviewed else "")
+                 + (f" ({plural(total.reviewed, 'answer')} reviewed)" if total.reviewed else "")
                  + f". The AI's overall: {_points(total.ai_overall)}.", 9, MUTED)
     pdf.score_bar("Overall", report.get("overall"))
     for name, score in (report.get("dimensions") or {}).items():

@@ -72,6 +72,13 @@
     onReady();
   }
 
+  // A logo that fails to load is removed: the college's name beside it stays, never a
+  // broken-image icon. Errors do not bubble, so listen in the capture phase.
+  document.addEventListener("error", function (event) {
+    var img = event.target;
+    if (img && img.hasAttribute && img.hasAttribute("data-fallback-hide")) img.remove();
+  }, true);
+
   document.addEventListener("submit", function (event) {
     var form = event.target;
     if (!form || !form.getAttribute) return;
