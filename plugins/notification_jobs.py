@@ -167,7 +167,8 @@ def _message(session: Session, row: Notification) -> Message:
     settings, tenant = current_app.extensions["aimi_settings"], current_tenant()
     portal = f"{settings.public_url}/t/{tenant.slug}"
     brand = branded_mail.branding(session, portal, settings.public_url)
-    footer, headers = branded_mail.Footer(), ()
+    footer = branded_mail.Footer()
+    headers: tuple[tuple[str, str], ...] = ()
     if not (row.essential or row.user_id is None):
         stop = (f"{portal}/notifications/unsubscribe/"
                 f"{make_token(settings.secret_key, tenant.id, row.user_id, row.kind)}")

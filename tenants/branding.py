@@ -46,10 +46,10 @@ def prepared(data: bytes) -> bytes:
             image.load()
     except (UnidentifiedImageError, OSError, Image.DecompressionBombWarning, Image.DecompressionBombError):
         raise LogoError("This file is not a PNG, JPEG or WebP image (SVG is not accepted).") from None
-    image = image.convert("RGBA")
-    image.thumbnail(LOGO_BOX, Image.Resampling.LANCZOS)
+    logo = image.convert("RGBA")
+    logo.thumbnail(LOGO_BOX, Image.Resampling.LANCZOS)
     out = io.BytesIO()
-    image.save(out, "PNG", optimize=True)
+    logo.save(out, "PNG", optimize=True)
     return out.getvalue()
 
 

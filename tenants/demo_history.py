@@ -137,6 +137,7 @@ def _take(session: Session, candidate: User, role: str, type_: str, started: dat
     job_ids = []
     for _position in range(QUESTIONS_PER_INTERVIEW):
         answer = interviews.present(session, interview)
+        assert answer is not None, "the interview has a question for each position"
         answer.presented_at = at
         session.flush()  # a real candidate's page committed the question before they answered
         reference = (answer.question.reference_answers or [""])[0]
@@ -151,7 +152,7 @@ def _take(session: Session, candidate: User, role: str, type_: str, started: dat
     for job_id in job_ids:
         jobs.run_here(current_tenant().slug, job_id)
     session.expire_all()
-    interview = session.get(Interview, interview.id)
+    interview = session.get_one(Interview, interview.id)
     if interview.status != "scored":
         errors = session.scalars(select(Job.last_error).where(Job.id.in_(job_ids))).all()
         raise RuntimeError(f"demo interview {interview.id} was not scored: {errors}")
@@ -181,7 +182,7 @@ def _review(session: Session, interview: Interview, mentor: User, rng: random.Ra
         ))
         review, _before = reviews.save(session, answer, mentor, form, finish=True)
         session.flush()
-        review.created_at = review.updated_at = interview.scored_at + timedelta(days=1)
+        review.created_at = review.updated_at = (interview.scored_at or utcnow()) + timedelta(days=1)
         audit.record(session, "review.completed", actor=mentor, target_type="mentor_review",
                      target_id=review.id, details={"answer_id": answer.id, "after": reviews.snapshot(review)})
         notices.review_finished(session, review)

@@ -81,8 +81,8 @@ def purge(session: Session, settings: TenantSettings, *, dry_run: bool = False,
         return done
     reason = f"inactive for more than {settings.inactive_account_years} year(s)"
     for found in done.accounts:
-        erasure.erase(session, session.get(User, found.user_id), actor=None, reason=reason)
-    stored_files.delete_after_commit(session, [job.result["key"] for job in exports])
+        erasure.erase(session, session.get_one(User, found.user_id), actor=None, reason=reason)
+    stored_files.delete_after_commit(session, [(job.result or {})["key"] for job in exports])
     for job in exports:
         job.result = {"expired": True}
     return done

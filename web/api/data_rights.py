@@ -40,10 +40,12 @@ class ErasureSchema(Schema):
 
 
 def _export(job_id: str) -> data_export.Export:
-    for export in data_export.exports_of(tenant_session(), actor()):
-        if export.job_id == job_id:
-            return export
-    abort(404, message="There is no such export of your data, or it expired.")
+    found = next((export for export in data_export.exports_of(tenant_session(), actor())
+                  if export.job_id == job_id), None)
+    if found is None:
+        abort(404, message="There is no such export of your data, or it expired.")
+    assert found is not None  # abort raised; flask-smorest does not type it NoReturn
+    return found
 
 
 @blp.route("/me/exports")
