@@ -12,10 +12,10 @@ import re
 
 import numpy as np
 import pytest
-from helpers import csrf_token, tag
+from helpers import csrf_token, make_cohort, sign_in, tag
 from score_helpers import new_user
 from sqlalchemy import func, select
-from test_review import login_as, make_answer, make_cohort, send_review
+from test_review import make_answer, send_review
 
 from aimi.platform.db import tenant_scope, tenant_session
 from aimi.plugins import jobs
@@ -56,7 +56,7 @@ def college(world) -> dict:
     mentor_id, mentor_email = new_user(world, slug, "mentor")
     candidate_id, candidate_email = new_user(world, slug)
     make_cohort(world, slug, mentors=[mentor_email], candidates=[candidate_email])
-    mentor = login_as(world, slug, mentor_email)
+    mentor = sign_in(world, slug, mentor_email)
     for i in range(calibration.MIN_REVIEWS):
         content = 20.0 + 1.5 * i
         answer_id = make_answer(world, slug, candidate_id, overall=content)
@@ -117,7 +117,7 @@ def test_thirty_reviews_calibrate_new_scores_shown_with_the_raw_beside(world, co
     assert set(shown) == {"content"} and shown["content"] > raw
     assert shown["content"] == pytest.approx(min(100.0, max(45.0, raw + RAISE)), abs=3.5)
 
-    candidate = login_as(world, slug, college["candidate_email"])
+    candidate = sign_in(world, slug, college["candidate_email"])
     page = candidate.get(f"/t/{slug}/interviews/{scored['interview_id']}/report").get_data(as_text=True)
     assert "AI, calibrated to your mentors" in page
     assert re.search(rf"Content</th><td class=\"num\">{shown['content']:.0f}</td>\s*<td class=\"num muted\">"

@@ -5,10 +5,10 @@ every reference, through the same scoring path interviews use."""
 
 from __future__ import annotations
 
-from helpers import csrf_token
+from helpers import csrf_token, make_cohort, sign_in
 from score_helpers import new_user
 from sqlalchemy import select
-from test_review import login_as, make_answer, make_cohort
+from test_review import make_answer
 
 from aimi.platform.db import tenant_scope, tenant_session
 from aimi.plugins.answer_scoring import answer_input
@@ -54,7 +54,7 @@ def test_mentor_grows_references_and_scoring_uses_every_one(world):
     candidate_id, candidate_email = new_user(world, "alpha")
     make_cohort(world, "alpha", mentors=[mentor_email], candidates=[candidate_email])
     answer_id = make_answer(world, "alpha", candidate_id, text=PROMOTED)
-    mentor = login_as(world, "alpha", mentor_email)
+    mentor = sign_in(world, "alpha", mentor_email)
 
     page = mentor.get(f"/t/alpha/review/answers/{answer_id}").get_data(as_text=True)
     assert "Add the candidate's answer as a reference answer" in page
@@ -93,11 +93,11 @@ def test_mentor_grows_references_and_scoring_uses_every_one(world):
 def test_only_staff_of_the_answers_cohort_add_references(world):
     candidate_id, candidate_email = new_user(world, "alpha")
     answer_id = make_answer(world, "alpha", candidate_id, text=PROMOTED)
-    outsider = login_as(world, "alpha", new_user(world, "alpha", "mentor")[1])  # mentors no cohort of it
+    outsider = sign_in(world, "alpha", new_user(world, "alpha", "mentor")[1])  # mentors no cohort of it
     token = csrf_token(outsider.get("/t/alpha/review/").get_data(as_text=True))
     assert outsider.post(f"/t/alpha/review/answers/{answer_id}/reference",
                          data={"csrf_token": token, "source": "answer"}).status_code == 404
-    candidate = login_as(world, "alpha", candidate_email)
+    candidate = sign_in(world, "alpha", candidate_email)
     token = csrf_token(candidate.get("/t/alpha/change").get_data(as_text=True))
     assert candidate.post(f"/t/alpha/review/answers/{answer_id}/reference",
                           data={"csrf_token": token, "source": "answer"}).status_code == 403
@@ -116,7 +116,7 @@ def test_a_criteria_question_says_its_references_are_examples_not_matched(world)
     with tenant_scope(world.tenants["alpha"]):
         tenant_session.get(InterviewAnswer, behavioural).question.type = "behavioural"
         tenant_session.commit()
-    mentor = login_as(world, "alpha", mentor_email)
+    mentor = sign_in(world, "alpha", mentor_email)
     page = mentor.get(f"/t/alpha/review/answers/{technical}").get_data(as_text=True)
     assert "credits the closest" in page and "judged on criteria" not in page
     page = mentor.get(f"/t/alpha/review/answers/{behavioural}").get_data(as_text=True)

@@ -7,7 +7,8 @@ from __future__ import annotations
 import re
 import uuid
 
-from score_helpers import new_cohort, new_user, sign_in
+from helpers import sign_in
+from score_helpers import new_cohort, new_user
 from sqlalchemy import select
 from test_accounts_flow import find_user, fresh_tenant, login, mailed_link, register
 
