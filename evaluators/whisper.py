@@ -25,6 +25,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from aimi.plugins.hookspecs import hookimpl
 from aimi.plugins.types import AudioInput, OptionSpec, PluginContext, Transcript, TranscriptWord
 
@@ -39,6 +41,12 @@ MAX_HOTWORDS = 30
 # than 15 s are split too: on 27 s of fast speech without a pause, tiny.en ended its output
 # after the first sentence and dropped the rest.
 VAD_PARAMETERS = {"min_silence_duration_ms": 500, "speech_pad_ms": 200, "max_speech_duration_s": 15}
+# Speech decoded together, at most: tiny.en given a 30 s frame full of speech may end its output
+# after a few sentences, and Whisper then skips to the frame's end, so the rest is lost (26 s of
+# fast espeak speech came back as 16 of its 86 words; the Chromium voice test lost half its
+# words when a late window held all of it). Groups this long leave the frame room to spare.
+GROUP_SECONDS = 20.0
+RATE = 16_000  # Whisper's sample rate
 # Whisper's spellings of hesitations, as the delivery analysis counts them.
 FILLER_SPELLINGS = {"umm": "um", "ummm": "um", "uhh": "uh", "uhhh": "uh", "hm": "hmm", "hmmm": "hmm",
                     "mm": "hmm", "mmm": "hmm", "erm": "er", "err": "er", "ahh": "ah"}
@@ -78,18 +86,49 @@ def transcribe(model: Any, source: Any, language: str = "en", keywords: Iterable
     a path or 16 kHz float samples. ``vad`` decodes only the stretches Silero's voice activity
     detector hears speech in: Whisper's word times otherwise stretch across pauses (a word
     "lasting" through a 3 s silence hides the pause from the delivery analysis), and it
-    invents words ("Thank you.") in silence."""
+    invents words ("Thank you.") in silence. The speech is decoded in groups of at most
+    ``GROUP_SECONDS`` (see there)."""
+    from faster_whisper.audio import decode_audio
+    from faster_whisper.vad import SpeechTimestampsMap
+
     hotwords = list(dict.fromkeys(k.strip() for k in keywords if k.strip()))[:MAX_HOTWORDS]
-    segments, info = model.transcribe(
-        source, language=language.split("-")[0].lower() if model.model.is_multilingual else "en",
-        beam_size=BEAM_SIZE, word_timestamps=True, condition_on_previous_text=False,
-        initial_prompt=FILLER_PROMPT if fillers else None, hotwords=", ".join(hotwords) or None,
-        vad_filter=vad, vad_parameters=VAD_PARAMETERS)
-    tokens = [(w, spoken_word(w.word)) for segment in segments for w in segment.words or ()]
-    words = tuple(TranscriptWord(_EDGE_PUNCTUATION.sub("", word), round(float(w.start), 2),
-                                 round(float(w.end), 2), round(float(w.probability), 3))
-                  for w, word in tokens if _EDGE_PUNCTUATION.sub("", word))
-    return Transcript(" ".join(word for _, word in tokens).strip(), words, info.duration, "whisper")
+    options = {"language": language.split("-")[0].lower() if model.model.is_multilingual else "en",
+               "beam_size": BEAM_SIZE, "word_timestamps": True, "condition_on_previous_text": False,
+               "initial_prompt": FILLER_PROMPT if fillers else None, "hotwords": ", ".join(hotwords) or None,
+               "vad_filter": False}
+    samples = source if isinstance(source, np.ndarray) else decode_audio(str(source), sampling_rate=RATE)
+    duration = len(samples) / RATE
+    tokens = []
+    for group in speech_groups(samples) if vad else [[{"start": 0, "end": len(samples)}]]:
+        timeline = SpeechTimestampsMap(group, RATE)
+        speech = np.concatenate([samples[chunk["start"]:chunk["end"]] for chunk in group])
+        segments, _info = model.transcribe(speech, **options)
+        for word in (w for segment in segments for w in segment.words or ()):
+            chunk = timeline.get_chunk_index((word.start + word.end) / 2)
+            tokens.append((spoken_word(word.word), timeline.get_original_time(word.start, chunk),
+                           timeline.get_original_time(word.end, chunk), word.probability))
+    words = tuple(TranscriptWord(_EDGE_PUNCTUATION.sub("", word), round(float(start), 2),
+                                 round(float(end), 2), round(float(probability), 3))
+                  for word, start, end, probability in tokens if _EDGE_PUNCTUATION.sub("", word))
+    return Transcript(" ".join(word for word, *_ in tokens).strip(), words, duration, "whisper")
+
+
+def speech_groups(samples: np.ndarray) -> list[list[dict[str, int]]]:
+    """The speech Silero hears (sample offsets), in runs of at most ``GROUP_SECONDS`` of speech
+    each, so that no decode sees a full 30 s frame of speech (see ``GROUP_SECONDS``)."""
+    from faster_whisper.vad import VadOptions, get_speech_timestamps
+
+    groups: list[list[dict[str, int]]] = []
+    spoken = 0
+    for chunk in get_speech_timestamps(samples, VadOptions(**VAD_PARAMETERS)):
+        length = chunk["end"] - chunk["start"]
+        if groups and spoken + length <= GROUP_SECONDS * RATE:
+            groups[-1].append(chunk)
+            spoken += length
+        else:
+            groups.append([chunk])
+            spoken = length
+    return groups
 
 
 def spoken_word(token: str) -> str:

@@ -64,6 +64,20 @@ def test_a_silence_between_sentences_is_a_gap_in_the_word_times(tmp_path):
     assert any(a <= gap_start + 0.5 and b >= gap_start + 2.5 for a, b in analysis.pauses), analysis.pauses
 
 
+def test_half_a_minute_of_fast_speech_without_a_long_pause_is_heard_whole(tmp_path):
+    """Given a 30 s frame full of speech, tiny.en could end its output after a few sentences
+    and Whisper skipped the rest of the frame: this take came back as 16 of its 86 words (the
+    Chromium voice test heard 19 of its words when a late window held all of it)."""
+    answer = ("Um, a hash table stores keys and values in buckets. Uh, the hash function picks a bucket, "
+              "um, so a lookup takes constant time. Uh, collisions are handled by chaining, um, or open "
+              "addressing, uh, and the table grows when it fills up.")
+    path = say(f"{answer} {answer}", tmp_path / "dense.wav", wpm=200, voice="en-us+klatt4")
+    assert codec.read(path).duration > 24
+    transcript = transcribe(str(path))
+    assert len(transcript.words) >= 0.9 * len(normalise(f"{answer} {answer}").split()), transcript.text
+    assert transcript.words[-1].end > codec.read(path).duration - 3
+
+
 def test_fillers_said_are_heard_and_none_invented_in_fluent_speech(tmp_path):
     said = heard = hit = 0
     for voice, wpm in (("en-us", 160), ("en-gb", 180)):

@@ -14,6 +14,8 @@
 
   var CHUNK_MS = 1000;
   var POLL_MS = 1500;
+  var QUICK_POLL_MS = 250;  // right after Stop the transcript is due within 2 s: look often
+  var QUICK_POLL_FOR_MS = 10000;
   var RETRY_MS = 3000;
   var TYPES = ["audio/webm;codecs=opus", "audio/webm", "audio/ogg;codecs=opus", "audio/mp4"];
 
@@ -40,7 +42,7 @@
     var take = JSON.parse(root.getAttribute("data-take") || "null");
 
     var recorder = null, stream = null, audioCtx = null, started = 0, tick = null;
-    var queue = [], sending = false, sent = 0, produced = 0, stopping = false;
+    var queue = [], sending = false, sent = 0, produced = 0, stopping = false, finishedAt = 0;
 
     function say(text, state) {
       statusEl.textContent = text;
@@ -192,8 +194,9 @@
     function finish(count) {
       say("Turning your answer into text…", "saving");
       buttons("processing");
+      finishedAt = Date.now();
       post(take.finish_url, JSON.stringify(count ? { chunks: count } : {}))
-        .then(poll)
+        .then(show)  // done already when the server transcribes in-process
         .catch(function (error) { say(error.message, "error"); buttons("failed"); });
     }
 
@@ -217,7 +220,7 @@
         againBtn.focus();
       } else {
         buttons("processing");
-        window.setTimeout(poll, POLL_MS);
+        window.setTimeout(poll, Date.now() - finishedAt < QUICK_POLL_FOR_MS ? QUICK_POLL_MS : POLL_MS);
       }
     }
 
