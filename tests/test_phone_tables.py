@@ -70,6 +70,14 @@ def test_a_candidate_starts_an_assignment_and_reads_scores_on_a_phone(world, bro
             return r.getBoundingClientRect().height / parseFloat(getComputedStyle(e).lineHeight); }""")
         assert lines < 1.5, (role.inner_text(), lines)  # "Data Scientist" on one line
         assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+        # The progress chart's axis labels are readable (at least 10 px) and do not overlap.
+        labels = page.evaluate("""() => [...document.querySelectorAll('#progress-chart svg text')]
+            .map(t => t.getBoundingClientRect()).filter(r => r.width > 0)
+            .map(r => [r.left, r.right, r.top, r.height])""")
+        assert len(labels) >= 5 and min(height for *_r, height in labels) >= 10, labels
+        for i, (left, right, top, _h) in enumerate(labels):
+            for other_left, other_right, other_top, _oh in labels[i + 1:]:
+                assert abs(top - other_top) > 4 or right <= other_left or other_right <= left, labels
         page.context.close()
 
 
