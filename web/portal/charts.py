@@ -74,10 +74,13 @@ def line_chart(chart_id: str, title: str, desc: str, labels: Sequence[str],
 
     body = [_y_axis(left, width - right, top, plot_h)]
     every = max(1, -(-len(labels) // 8))  # at most about 8 labels on the axis
-    for i, label in enumerate(labels):
-        if i % every == 0 or i == len(labels) - 1:
-            body.append(f'<text x="{x(i):.1f}" y="{height - bottom + 18}" text-anchor="middle" {FONT}>'
-                        f"{escape(label)}</text>")
+    ticks = [i for i in range(len(labels)) if i % every == 0 or i == len(labels) - 1]
+    for n, i in enumerate(reversed(ticks)):
+        # Every other label, counted from the latest, is "minor": a phone, drawing the
+        # labels larger for the smaller chart, shows only the others.
+        minor = ' class="chart-tick--minor"' if n % 2 else ""
+        body.append(f'<text{minor} x="{x(i):.1f}" y="{height - bottom + 18}" text-anchor="middle" {FONT}>'
+                    f"{escape(labels[i])}</text>")
     legend = []
     for n, (name, values) in enumerate(series.items()):
         colour, pattern = PALETTE[n % len(PALETTE)], DASHES[n % len(DASHES)]
