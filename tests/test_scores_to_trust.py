@@ -135,7 +135,8 @@ def old_report(dimensions: dict[str, float]) -> dict:
     """An answer's report as stored before every low dimension was advised: none has advice."""
     return {"overall": 95.0, "dimensions": {n: {"score": s, "evidence": {}, "suggestions": []}
                                             for n, s in dimensions.items()},
-            "summary": "Overall 95/100 for a technical answer: strongest on delivery (100), weakest on tone (65).",
+            "summary": "Overall 95/100 for a technical answer: strongest on delivery (100), "
+                       "weakest on tone (65).",
             "strengths": [], "areas_to_improve": []}
 
 
