@@ -20,7 +20,7 @@ from typing import Any
 
 from spacy.attrs import IS_ALPHA, LIKE_NUM
 
-from aimi.evaluators import contradiction, criteria, embeddings
+from aimi.evaluators import contradiction, criteria, embeddings, tech_terms
 from aimi.evaluators.answer_form import form_factor, prose_share
 from aimi.evaluators.text_features import Term, TermIndex, parsed_terms, reference_terms, terms, weight
 from aimi.plugins.hookspecs import hookimpl
@@ -238,6 +238,18 @@ def _point(text: str, point_terms: tuple[Term, ...], answer: TermIndex, weigh: _
     return evidence
 
 
+def _with_named(point: dict[str, Any], point_terms: tuple[Term, ...], answer: TermIndex,
+                technical: frozenset[str], answer_text: str) -> dict[str, Any]:
+    """A missed point with the technical terms of it the answer does say ("named"): the
+    point is missed for want of an explanation, not because the term is absent."""
+    named = {}
+    for _, hits in _match(point_terms, answer, _PLAIN).found:
+        hit = hits[0]
+        if hit.lemma in technical:
+            named.setdefault(hit.lemma, answer_text[hit.start:hit.end])
+    return {**point, "named": list(named.values())} if named else point
+
+
 def _keyword(text: str, keyword_terms: tuple[Term, ...], answer: TermIndex) -> dict[str, Any]:
     match = _match(keyword_terms, answer, _PLAIN)
     found = bool(keyword_terms) and not match.missing
@@ -329,7 +341,9 @@ def score_content(answer: AnswerInput, context: ScoringContext) -> DimensionScor
     if points:
         coverage_parts.append(sum(p["score"] for p in points) / len(points))
         evidence["points_covered"] = [p for p in points if p["covered"]]
-        evidence["points_missed"] = [p for p in points if not p["covered"]]
+        technical = tech_terms.CANONICAL | {t.lemma for k in answer.keywords for t in parsed_terms(nlp, k)}
+        evidence["points_missed"] = [_with_named(p, parsed_terms(nlp, p["point"]), index, technical, text)
+                                     for p in points if not p["covered"]]
     if keywords:
         coverage_parts.append(sum(k["found"] for k in keywords) / len(keywords))
         evidence["keywords_found"] = [k for k in keywords if k["found"]]
@@ -413,7 +427,12 @@ def _suggestions(evidence: dict[str, Any], words: int, low: int, high: int) -> t
         out.append(f'You say "{finding["says"]}", the reference says "{finding["reference_says"]}"; '
                    "check that point.")
     for point in evidence.get("points_missed", [])[:3]:
-        out.append(f'You did not mention "{point["point"]}"; add a sentence that covers it.')
+        if point.get("named"):
+            named = ", ".join(f'"{n}"' for n in point["named"])
+            out.append(f'You named {named} but did not explain "{point["point"]}"; say in a sentence '
+                       "what it means here.")
+        else:
+            out.append(f'You did not mention "{point["point"]}"; add a sentence that covers it.')
     missing = evidence.get("keywords_missing", [])
     if missing:
         out.append(f"Use the key terms the question expects: {', '.join(missing[:5])}.")

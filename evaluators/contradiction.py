@@ -4,10 +4,15 @@ No natural-language-inference model ships inside a package we can install offlin
 contradictions are found with explicit features, sentence against sentence:
 - a different complexity class ("O(log n)" where the references only say "O(1)");
 - an antonym ("slow" where the reference says "fast"), when the references never use the
-  answer's word themselves (a comparison question uses both words of a pair legitimately);
+  answer's word themselves (a comparison question uses both words of a pair legitimately) and
+  one of the two is denied exactly when the other is ("unreachable" agrees with "no longer
+  reachable");
 - a negation flip: the same word asserted by one and denied by the other ("never any
-  collisions" against "collisions happen"), when the references use it one way only
-  ("there is a cycle" and "there is no cycle" both belong to a cycle-detection answer), and
+  collisions" against "collisions happen"; "no live object can reach them" denies "object",
+  not "live", see ``Term.denied``), when the references use it one way only
+  ("there is a cycle" and "there is no cycle" both belong to a cycle-detection answer) and the
+  answer does too (one that marks "every live object" is not denying liveness when it says
+  "no live object can reach them"), and
   only against a reference sentence that negates nothing itself: where its negation reaches
   ("will not let us insert", "without an index the database ...") is not known without a parser.
 The last two are checked only against the reference sentences an answer sentence is most
@@ -80,13 +85,16 @@ def find(answer_terms: Sequence[Term], answer_text: str,
     polarities: dict[str, set[bool]] = {}
     for _, ts in sources:
         for t in ts:
-            polarities.setdefault(t.lemma, set()).add(t.negated)
-    source_classes = {t.lemma for _, ts in sources for t in ts if t.lemma in COMPLEXITIES and not t.negated}
+            polarities.setdefault(t.lemma, set()).add(t.denied)
+    source_classes = {t.lemma for _, ts in sources for t in ts if t.lemma in COMPLEXITIES and not t.denied}
     findings: dict[tuple[int, str], Finding] = {}
+    answer_polarities: dict[str, set[bool]] = {}
+    for t in answer_terms:
+        answer_polarities.setdefault(t.lemma, set()).add(t.denied)
     for sent, items in _by_sentence(answer_terms).items():
         lemmas = {t.lemma for t in items}
         for term in items:
-            if term.lemma in COMPLEXITIES and source_classes and not term.negated \
+            if term.lemma in COMPLEXITIES and source_classes and not term.denied \
                     and term.lemma not in source_classes:
                 key = (sent, "complexity")
                 findings.setdefault(key, Finding(answer_text[term.start:term.end], " or ".join(
@@ -98,17 +106,18 @@ def find(answer_terms: Sequence[Term], answer_text: str,
                 continue  # only the sentences this one is most about can be contradicted by it
             src = {t.lemma: t for t in source}
             for term in items:
-                opposite = [a for a in ANTONYMS.get(term.lemma, ()) if a in src and a not in lemmas]
+                opposite = [a for a in ANTONYMS.get(term.lemma, ()) if a in src and a not in lemmas
+                            and src[a].denied == term.denied]
                 if opposite and term.lemma not in source_lemmas:
                     findings.setdefault((sent, term.lemma), Finding(
                         answer_text[term.start:term.end], opposite[0], (term.start, term.end), text))
                 other = src.get(term.lemma)
-                if other is not None and other.negated != term.negated and len(polarities[term.lemma]) == 1 \
-                        and not any(t.negated for t in source):
+                if other is not None and other.denied != term.denied and len(polarities[term.lemma]) == 1 \
+                        and len(answer_polarities[term.lemma]) == 1 and not any(t.negated for t in source):
                     says = answer_text[term.start:term.end]
                     findings.setdefault((sent, term.lemma), Finding(
-                        f"not {says}" if term.negated else says,
-                        f"not {term.lemma}" if other.negated else term.lemma, (term.start, term.end), text))
+                        f"not {says}" if term.denied else says,
+                        f"not {term.lemma}" if other.denied else term.lemma, (term.start, term.end), text))
     return list(findings.values())
 
 

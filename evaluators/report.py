@@ -29,6 +29,7 @@ EXTRA_DIMENSION_WEIGHT = 0.10
 CONTENT_GATE = 50.0
 STRENGTH_AT = 75.0
 WEAK_BELOW = 60.0
+ADVISE_BELOW = 70.0  # every dimension scored under this comes with advice
 
 
 class WeightsError(ValueError):

@@ -42,6 +42,7 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
 )
 _COMPILED = tuple((name, re.compile(pattern, re.IGNORECASE)) for name, pattern in _PATTERNS)
 COMPLEXITIES = frozenset(name for name, _ in _PATTERNS if name.startswith("o("))
+CANONICAL = frozenset(name for name, _ in _PATTERNS)
 
 
 @dataclass(frozen=True)

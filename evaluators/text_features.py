@@ -4,7 +4,8 @@ Everything works on the spaCy ``Doc`` the caller already parsed (blank pipeline 
 lookup lemmas, or a trained one): content terms keep their lemma, a crude stem (to
 match "separation" with "separate"), their character span, sentence and whether a
 negation ("not", "no", "n't", ...) governs them, so "not connected" never matches
-"connected". Words are weighed by rarity from a table generated from ``wordfreq``
+"connected" (and whether the claim denies the word itself: "no live object can reach it"
+denies "object", not "live"). Words are weighed by rarity from a table generated from ``wordfreq``
 (``benchmarks/build_word_weights.py``).
 """
 
@@ -43,6 +44,9 @@ _SUFFIXES = (
     "ful", "ers", "er", "ed", "ly", "al", "ic", "es", "s", "e", "y",
 )
 _NEGATION_REACH = 3  # tokens after a cue that the negation can still reach
+# Cues that quantify a noun phrase ("no live object", "without a primary key", "no longer
+# reachable"): they deny its last word, the head; the words before it only modify it.
+_QUANTIFIERS = frozenset({"no", "none", "nothing", "nobody", "neither", "without"})
 UNKNOWN_ZIPF = 2.0
 MISSPELLING_ZIPF = 3.0  # only a word rarer than this may be a misspelling of another
 
@@ -56,7 +60,8 @@ class Term:
     start: int
     end: int
     sent: int
-    negated: bool
+    negated: bool  # a negation cue reaches it: it must not match the word asserted
+    denied: bool = False  # the claim denies this word itself (what contradicts an assertion)
 
 
 @functools.lru_cache(maxsize=65536)
@@ -78,39 +83,57 @@ def _instead_of(token) -> bool:
     return token.lower_ == "instead" and token.i + 1 < len(token.doc) and token.nbor(1).lower_ == "of"
 
 
+def _lemma(token) -> str | None:
+    """The content lemma of a token, or None for a stop word, punctuation or a stray letter."""
+    if not (token.is_alpha or token.like_num) or token.lower_ in STOPWORDS:
+        return None
+    lemma = normalise(token.lemma_, token.lower_)
+    if lemma in STOPWORDS or (len(lemma) < 2 and not lemma.isdigit()):
+        return None
+    return lemma
+
+
+def _modifies_next(token, sent) -> bool:
+    """Whether the next token of the sentence is a content word this one may modify."""
+    return token.i + 1 < sent.end and _lemma(token.doc[token.i + 1]) is not None
+
+
 def terms(doc) -> tuple[Term, ...]:
     """The content terms of a parsed text, in order. A technical token ("O(1)", "n log n",
     "C plus plus") is one term with its canonical form as lemma; its words are not terms."""
     out: list[Term] = []
     spans = list(tech_terms.find(doc.text))
-    reach = 0
+    reach = deny = 0  # tokens the last cue still reaches, for matching and for denial
+    quantified = False
     for sent_index, sent in enumerate(doc.sents):
-        reach = 0
+        reach = deny = 0
         for token in sent:
             while spans and spans[0].end <= token.idx:
                 spans.pop(0)
             if spans and spans[0].start <= token.idx:
                 tech = spans[0]
                 if not (out and out[-1].start == tech.start):
-                    out.append(Term(tech.term, tech.term, tech.start, tech.end, sent_index, reach > 0))
-                    reach = 0
+                    out.append(Term(tech.term, tech.term, tech.start, tech.end, sent_index, reach > 0,
+                                    deny > 0))
+                    reach = deny = 0
                 continue
             lower = token.lower_
             if lower in NEGATIONS or _instead_of(token):
-                reach = _NEGATION_REACH
+                reach = deny = _NEGATION_REACH
+                quantified = lower in _QUANTIFIERS
                 continue
             if token.is_punct or token.is_space:
-                reach = 0
+                reach = deny = 0
                 continue
-            if not (token.is_alpha or token.like_num) or lower in STOPWORDS:
-                reach = max(reach - 1, 0)
+            lemma = _lemma(token)
+            if lemma is None:
+                reach, deny = max(reach - 1, 0), max(deny - 1, 0)
                 continue
-            lemma = normalise(token.lemma_, lower)
-            if lemma in STOPWORDS or (len(lemma) < 2 and not lemma.isdigit()):
-                reach = max(reach - 1, 0)
-                continue
-            out.append(Term(lemma, stem(lemma), token.idx, token.idx + len(token), sent_index, reach > 0))
+            modifier = bool(deny) and quantified and _modifies_next(token, sent)
+            out.append(Term(lemma, stem(lemma), token.idx, token.idx + len(token), sent_index, reach > 0,
+                            deny > 0 and not modifier))
             reach = 0
+            deny = deny if modifier else 0
     return tuple(out)
 
 

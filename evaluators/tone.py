@@ -17,6 +17,7 @@ from typing import Any
 
 from vaderSentiment.vaderSentiment import NEGATE, SentimentIntensityAnalyzer
 
+from aimi.evaluators.report import ADVISE_BELOW
 from aimi.evaluators.textview import Hit, TextView, clamp, hedge_hits, hits, i_actions, phrase_pattern, view
 from aimi.plugins.hookspecs import hookimpl
 from aimi.plugins.types import AnswerInput, DimensionScore, ScoringContext
@@ -56,6 +57,8 @@ def aimi_score_answer(answer: AnswerInput, context: ScoringContext) -> list[Dime
     assertiveness = _assertiveness(text)
     score = 0.5 * sentiment["score"] + 0.5 * assertiveness["score"]
     advice = sentiment.pop("advice") + assertiveness.pop("advice")
+    if score < ADVISE_BELOW and not advice:
+        advice = [_weaker_half_advice(sentiment, assertiveness)]
     evidence = {"sentiment": sentiment, "assertiveness": assertiveness}
     return [DimensionScore(NAME, round(score, 1), evidence, tuple(advice), plugin=NAME)]
 
@@ -87,13 +90,29 @@ def _sentiment(text: TextView) -> dict[str, Any]:
     # Neutral, factual answers are fine (80); positive framing helps, negative framing costs more
     # (but a story about a conflict needs some negative words, so never below 30).
     score = 80.0 + 20.0 * compound if compound >= 0 else 80.0 + 50.0 * compound
-    advice = []
-    if compound <= -0.3:
-        shown = ", ".join(f"'{w['word']}'" for w in negative[:4])
-        advice.append(f"Words such as {shown} make the answer sound negative. Describe problems "
-                      "factually and spend more words on what you did about them.")
+    advice = [_negative_advice(negative)] if compound <= -0.3 else []
     return {"compound": round(compound, 3), "positive_words": positive, "negative_words": negative,
             "score": round(clamp(score), 1), "advice": advice}
+
+
+def _negative_advice(negative: list[dict[str, Any]]) -> str:
+    shown = ", ".join(f"'{w['word']}'" for w in negative[:4])
+    words = f"Words such as {shown} make" if shown else "Your wording makes"
+    return (f"{words} the answer sound negative. Describe problems factually and spend more "
+            "words on what you did about them.")
+
+
+def _weaker_half_advice(sentiment: dict[str, Any], assertiveness: dict[str, Any]) -> str:
+    """Advice on whichever half cost the low score when neither gave any of its own: a
+    factual answer that never commits to anything loses as much as a gloomy one."""
+    if sentiment["score"] < assertiveness["score"]:
+        return _negative_advice(sentiment["negative_words"])
+    if not (assertiveness["confident"] or assertiveness["i_statements"]):
+        return ("No sentence commits to a view or an action. Say what you would choose or did, "
+                "and why, in the first person: 'I would use a hash map here because ...', "
+                "'I recommend ...', 'I decided ...'.")
+    return ("Few sentences sound sure of themselves. Lead with your conclusion and state it "
+            "directly ('The best option is ...', 'I would ...'), then give the reasons.")
 
 
 def _mask(sentence: str, offset: int, spans: list[tuple[int, int]]) -> str:

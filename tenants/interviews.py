@@ -25,7 +25,7 @@ from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session, object_session
 
 from aimi.evaluators.criteria import COMPANY_PLACEHOLDER
-from aimi.evaluators.report import STRENGTH_AT, WEAK_BELOW
+from aimi.evaluators.report import ADVISE_BELOW, STRENGTH_AT, WEAK_BELOW
 from aimi.platform.timeutil import utcnow
 from aimi.platform.wording import kind_label, plural
 from aimi.plugins import jobs
@@ -51,6 +51,15 @@ GRACE_SECONDS = 30
 RECENT_INTERVIEWS = 3
 ADAPTIVE = "adaptive"
 STEP_UP_AT = 70.0
+# What to work on for a weak dimension whose stored reports carry no advice of their own.
+GENERAL_ADVICE = {
+    "content": "cover each point the question asks for in a sentence of its own, with an example.",
+    "structure": "start with your main point, then give the reasons and an example, and close with the "
+                 "result.",
+    "language": "use short, plain sentences and read your answer back for spelling and grammar.",
+    "delivery": "speak at an even pace, pause instead of filler words, and keep to the time limit.",
+    "tone": "commit to your points: say in the first person what you would do or recommend, and why.",
+}
 STEP_DOWN_BELOW = 45.0
 HR_TYPES = ("hr", "behavioural")
 MAX_COMPANY = 120
@@ -460,10 +469,7 @@ def aggregate(answers: list[InterviewAnswer], scores: Mapping[int, Any] | None =
     ranked = sorted(dimensions.items(), key=lambda item: (-item[1], item[0]))
     overall = round(mean(overalls), 1) if overalls else None
     summary = "No answer could be scored." if overall is None else \
-        f"Overall {overall:.0f}/100 over {plural(len(answers), 'question')}."
-    if len(ranked) > 1:
-        summary += f" Strongest on {ranked[0][0]} ({ranked[0][1]:.0f}), weakest on {ranked[-1][0]} " \
-                   f"({ranked[-1][1]:.0f})."
+        f"Overall {overall:.0f}/100 over {plural(len(answers), 'question')}.{ranked_summary(dimensions)}"
     return {
         "overall": overall,
         "dimensions": dimensions,
@@ -473,23 +479,41 @@ def aggregate(answers: list[InterviewAnswer], scores: Mapping[int, Any] | None =
         "topics_to_review": [
             {"position": a.position, "question": a.question_text, "tags": list(a.question.tags or []),
              "missed": missed}
-            for a in answers if (missed := missed_points(a.report))],
+            for a in answers if (missed := missed_labels(a.report))],
         "late": [a.position for a in answers if is_late(a)],
     }
 
 
+def _suggestions_of(answer: InterviewAnswer, name: str) -> list[str]:
+    return ((answer.report or {}).get("dimensions", {}).get(name) or {}).get("suggestions") or []
+
+
+def ranked_summary(dimensions: Mapping[str, float]) -> str:
+    """ " Strongest on X (n), weakest on Y (m)." for two dimensions or more, else ""."""
+    ranked = sorted(dimensions.items(), key=lambda item: (-item[1], item[0]))
+    if len(ranked) < 2:
+        return ""
+    (best, high), (worst, low) = ranked[0], ranked[-1]
+    return f" Strongest on {best} ({high:.0f}), weakest on {worst} ({low:.0f})."
+
+
 def _areas(by_dimension: dict[str, list[tuple[float, InterviewAnswer]]],
            dimensions: dict[str, float]) -> list[str]:
-    """Per weak dimension (or else the weakest), the advice given on its lowest answer."""
+    """Per weak dimension (or else the weakest), the advice given on its lowest answer. A
+    dimension below ADVISE_BELOW is never left out for want of advice in its reports (a
+    report scored before its evaluator advised on every low score has none): it gets the
+    dimension's general advice."""
     ranked = sorted(dimensions.items(), key=lambda item: (item[1], item[0]))
     weak = [n for n, s in ranked if s < WEAK_BELOW] or [n for n, _ in ranked[:1]]
     areas = []
     for name in weak:
-        for _score, answer in sorted(by_dimension[name], key=lambda item: item[0]):
-            advice = ((answer.report or {}).get("dimensions", {}).get(name) or {}).get("suggestions") or []
-            if advice:
-                areas.append(f"{name.capitalize()}: {advice[0]}")
-                break
+        advice = [tip for _score, answer in sorted(by_dimension[name], key=lambda item: item[0])
+                  for tip in _suggestions_of(answer, name)]
+        if advice:
+            areas.append(f"{name.capitalize()}: {advice[0]}")
+        elif dimensions[name] < ADVISE_BELOW:
+            general = GENERAL_ADVICE.get(name, "read its evidence on each question below.")
+            areas.append(f"{name.capitalize()} ({dimensions[name]:.0f}/100): {general}")
     return areas
 
 
@@ -499,6 +523,17 @@ def content_evidence(report: dict[str, Any] | None) -> dict[str, Any]:
 
 def missed_points(report: dict[str, Any] | None) -> list[str]:
     return [p.get("point", "") for p in content_evidence(report).get("points_missed", [])]
+
+
+def missed_labels(report: dict[str, Any] | None) -> list[str]:
+    """The missed points as the candidate reads them: one whose technical terms the answer
+    does name says so, since it was missed for want of an explanation, not of the term."""
+    labels = []
+    for point in content_evidence(report).get("points_missed", []):
+        named = ", ".join(f'"{n}"' for n in point.get("named", []))
+        labels.append(f"{point.get('point', '')} (you named {named} but did not explain it)" if named
+                      else point.get("point", ""))
+    return labels
 
 
 def covered_points(report: dict[str, Any] | None) -> list[str]:

@@ -25,7 +25,7 @@ from aimi.evaluators.report import build_report, resolve_weights
 from aimi.plugins.types import INTERVIEW_TYPES, AnswerInput, DimensionScore
 from aimi.tenants import settings as tenant_settings
 from aimi.tenants.interview_models import Interview, InterviewAnswer, MentorReview, QuestionVersion
-from aimi.tenants.interviews import aggregate, dimension_numbers
+from aimi.tenants.interviews import aggregate, dimension_numbers, ranked_summary
 
 SOURCES = {"mentor": "mentor's review", "calibrated": "AI, calibrated to your mentors", "ai": "AI"}
 
@@ -131,6 +131,14 @@ def interview_score(answers: Sequence[InterviewAnswer], scores: Mapping[int, Sco
     source = "mentor" if reviewed else ("calibrated" if "calibrated" in sources else "ai")
     return Score(official["overall"], official["dimensions"], source, ai["overall"], ai["dimensions"],
                  reviewed)
+
+
+def answer_summary(answer: InterviewAnswer, score: Score) -> str:
+    """The answer's summary line in its official figures: the AI's own while they are the
+    AI's, else rebuilt, so it never contradicts a mentor's score shown beside it."""
+    if score.source == "ai" or score.overall is None:
+        return str((answer.report or {}).get("summary", ""))
+    return f"Overall {score.overall:.0f}/100 ({score.label}).{ranked_summary(score.dimensions)}"
 
 
 def ai_score_of(score: Score) -> Score:

@@ -332,10 +332,11 @@ def report(interview_id: int) -> ResponseReturnValue:
     scores = official.answer_scores(session, interview.answers, rules)
     takes = voice.takes_for(interview.answers)
     rows = [{"answer": a, "html": evidence.highlighted(a.text, a.report), "late": interviews.is_late(a),
-             "covered": interviews.covered_points(a.report), "missed": interviews.missed_points(a.report),
+             "covered": interviews.covered_points(a.report), "missed": interviews.missed_labels(a.report),
              "criteria": interviews.content_evidence(a.report).get("points_source") == "criteria",
              "example": interviews.content_evidence(a.report).get("example_answer"),
-             "score": scores[a.id], "reviews": reviews.reviews_for_answer(session, a, rules),
+             "score": scores[a.id], "summary": official.answer_summary(a, scores[a.id]),
+             "reviews": reviews.reviews_for_answer(session, a, rules),
              "take": takes.get(a.id), "words": voice.heard_words(takes.get(a.id))}
             for a in interview.answers]
     return render_template("interviews/report.html", interview=interview, candidate=candidate, rows=rows,

@@ -132,10 +132,10 @@ def render(interview: Interview, scores: Mapping[int, official.Score], *, candid
             if interviews.is_late(answer) else ""
         score = scores[answer.id]
         beside = f" ({score.label}; AI {_points(score.ai_overall)})" if score.source != "ai" else ""
-        pdf.para(f"Score {_points(score.overall)}/100{beside}. {answer_report.get('summary', '')}{late}",
-                 9, MUTED)
+        summary = official.answer_summary(answer, score)
+        pdf.para(f"Score {_points(score.overall)}/100{beside}. {summary}{late}", 9, MUTED)
         pdf.highlighted(answer.text or "(no answer)", answer_report)
-        covered, missed = interviews.covered_points(answer_report), interviews.missed_points(answer_report)
+        covered, missed = interviews.covered_points(answer_report), interviews.missed_labels(answer_report)
         if covered:
             pdf.para("Covered: " + "; ".join(covered), 9)
         if missed:
