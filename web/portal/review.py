@@ -33,10 +33,12 @@ def review_queue() -> ResponseReturnValue:
         tab = "to_review"
     page = paginate(session, reviews.queue(current_user, tab), scalars=False)
     rules = official.Rules.load(session)
-    verdicts = {row[0].id: reviews.verdict(row[0], row[3], rules) for row in page.items if row[3] is not None}
+    verdicts = {row[3].id: reviews.verdict(row[0], row[3], rules) for row in page.items if row[3] is not None}
     shown = {row[0].id: official.ai_score(row[0], rules) for row in page.items}
+    drafting = reviews.drafting(session, current_user, (row[0].id for row in page.items)) \
+        if tab != "reviewed" else {}
     return render_template("review/queue.html", page=page, tab=tab, tabs=reviews.TABS, verdicts=verdicts,
-                           shown=shown, agreement=reviews.agreement_stats(session))
+                           shown=shown, drafting=drafting, agreement=reviews.agreement_stats(session))
 
 
 def _found(session, answer_id: int):
