@@ -94,15 +94,16 @@ def queue(user: User, tab: str) -> Select:
                          MentorReview.id)
 
 
-def drafting(session: Session, user: User, answer_ids: Iterable[int]) -> dict[int, list[str]]:
-    """Who else holds a draft review of each answer (names by answer id), so two staff
-    members do not review the same answer unawares."""
+def others(session: Session, user: User, answer_ids: Iterable[int],
+           status: str = "in_progress") -> dict[int, list[str]]:
+    """Who else holds a review of each answer in ``status`` (names by answer id): drafts, so
+    two staff members do not review the same answer unawares, or finished reviews."""
     ids = list(answer_ids)
     if not ids:
         return {}
     rows = session.execute(select(MentorReview.answer_id, User)
                            .join(User, User.id == MentorReview.mentor_id)
-                           .where(MentorReview.answer_id.in_(ids), MentorReview.status == "in_progress",
+                           .where(MentorReview.answer_id.in_(ids), MentorReview.status == status,
                                   MentorReview.mentor_id != user.id)
                            .order_by(MentorReview.updated_at, MentorReview.id))
     found: dict[int, list[str]] = {}

@@ -280,6 +280,11 @@ def test_a_review_counts_as_done_whoever_finished_it(world, mentored):
     assert answer_link(drafted) in whole_tab(mentor, "alpha", "in_progress")
     # The mentor's own draft is no one else's: their own queue does not warn about it.
     assert "Being reviewed by" not in queue_tab(mentor, "alpha", "in_progress")
+    # Opening an answer another staff member drafted or finished says so before reviewing it.
+    page = admin.get(f"/t/alpha/review/answers/{drafted}").get_data(as_text=True)
+    assert f"Being reviewed by {escape(mentor_name)}" in page
+    page = mentor.get(f"/t/alpha/review/answers/{open_one}").get_data(as_text=True)
+    assert f"Reviewed by {escape(admin_name)}" in page
 
 
 def test_reviewed_tab_of_a_mentor_stays_within_their_cohorts(world, mentored):
