@@ -11,12 +11,13 @@ interview is submitted or scored. Functions here stage changes; the caller commi
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, and_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from aimi.platform.timeutil import utcnow
 from aimi.tenants import agreement, official
@@ -69,16 +70,46 @@ def _visible(user: User) -> Select:
 
 
 def queue(user: User, tab: str) -> Select:
-    """One tab of the user's review queue (rows of answer, interview, candidate, review),
-    oldest submission first so nothing waits forever."""
-    mine = and_(MentorReview.answer_id == InterviewAnswer.id, MentorReview.mentor_id == user.id)
-    stmt = (_visible(user).add_columns(Interview, User, MentorReview)
-            .join(User, User.id == Interview.candidate_id).outerjoin(MentorReview, mine))
+    """One tab of the user's review queue (rows of answer, interview, candidate, review,
+    reviewer), oldest submission first so nothing waits forever.
+
+    A review counts as done whoever finished it: "to review" leaves out answers any staff
+    member finished (and the user's own drafts), "reviewed" lists every finished review of
+    the answers the user may see, one row per review with its reviewer."""
+    reviewer = aliased(User)
+    if tab == "reviewed":
+        joined = and_(MentorReview.answer_id == InterviewAnswer.id, MentorReview.status == "reviewed")
+    else:
+        joined = and_(MentorReview.answer_id == InterviewAnswer.id, MentorReview.mentor_id == user.id)
+    stmt = (_visible(user).add_columns(Interview, User, MentorReview, reviewer)
+            .join(User, User.id == Interview.candidate_id).outerjoin(MentorReview, joined)
+            .outerjoin(reviewer, reviewer.id == MentorReview.mentor_id))
     if tab == "to_review":
-        stmt = stmt.where(MentorReview.id.is_(None))
+        done = aliased(MentorReview)
+        finished = select(done.id).where(done.answer_id == InterviewAnswer.id, done.status == "reviewed")
+        stmt = stmt.where(MentorReview.id.is_(None), ~finished.exists())
     else:
         stmt = stmt.where(MentorReview.status == tab)
-    return stmt.order_by(Interview.submitted_at, InterviewAnswer.interview_id, InterviewAnswer.position)
+    return stmt.order_by(Interview.submitted_at, InterviewAnswer.interview_id, InterviewAnswer.position,
+                         MentorReview.id)
+
+
+def others(session: Session, user: User, answer_ids: Iterable[int],
+           status: str = "in_progress") -> dict[int, list[str]]:
+    """Who else holds a review of each answer in ``status`` (names by answer id): drafts, so
+    two staff members do not review the same answer unawares, or finished reviews."""
+    ids = list(answer_ids)
+    if not ids:
+        return {}
+    rows = session.execute(select(MentorReview.answer_id, User)
+                           .join(User, User.id == MentorReview.mentor_id)
+                           .where(MentorReview.answer_id.in_(ids), MentorReview.status == status,
+                                  MentorReview.mentor_id != user.id)
+                           .order_by(MentorReview.updated_at, MentorReview.id))
+    found: dict[int, list[str]] = {}
+    for answer_id, other in rows:
+        found.setdefault(answer_id, []).append(other.display_name)
+    return found
 
 
 def visible_answer(session: Session, user: User, answer_id: int) -> InterviewAnswer:

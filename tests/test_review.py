@@ -138,11 +138,15 @@ def test_queue_tabs_follow_the_mentors_reviews(world, mentored):
     assert 'name="score_content"' in page and 'value="65"' in page
     assert "Draft saved" in page and RUBRIC[2] in page and "latency" in page
 
-    # Another mentor's review does not move the answer out of this mentor's "to review".
+    # Another staff member's draft leaves the answer in this mentor's "to review", marked as
+    # being reviewed; once finished it counts as done (test_a_review_counts_as_done_...).
     admin = world.login("alpha", "admin")
     other = make_answer(world, "alpha", candidate_id, overall=55.0)
+    assert send_review(admin, "alpha", other, "draft").status_code == 302
+    page = queue_tab(mentor, "alpha", "to_review")
+    assert answer_link(other) in page and "Being reviewed by" in page
     assert send_review(admin, "alpha", other, "reviewed").status_code == 302
-    assert answer_link(other) in queue_tab(mentor, "alpha", "to_review")
+    assert answer_link(other) not in queue_tab(mentor, "alpha", "to_review")
 
 
 def test_override_is_stored_beside_the_ai_report_and_audited(world, mentored):
@@ -229,6 +233,67 @@ def test_mentor_sees_only_own_cohorts_answers(world, mentored):
 
     admin = world.login("alpha", "admin")  # admins review every answer of the college
     assert "s private answer" in admin.get(f"/t/alpha/review/answers/{outside}").get_data(as_text=True)
+
+
+def whole_tab(client, slug: str, tab: str) -> str:
+    """Every page of a queue tab (the shared tenant holds other tests' answers too)."""
+    pages, number = [], 1
+    while True:
+        resp = client.get(f"/t/{slug}/review/?tab={tab}&page={number}")
+        assert resp.status_code == 200
+        pages.append(resp.get_data(as_text=True))
+        if f"page={number + 1}" not in pages[-1] or number > 100:
+            return "".join(pages)
+        number += 1
+
+
+def test_a_review_counts_as_done_whoever_finished_it(world, mentored):
+    mentor, candidate_id = mentored["mentor"], mentored["candidate_id"]
+    admin_id, admin_email = new_user(world, "alpha", "admin", name=f"Admin {tag()}")
+    admin = sign_in(world, "alpha", admin_email)
+    with tenant_scope(world.tenants["alpha"]):
+        mentor_name = tenant_session.get(User, mentored["mentor_id"]).display_name
+        admin_name = tenant_session.get(User, admin_id).display_name
+    finished = make_answer(world, "alpha", candidate_id, overall=70.0)
+    drafted = make_answer(world, "alpha", candidate_id, overall=50.0)
+    open_one = make_answer(world, "alpha", candidate_id, overall=40.0)
+    assert send_review(mentor, "alpha", finished, "reviewed", score_content="72").status_code == 302
+    assert send_review(mentor, "alpha", drafted, "draft").status_code == 302
+
+    to_review = whole_tab(admin, "alpha", "to_review")
+    assert answer_link(finished) not in to_review  # the mentor finished it
+    assert answer_link(open_one) in to_review and answer_link(drafted) in to_review
+    row = to_review[to_review.index(answer_link(drafted)) - 1500:to_review.index(answer_link(drafted))]
+    assert f"Being reviewed by {escape(mentor_name)}" in row
+    reviewed = whole_tab(admin, "alpha", "reviewed")
+    assert answer_link(finished) in reviewed and answer_link(drafted) not in reviewed
+    row = reviewed[reviewed.index(answer_link(finished)) - 1500:reviewed.index(answer_link(finished))]
+    assert str(escape(mentor_name)) in row
+    assert "No reviews finished yet" not in reviewed
+
+    # The admin finishes the open answer: the mentor's queue counts it done too.
+    assert send_review(admin, "alpha", open_one, "reviewed").status_code == 302
+    mine = whole_tab(mentor, "alpha", "to_review")
+    assert answer_link(open_one) not in mine and answer_link(finished) not in mine
+    theirs = whole_tab(mentor, "alpha", "reviewed")
+    assert answer_link(open_one) in theirs and str(escape(admin_name)) in theirs
+    assert answer_link(drafted) in whole_tab(mentor, "alpha", "in_progress")
+    # The mentor's own draft is no one else's: their own queue does not warn about it.
+    assert "Being reviewed by" not in queue_tab(mentor, "alpha", "in_progress")
+    # Opening an answer another staff member drafted or finished says so before reviewing it.
+    page = admin.get(f"/t/alpha/review/answers/{drafted}").get_data(as_text=True)
+    assert f"Being reviewed by {escape(mentor_name)}" in page
+    page = mentor.get(f"/t/alpha/review/answers/{open_one}").get_data(as_text=True)
+    assert f"Reviewed by {escape(admin_name)}" in page
+
+
+def test_reviewed_tab_of_a_mentor_stays_within_their_cohorts(world, mentored):
+    outsider_id, _ = new_user(world, "alpha")
+    outside = make_answer(world, "alpha", outsider_id)
+    admin = world.login("alpha", "admin")
+    assert send_review(admin, "alpha", outside, "reviewed").status_code == 302
+    assert answer_link(outside) in whole_tab(admin, "alpha", "reviewed")
+    assert answer_link(outside) not in whole_tab(mentored["mentor"], "alpha", "reviewed")
 
 
 def test_candidates_are_refused_and_anonymous_sent_to_login(world, mentored):

@@ -129,6 +129,7 @@ def _feature_modules():
         announcements,
         assignments,
         branding,
+        candidates,
         interviews,
         mail_events,
         manage,
@@ -141,4 +142,4 @@ def _feature_modules():
     )
 
     return (manage, api, questions, interviews, recordings, assignments, review, analytics, notifications,
-            mail_events, my_data, announcements, unassigned, branding)
+            mail_events, my_data, announcements, unassigned, branding, candidates)

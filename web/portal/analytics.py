@@ -63,6 +63,7 @@ def _cohort_figures(session: Session, cohort: Cohort) -> dict:
         "Each cell is a candidate's mean score (0 to 100) in one dimension over their scored "
         "interviews; a dash means no score yet.",
         [r.name for r in results], names, [[r.dimensions.get(n) for n in names] for r in results],
+        [url_for("candidates.history", candidate_id=r.id) for r in results],
     ) if names else None
     roles = [(ROLES.get(role, role), n) for role, n in analytics.popular_roles(session, cohort.id)]
     roles_chart = charts.bar_chart(

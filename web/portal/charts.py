@@ -138,16 +138,18 @@ def heat_colour(value: float) -> tuple[str, str]:
 
 
 def heatmap(chart_id: str, title: str, desc: str, rows: Sequence[str], columns: Sequence[str],
-            values: Sequence[Sequence[float | None]]) -> Markup:
-    """A grid of 0-100 scores (rows × columns), each cell coloured and labelled with its value."""
+            values: Sequence[Sequence[float | None]], links: Sequence[str] | None = None) -> Markup:
+    """A grid of 0-100 scores (rows × columns), each cell coloured and labelled with its value;
+    with ``links``, each row's name links to that address (one per row)."""
     left, top, cell_w, cell_h = 200, 28, 84, 28
     width, height = left + cell_w * max(1, len(columns)) + 4, top + cell_h * max(1, len(rows)) + 4
     body = [f'<text x="{left + cell_w * (j + 0.5):.1f}" y="{top - 10}" text-anchor="middle" {FONT}>'
             f"{escape(column[:12])}</text>" for j, column in enumerate(columns)]
     for i, row in enumerate(rows):
         y = top + i * cell_h
-        body.append(f'<text x="{left - 8}" y="{y + cell_h * 0.65:.1f}" text-anchor="end" {FONT}>'
-                    f"{escape(row[:30])}</text>")
+        label = (f'<text x="{left - 8}" y="{y + cell_h * 0.65:.1f}" text-anchor="end" {FONT}>'
+                 f"{escape(row[:30])}</text>")
+        body.append(f'<a href="{escape(links[i])}">{label}</a>' if links else label)
         for j, value in enumerate(values[i]):
             x = left + j * cell_w
             fill, ink = heat_colour(value) if value is not None else ("none", "currentColor")

@@ -33,10 +33,12 @@ def review_queue() -> ResponseReturnValue:
         tab = "to_review"
     page = paginate(session, reviews.queue(current_user, tab), scalars=False)
     rules = official.Rules.load(session)
-    verdicts = {row[0].id: reviews.verdict(row[0], row[3], rules) for row in page.items if row[3] is not None}
+    verdicts = {row[3].id: reviews.verdict(row[0], row[3], rules) for row in page.items if row[3] is not None}
     shown = {row[0].id: official.ai_score(row[0], rules) for row in page.items}
+    drafting = reviews.others(session, current_user, (row[0].id for row in page.items)) \
+        if tab != "reviewed" else {}
     return render_template("review/queue.html", page=page, tab=tab, tabs=reviews.TABS, verdicts=verdicts,
-                           shown=shown, agreement=reviews.agreement_stats(session))
+                           shown=shown, drafting=drafting, agreement=reviews.agreement_stats(session))
 
 
 def _found(session, answer_id: int):
@@ -110,6 +112,8 @@ def add_reference(answer_id: int) -> ResponseReturnValue:
 def _page(session, found, review, errors: dict[str, str], values, ticked) -> ResponseReturnValue:
     rules = official.Rules.load(session)
     take = voice.takes_for([found]).get(found.id)
+    drafting, finished = (reviews.others(session, current_user, [found.id], status).get(found.id, [])
+                          for status in ("in_progress", "reviewed"))
     return render_template("review/answer.html", answer=found, interview=found.interview, review=review,
                            candidate=session.get(User, found.interview.candidate_id),
                            ai=reviews.ai_scores(found, rules), shown=official.ai_score(found, rules),
@@ -118,7 +122,8 @@ def _page(session, found, review, errors: dict[str, str], values, ticked) -> Res
                            errors=errors, values=values, ticked={int(i) for i in ticked if str(i).isdigit()},
                            highlighted=evidence.highlighted(found.text or "", found.report),
                            take=take, words=voice.heard_words(take),
-                           threshold=reviews.COMMENT_NEEDED_ABOVE), 422 if errors else 200
+                           threshold=reviews.COMMENT_NEEDED_ABOVE,
+                           drafting=drafting, finished_by=finished), 422 if errors else 200
 
 
 def _stored(review) -> dict[str, str]:
