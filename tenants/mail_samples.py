@@ -38,7 +38,7 @@ def sample(kind: str, *, name: str, college: str) -> Sample:
         "report_ready": Sample("Your interview report is ready",
                                f"{hello}Every answer of your interview is scored.", "/interviews"),
         "announcement": Sample("Placement drive on Friday",
-                               f"{hello}Infosys visits on Friday at 10:00 in the main hall. Bring two "
+                               f"{hello}Infosys visits on Friday morning in the main hall. Bring two "
                                f"copies of your CV.\n\n-- Placement cell"),
         "data_export": Sample("Your data export is ready",
                               f"{hello}The copy of your data you asked for is ready to download.",
