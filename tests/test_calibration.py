@@ -107,7 +107,7 @@ def test_thirty_reviews_calibrate_new_scores_shown_with_the_raw_beside(world, co
     before, after = (float(v) for v in re.findall(r"[\d.]+", content[4]))
     assert before == RAISE and after < 3.0  # on reviews held out of each fit
     assert rows["technical/structure"][-1].startswith("No")  # mentors agreed: nothing to learn
-    assert "technical 30" in html and 'data-calibration="on"' in html
+    assert "Technical 30" in html and 'data-calibration="on"' in html
     with tenant_scope(world.tenants[slug]):
         assert tenant_session.scalar(select(func.count()).select_from(Calibration)) == 2
 
