@@ -70,6 +70,10 @@ def test_a_candidate_starts_an_assignment_and_reads_scores_on_a_phone(world, bro
             return r.getBoundingClientRect().height / parseFloat(getComputedStyle(e).lineHeight); }""")
         assert lines < 1.5, (role.inner_text(), lines)  # "Data Scientist" on one line
         assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+        # A card table's visible caption reads across the card, not one letter a line.
+        widths = page.evaluate("""() => [...document.querySelectorAll('table.table--cards caption')]
+            .filter(c => !c.classList.contains('visually-hidden')).map(c => c.getBoundingClientRect().width)""")
+        assert widths and min(widths) > 150, widths
         # The progress chart's axis labels are readable (at least 10 px) and do not overlap.
         labels = page.evaluate("""() => [...document.querySelectorAll('#progress-chart svg text')]
             .map(t => t.getBoundingClientRect()).filter(r => r.width > 0)
