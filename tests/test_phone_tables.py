@@ -72,7 +72,8 @@ def test_a_candidate_starts_an_assignment_and_reads_scores_on_a_phone(world, bro
         assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
         # A card table's visible caption reads across the card, not one letter a line.
         widths = page.evaluate("""() => [...document.querySelectorAll('table.table--cards caption')]
-            .filter(c => !c.classList.contains('visually-hidden')).map(c => c.getBoundingClientRect().width)""")
+            .filter(c => !c.classList.contains('visually-hidden'))
+            .map(c => c.getBoundingClientRect().width)""")
         assert widths and min(widths) > 150, widths
         # The progress chart's axis labels are readable (at least 10 px) and do not overlap.
         labels = page.evaluate("""() => [...document.querySelectorAll('#progress-chart svg text')]
