@@ -200,3 +200,20 @@ def world(backend, tmp_path_factory):
     registry.invalidate()
     if backend == "mysql":
         drop_test_databases()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium for one test module (the Chromium page tests share this one)."""
+    from e2e_helpers import launch_chromium
+    from playwright.sync_api import sync_playwright
+
+    playwright = sync_playwright().start()
+    launched: list = []
+    try:
+        need_service("chromium", lambda: launched.append(launch_chromium(playwright)))
+        yield launched[0]
+    finally:
+        for item in launched:
+            item.close()
+        playwright.stop()

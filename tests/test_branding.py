@@ -8,17 +8,15 @@ from __future__ import annotations
 import io
 import re
 import uuid
-from collections.abc import Iterator
 
 import pytest
-from e2e_helpers import launch_chromium, live_server, new_page
+from e2e_helpers import live_server, new_page
 from PIL import Image
-from playwright.sync_api import Browser, sync_playwright
 
 from aimi.platform.db import tenant_scope, tenant_session
 from aimi.tenants import branding
 from aimi.tenants import settings as tenant_settings
-from conftest import PASSWORD, csrf_token, need_service
+from conftest import PASSWORD, csrf_token
 
 
 def _image(fmt: str, size=(1200, 400)) -> bytes:
@@ -117,19 +115,6 @@ def test_a_logo_stays_in_its_college(world):
     assert not (world.settings.effective_files_root / beta_ref.slug / "branding").exists()
     # A name that is not the college's current logo is never read, even one of its own folder.
     assert world.client().get(f"/t/{alpha_ref.slug}/branding/..%2F..%2Fbeta").status_code == 404
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    playwright = sync_playwright().start()
-    launched: list[Browser] = []
-    try:
-        need_service("chromium", lambda: launched.append(launch_chromium(playwright)))
-        yield launched[0]
-    finally:
-        for item in launched:
-            item.close()
-        playwright.stop()
 
 
 def test_in_chromium_a_missing_logo_leaves_the_name_and_the_accent_shows(world, browser):

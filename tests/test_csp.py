@@ -5,31 +5,15 @@ colours are the only inline block, carrying each response's own nonce."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
-from e2e_helpers import launch_chromium, live_server, new_page, sign_in
-from playwright.sync_api import Browser, sync_playwright
+from e2e_helpers import live_server, new_page, sign_in
 from score_helpers import answer_report, new_user, scored_interview
 
 from aimi.platform.timeutil import utcnow
-from conftest import need_service
 
 pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    playwright = sync_playwright().start()
-    launched: list[Browser] = []
-    try:
-        need_service("chromium", lambda: launched.append(launch_chromium(playwright)))
-        yield launched[0]
-    finally:
-        for item in launched:
-            item.close()
-        playwright.stop()
 
 
 def policy(resp) -> dict[str, str]:

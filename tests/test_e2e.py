@@ -12,16 +12,15 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from e2e_helpers import in_tenant, launch_chromium, live_server, mailed_link, new_page, open_nav, sign_in
+from e2e_helpers import in_tenant, live_server, mailed_link, new_page, open_nav, sign_in
 from helpers import PASSWORD, tag
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 from score_helpers import answer_report, new_cohort, new_user, scored_interview
 from sqlalchemy import select
 
 from aimi.platform.timeutil import utcnow
 from aimi.tenants import settings as tenant_settings
 from aimi.tenants.interview_models import Interview, InterviewAnswer, MentorReview, Question, QuestionBank
-from conftest import need_service
 
 pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 QUESTIONS = 3
@@ -31,19 +30,6 @@ QUESTIONS = 3
 def base_url(world) -> Iterator[str]:
     with live_server(world.app) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    playwright = sync_playwright().start()
-    launched: list[Browser] = []
-    try:
-        need_service("chromium", lambda: launched.append(launch_chromium(playwright)))
-        yield launched[0]
-    finally:
-        for item in launched:
-            item.close()
-        playwright.stop()
 
 
 @pytest.fixture

@@ -9,15 +9,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from e2e_helpers import launch_chromium, live_server, sign_in
+from e2e_helpers import live_server, sign_in
 from helpers import sign_in as client_sign_in
-from playwright.sync_api import Browser, sync_playwright
 from score_helpers import new_user
 
 from aimi.platform.db import tenant_scope, tenant_session
 from aimi.tenants import settings as tenant_settings
 from aimi.tenants.notifications import KINDS
-from conftest import need_service
 
 LOOKS = {"alpha": {"display_name": "Alpha Preview Institute", "accent_color": "#b0306a"},
          "beta": {"display_name": "Beta Preview College", "accent_color": "#2a7f3c"}}
@@ -81,19 +79,6 @@ def test_the_mail_route_is_for_this_colleges_admins_only(world, branded):
     beta = world.login("beta", "admin").get("/t/beta/manage/mail-preview/report_ready/mail")
     html = beta.get_data(as_text=True)
     assert beta.status_code == 200 and "Beta Preview College" in html and "Alpha Preview" not in html
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    playwright = sync_playwright().start()
-    launched: list[Browser] = []
-    try:
-        need_service("chromium", lambda: launched.append(launch_chromium(playwright)))
-        yield launched[0]
-    finally:
-        for item in launched:
-            item.close()
-        playwright.stop()
 
 
 FRAME = "iframe[title='The e-mail as HTML']"

@@ -5,32 +5,17 @@ sideways; and the staff header fits on two rows at a laptop's 1366 px."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
 from crawl_helpers import ROLES, SLUG, seed
-from e2e_helpers import TIMEOUT_MS, launch_chromium, live_server
-from playwright.sync_api import Browser, Page, sync_playwright
+from e2e_helpers import TIMEOUT_MS, live_server
+from playwright.sync_api import Browser, Page
 
 from aimi.tenants import demo
-from conftest import need_service
 
 pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 PHONE = {"width": 390, "height": 844}
 LAPTOP = {"width": 1366, "height": 768}
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    playwright = sync_playwright().start()
-    launched: list[Browser] = []
-    try:
-        need_service("chromium", lambda: launched.append(launch_chromium(playwright)))
-        yield launched[0]
-    finally:
-        for item in launched:
-            item.close()
-        playwright.stop()
 
 
 def signed_in(browser: Browser, url: str, role: str, viewport: dict, **options) -> Page:

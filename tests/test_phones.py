@@ -5,30 +5,14 @@ with the viewport's (tables scroll inside their own box, the menu wraps)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
 from crawl_helpers import ROLES, SLUG, pages, seed, sign_in
-from e2e_helpers import TIMEOUT_MS, launch_chromium, live_server
-from playwright.sync_api import Browser, sync_playwright
+from e2e_helpers import TIMEOUT_MS, live_server
 
 from aimi.tenants import demo
-from conftest import need_service
 
 PHONE = {"width": 390, "height": 844}
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    playwright = sync_playwright().start()
-    launched: list[Browser] = []
-    try:
-        need_service("chromium", lambda: launched.append(launch_chromium(playwright)))
-        yield launched[0]
-    finally:
-        for item in launched:
-            item.close()
-        playwright.stop()
 
 
 @pytest.mark.parametrize("role", list(ROLES))
