@@ -232,7 +232,7 @@ with app.app_context():
 
 
 @pytest.mark.usefixtures("restore_world")
-def test_a_worker_killed_with_sigkill_mid_job_is_rerun_once(world, own_redis, monkeypatch):
+def test_a_worker_killed_with_sigkill_mid_job_is_rerun_once(world, own_redis):
     """A real worker process, killed with SIGKILL while its job runs: the sweep sees the
     silent heartbeat and queues the job again; it runs to the end once."""
     app = create_app(world.settings.with_(redis_url=own_redis.url))
@@ -256,16 +256,24 @@ def test_a_worker_killed_with_sigkill_mid_job_is_rerun_once(world, own_redis, mo
     assert worker.returncode == -signal.SIGKILL
     with app.app_context():
         assert f"alpha:{job.id}" not in jobs.sweep(own_redis.url)  # its last beat is fresh
-    # The heartbeat has been silent since the kill; DEAD_AFTER (45 s) is shortened rather
-    # than waited for.
-    time.sleep(1.5)
-    monkeypatch.setattr(rq_wiring, "DEAD_AFTER", 1)
+    # The heartbeat has been silent since the kill. Rather than wait the production DEAD_AFTER
+    # (45 s, not shortened here), its last beat is moved that far back: what the sweep reads.
     with tenant_scope(world.tenants["alpha"]):  # the rerun need not sleep a minute
         row = tenant_session.get(Job, job.id)
         row.payload = {"sleep": 0}
+        row.heartbeat_at = utcnow() - timedelta(seconds=rq_wiring.DEAD_AFTER + 1)
         tenant_session.commit()
     with app.app_context():
         assert f"alpha:{job.id}" in jobs.sweep(own_redis.url)
         _drain(own_redis.url)
     done = _row(world, job.id)
     assert (done.status, done.attempts, RUNS[job.id]) == ("done", 2, 1)
+
+
+def test_a_dead_worker_is_noticed_within_a_minute_by_default():
+    """The production timings (tests move heartbeats back instead of changing these): a
+    job silent for DEAD_AFTER is dead, found by the next sweep, all within a minute, and a
+    live worker misses several beats before it is taken for dead."""
+    assert (rq_wiring.HEARTBEAT_SECONDS, rq_wiring.DEAD_AFTER, rq_wiring.SWEEP_SECONDS) == (10, 45, 15)
+    assert rq_wiring.DEAD_AFTER + rq_wiring.SWEEP_SECONDS <= 60
+    assert rq_wiring.DEAD_AFTER >= 4 * rq_wiring.HEARTBEAT_SECONDS
