@@ -19,15 +19,18 @@ from click.testing import CliRunner
 from flask.cli import ScriptInfo
 from helpers import PASSWORD
 from rq import SimpleWorker
-from sqlalchemy import update
+from score_helpers import new_user
+from sqlalchemy import select, update
 from sqlalchemy.engine import make_url
 from test_accounts_flow import signed_out_token
+from test_interviews import add_questions, show, start, submit
 
 from aimi.platform import migrate
 from aimi.platform.db import tenant_scope, tenant_session
 from aimi.platform.timeutil import utcnow
 from aimi.plugins import jobs
 from aimi.plugins import queue as rq_wiring
+from aimi.tenants.interview_models import InterviewAnswer
 from aimi.tenants.models import Job
 from aimi.web.app import create_app
 from aimi.web.cli import ensure_superadmin, main
@@ -172,6 +175,45 @@ def test_a_job_staged_while_redis_is_down_runs_when_it_returns(world, own_redis)
         assert f"alpha:{job.id}" not in jobs.sweep(own_redis.url)  # queued once, not twice
         _drain(own_redis.url)
     assert _row(world, job.id).status == "done" and RUNS[job.id] == 1
+
+
+@pytest.mark.usefixtures("restore_world")
+def test_an_answer_submitted_while_redis_is_down_is_scored_when_it_returns(world, own_redis):
+    """What the fault run saw: an answer submitted during the outage was never scored. Now
+    the submission goes through, its scoring job waits in the database, and once Redis is
+    back the sweep queues it and a worker scores the answer."""
+    app = create_app(world.settings.with_(redis_url=own_redis.url))
+    add_questions(world, "alpha")
+    _user_id, address = new_user(world, "alpha")
+    client = app.test_client()
+    assert client.post("/t/alpha/login", json={"email": address, "password": PASSWORD}).status_code == 200
+    interview = start(client, "alpha", num_questions="1")
+    _html, token = show(client, interview)
+
+    own_redis.stop()
+    sent = submit(client, interview, 1, "A hash table keeps keys in buckets chosen by a hash function, "
+                                        "so a lookup takes constant time on average.", token)
+    assert sent.status_code == 302, sent.get_data(as_text=True)
+    the_answer = select(InterviewAnswer).where(InterviewAnswer.interview_id == interview)
+    with tenant_scope(world.tenants["alpha"]):
+        answer = tenant_session.scalar(the_answer)
+        job_id = answer.job_id
+        assert answer.overall is None
+    waiting = _row(world, job_id)
+    assert waiting.status == "queued" and "Waiting for the job queue" in waiting.last_error
+
+    own_redis.start()
+    with tenant_scope(world.tenants["alpha"]):  # as if staged a while ago
+        tenant_session.execute(update(Job).where(Job.id == job_id)
+                               .values(created_at=utcnow() - timedelta(seconds=rq_wiring.SWEEP_GRACE + 1)))
+        tenant_session.commit()
+    with app.app_context():
+        assert f"alpha:{job_id}" in jobs.sweep(own_redis.url)
+        _drain(own_redis.url)
+    assert _row(world, job_id).status == "done"
+    with tenant_scope(world.tenants["alpha"]):
+        scored = tenant_session.scalar(the_answer)
+        assert scored.overall is not None and scored.interview.status == "scored"
 
 
 @pytest.mark.usefixtures("restore_world")
