@@ -32,19 +32,18 @@ def is_stale(user: User, now: datetime) -> bool:
     return user.last_active_at is None or user.last_active_at <= now - EVERY
 
 
-def record(user: User, now: datetime | None = None) -> bool:
-    """Stamp ``user`` active now unless they were within ``EVERY``; returns whether this
-    call wrote. The UPDATE is conditional, so concurrent requests write once."""
+def record(user: User, now: datetime | None = None) -> None:
+    """Stamp ``user`` active now unless they were within ``EVERY``. The UPDATE is
+    conditional, so concurrent requests write once."""
     now = now or utcnow()
     if not is_stale(user, now):
-        return False
+        return
     with Session(bind=db.tenant_engine(current_tenant()),
                  info={"realm": "tenant", ACTIVITY_SESSION: True}) as session:
-        wrote = session.execute(
+        session.execute(
             update(User).where(User.id == user.id, or_(User.last_active_at.is_(None),
                                                        User.last_active_at <= now - EVERY))
-            .values(last_active_at=now).execution_options(synchronize_session=False)).rowcount
+            .values(last_active_at=now).execution_options(synchronize_session=False))
         session.commit()
     # The request's copy of the row: fresh for the rest of it, and not a pending change.
     set_committed_value(user, "last_active_at", now)
-    return bool(wrote)
