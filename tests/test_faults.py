@@ -287,9 +287,8 @@ def test_a_worker_killed_with_sigkill_mid_job_is_rerun_once(world, own_redis):
     worker = subprocess.Popen([sys.executable, "-c", WORKER.format(tests=str(Path(__file__).parent),
                                                                    url=own_redis.url)], env=env)
     try:
-        for _ in range(600):
-            if _row(world, job.id).status == "running":
-                break
+        deadline = time.monotonic() + 180  # a worker starting on a loaded machine is slow
+        while _row(world, job.id).status != "running" and time.monotonic() < deadline:
             time.sleep(0.1)
         assert _row(world, job.id).status == "running"
     finally:
