@@ -49,7 +49,8 @@ RETRY_BACKOFF = (10, 60)  # seconds before the 2nd and 3rd attempt (RQ's schedul
 # Modules whose handlers are built in; imported on first use, so a worker knows them.
 BUILTIN_HANDLER_MODULES = ("aimi.plugins.evaluations", "aimi.plugins.answer_scoring",
                            "aimi.plugins.speech_jobs", "aimi.plugins.calibration_jobs",
-                           "aimi.plugins.notification_jobs", "aimi.plugins.export_jobs")
+                           "aimi.plugins.notification_jobs", "aimi.plugins.export_jobs",
+                           "aimi.plugins.retention_jobs")
 
 
 class JobError(ValueError):

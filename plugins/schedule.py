@@ -1,4 +1,6 @@
-"""Periodic work without cron: the assignment reminders, every ``REMINDER_SECONDS``.
+"""Periodic work without cron: the assignment reminders, every ``REMINDER_SECONDS``, and
+each college's daily retention purge (staged by every tick, once a day per college:
+``aimi.plugins.retention_jobs``).
 
 With Redis, ``tick`` is an RQ job that schedules its successor (``enqueue_in``, kept in
 RQ's scheduled-job registry and moved to the ``notifications`` queue when due by a worker
@@ -20,14 +22,16 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
 
 from flask import Flask
 from rq.registry import ScheduledJobRegistry
+from sqlalchemy.orm import Session
 
 from aimi.platform.db import tenant_scope, tenant_session
 from aimi.platform.timeutil import utcnow
-from aimi.plugins import background, jobs
+from aimi.plugins import background, jobs, retention_jobs
 from aimi.plugins import queue as rq_wiring
 
 log = logging.getLogger(__name__)
@@ -39,26 +43,44 @@ QUEUE = "notifications"
 TICK_PREFIX = "aimi-reminders-"
 
 
-def remind_every_tenant() -> dict[str, int]:
-    """Stage the due-soon and overdue reminders of every active college; returns how
-    many each told now (a college that fails is logged, the others still run)."""
-    from aimi.tenants import notices
-
-    now, told = utcnow(), {}
+def every_tenant(work: Callable[[Session, datetime], int], what: str) -> dict[str, int]:
+    """Run ``work(session, now)`` for every active college; returns each one's count (a
+    college that fails is logged, the others still run)."""
+    now, counts = utcnow(), {}
     for tenant in jobs.active_tenants():
         with tenant_scope(tenant):
             try:
-                told[tenant.slug] = notices.send_reminders(tenant_session(), now)
+                counts[tenant.slug] = work(tenant_session(), now)
             except Exception as exc:
                 tenant_session.rollback()
-                log.error("reminders of %s failed: %s", tenant.slug, exc)
+                log.error("%s of %s failed: %s", what, tenant.slug, exc)
+    return counts
+
+
+def remind_every_tenant() -> dict[str, int]:
+    """Stage the due-soon and overdue reminders of every active college; returns how
+    many each told now."""
+    from aimi.tenants import notices
+
+    return every_tenant(notices.send_reminders, "reminders")
+
+
+def stage_purges() -> dict[str, int]:
+    """Stage today's retention purge of every college that has none yet."""
+    return every_tenant(retention_jobs.stage_today, "retention purge")
+
+
+def periodic_work() -> dict[str, int]:
+    """What each tick does: remind, and stage the day's purges; returns the reminders."""
+    told = remind_every_tenant()
+    stage_purges()
     return told
 
 
 def tick() -> dict[str, int]:
-    """The RQ job: remind, then schedule the next tick (whatever happened)."""
+    """The RQ job: the periodic work, then schedule the next tick (whatever happened)."""
     try:
-        return remind_every_tenant()
+        return periodic_work()
     finally:
         schedule(rq_wiring.redis_url(), now=False)
 
@@ -112,7 +134,7 @@ def _beat(app: Flask, reminder_seconds: float, sweep_seconds: float, stop: threa
             if time.monotonic() >= next_reminders:
                 next_reminders = time.monotonic() + reminder_seconds
                 with app.app_context():
-                    remind_every_tenant()
+                    periodic_work()
         except Exception as exc:  # the database away for now: try at the next beat
             log.warning("in-process beat failed: %s", exc)
         stop.wait(sweep_seconds)

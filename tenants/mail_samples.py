@@ -22,6 +22,11 @@ def sample(kind: str, *, name: str, college: str) -> Sample:
         "invitation": Sample(f"Your invitation to {college}",
                              f"{hello}Your placement cell invited you to {college} on aimi. Choose your "
                              f"password with the link in this e-mail; it works once."),
+        "retention_warning": Sample(f"Your account at {college} will be erased on 16 January 2027",
+                                    f"{hello}You have not used your account at {college} since 16 December "
+                                    f"2024. {college} keeps unused candidate accounts for 2 years, so on 16 "
+                                    f"January 2027 your account will be erased. To keep your account, sign "
+                                    f"in before 16 January 2027: signing in is all it takes.", "/login"),
         "assignment_published": Sample("New assignment: Software engineer mock",
                                        f"{hello}Software engineer mock was assigned to your cohort CSE 2026; "
                                        f"it is due in three days. Start it from your dashboard.",

@@ -52,6 +52,9 @@ class User(TenantBase, AccountMixin):
     __tablename__ = "users"
 
     roles: Mapped[list[Role]] = relationship(secondary=roles_users, lazy="selectin")
+    # The last signed-in request, recorded at most once per ``tenants.activity.EVERY``
+    # (sign-ins alone miss an account used only through its remember-me cookie).
+    last_active_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     def requires_two_factor(self) -> bool:
         """Tenant admins must use TOTP where the configuration demands it."""

@@ -36,6 +36,7 @@ class Kind:
 KINDS = {
     "account": Kind("Account e-mails (confirmation, password reset)", essential=True),
     "invitation": Kind("Invitations", essential=True),
+    "retention_warning": Kind("Your unused account is about to be erased", essential=True),
     "assignment_published": Kind("A new assignment for your cohort"),
     "assignment_due": Kind("An assignment you have not finished is due within a day"),
     "assignment_overdue": Kind("An assignment you have not finished is overdue"),

@@ -12,6 +12,8 @@ import pytest
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from aimi.tenants.activity import ACTIVITY_SESSION
+
 READ_ONLY = frozenset({"GET", "HEAD"})
 # GET endpoints allowed to write, each with the reason. Add none of our own without one.
 ALLOWED = {
@@ -22,12 +24,16 @@ ALLOWED = {
     "analytics.export_csv",
     "analytics.export_xlsx",
 }
+# Besides those endpoints: the hourly "last active" stamp (aimi.tenants.activity), written in a
+# session of its own on any signed-in request, GET included, because reading one's reports
+# is using the account (retention). It changes nothing a page shows.
 _seen: list[str] = []
 
 
 @event.listens_for(Session, "after_commit")
 def _record(session: Session) -> None:
-    if session.info.get("realm") == "tenant" and flask.has_request_context() \
+    if session.info.get("realm") == "tenant" and not session.info.get(ACTIVITY_SESSION) \
+            and flask.has_request_context() \
             and flask.request.method in READ_ONLY and flask.request.endpoint not in ALLOWED:
         _seen.append(f"{flask.request.method} {flask.request.path} (endpoint {flask.request.endpoint})")
 

@@ -416,6 +416,30 @@ def test_enrolling_two_factor_does_not_upgrade_older_sessions(world, strict_app)
         f"{base}/api/v1/me", headers={"Authentication-Token": token}).status_code == 200
 
 
+def test_changing_the_authenticator_signs_out_every_other_session_and_token(world, strict_app):
+    """Not only enrolment: a second factor changed (a lost phone) ends the sessions and
+    tokens that proved the old one, while the session that changed it goes on."""
+    ref = fresh_tenant(world, "tfchg")
+    base = f"/t/{ref.slug}"
+    admin = world.email(ref.slug, "admin")
+    owner = strict_app.test_client()
+    assert login(owner, ref, admin).status_code == 200
+    first_key = enrol_totp(owner, base)
+
+    other = strict_app.test_client()
+    assert login(other, ref, admin).get_json()["response"]["tf_required"] is True
+    proven = other.post(f"{base}/tf-validate?include_auth_token", json={"code": current_code(first_key)})
+    assert proven.status_code == 200, proven.get_data(as_text=True)
+    token = {"Authentication-Token": proven.get_json()["response"]["user"]["authentication_token"]}
+    assert other.get(f"{base}/manage/users").status_code == 200
+    assert strict_app.test_client().get(f"{base}/api/v1/me", headers=token).status_code == 200
+
+    second_key = enrol_totp(owner, base)
+    assert second_key != first_key and owner.get(f"{base}/manage/users").status_code == 200
+    assert other.get(f"{base}/manage/users").status_code in (302, 401)
+    assert strict_app.test_client().get(f"{base}/api/v1/me", headers=token).status_code in (401, 403)
+
+
 def test_enrolling_two_factor_does_not_upgrade_older_console_sessions(world, strict_app):
     from aimi.web.cli import ensure_superadmin
 

@@ -14,6 +14,7 @@ from email import message_from_bytes, policy
 
 import pytest
 from helpers import PASSWORD, csrf_token
+from itsdangerous import TimestampSigner
 from job_helpers import settle
 from test_interviews import BASE, new_candidate, questions, show  # noqa: F401  (questions: a fixture)
 from test_questions import make_bank, upload
@@ -264,3 +265,17 @@ def test_tokens_only_in_the_header_and_revoked_at_logout(world):
                                                   "Accept": "application/json"})
     assert out.status_code == 200, out.get_data(as_text=True)
     assert client.get(f"{API}/me", headers={"Authentication-Token": token}).status_code == 401
+
+
+def test_a_token_is_refused_once_twelve_hours_old(world, monkeypatch):
+    """The lifetime as a client meets it: the token's signed timestamp is read by a clock
+    moved forward (itsdangerous's), not by the configuration."""
+    token = {"Authentication-Token": world.token("alpha", "mentor")}
+    now = TimestampSigner.get_timestamp
+
+    def hours_later(hours: float) -> int:
+        monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda signer: now(signer) + int(hours * 3600))
+        return world.client().get(f"{API}/me", headers=token).status_code
+
+    assert hours_later(11.9) == 200
+    assert hours_later(12.1) == 401

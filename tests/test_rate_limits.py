@@ -4,13 +4,24 @@ password reset and the API, counted in real Redis per tenant and user (or client
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import pytest
 import redis as redis_lib
+from helpers import PASSWORD
 from job_helpers import SAMPLE
+from score_helpers import new_user
+from speech_helpers import concat, recorder_chunks, say, silence
 from test_faults import OwnRedis
+from test_interviews import BASE, add_questions, show, start
 
+from aimi.platform.config import DEFAULT_RATE_LIMITS, Settings
 from aimi.web import throttle
 from aimi.web.app import create_app
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+import rate_limits as benchmark  # noqa: E402
 
 SMALL = {"api": (3, 60), "scoring": (2, 60), "upload": (2, 60), "register": (2, 60), "reset": (2, 60)}
 
@@ -110,3 +121,51 @@ def test_every_limited_endpoint_exists(world):
     endpoints = set(world.portal.view_functions)
     for kind in throttle.KINDS:
         assert kind.endpoints <= endpoints, kind.name
+
+
+def test_no_legitimate_flow_meets_the_default_limits():
+    """The flows of benchmarks/rate_limits.py (a class behind one campus address, a voice
+    answer uploaded after an outage, an integration's sync...) replayed through the
+    counter's rule: only bulk work paced on purpose is ever refused."""
+    defaults = {**DEFAULT_RATE_LIMITS, "login": (Settings.login_rate_limit, Settings.login_rate_window)}
+    checked = benchmark.check(benchmark.flows(), defaults)
+    assert [(flow.name, refused) for flow, _peak, refused in checked if refused and not flow.by_design] == []
+    assert all(refused for flow, _peak, refused in checked if flow.by_design)  # the replay does refuse
+
+
+@pytest.fixture
+def defaults(world, redis_url):
+    """The app with the default limits, counted in the test's Redis."""
+    redis_lib.Redis.from_url(redis_url).flushdb()
+    yield create_app(world.settings.with_(redis_url=redis_url, rate_limits=dict(DEFAULT_RATE_LIMITS)))
+    create_app(world.settings)
+
+
+@pytest.fixture(scope="module")
+def two_minutes(tmp_path_factory) -> list[bytes]:
+    """A real 2-minute answer (speech, then thinking aloud in pauses), cut as MediaRecorder
+    hands it to recorder.js: one chunk a second."""
+    folder = tmp_path_factory.mktemp("take")
+    speech = say("A hash table keeps keys in buckets chosen by a hash function.", folder / "s.wav")
+    parts = [speech, silence(4, folder / "gap.wav")] * 12
+    return recorder_chunks(concat([*parts, silence(120, folder / "end.wav")], folder / "take.wav"))[:120]
+
+
+def test_a_two_minute_voice_answer_is_never_throttled(world, defaults, two_minutes):
+    """All 120 chunks at once (as after a lost connection, the worst case of the recorder's
+    one-a-second cadence) with the default limits: every one is stored, none refused."""
+    assert len(two_minutes) == 120
+    add_questions(world, "alpha")
+    _user_id, address = new_user(world, "alpha")
+    client = defaults.test_client()
+    assert client.post("/t/alpha/login", json={"email": address, "password": PASSWORD}).status_code == 200
+    interview = start(client, "alpha", num_questions="1")
+    _html, token = show(client, interview)
+    headers = {"X-CSRFToken": token, "Accept": "application/json"}
+    assert client.post("/t/alpha/recordings/consent", data={"csrf_token": token}).status_code == 302
+    take = client.post(f"{BASE.format(slug='alpha')}/{interview}/answers/1/recordings", headers=headers,
+                       json={"content_type": "audio/webm;codecs=opus"}).get_json()
+    codes = [client.post(take["chunk_base"] + str(seq), data=piece, headers=headers,
+                         content_type="audio/webm;codecs=opus").status_code
+             for seq, piece in enumerate(two_minutes)]
+    assert codes == [200] * 120

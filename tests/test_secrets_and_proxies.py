@@ -3,12 +3,17 @@ session), X-Forwarded-* trusted only from configured proxies, production headers
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from click.testing import CliRunner
 from helpers import PASSWORD
+from sqlalchemy import select
 from test_accounts_flow import current_code, enrol_totp, fresh_tenant, login
 
 from aimi.platform import config
+from aimi.platform.db import tenant_scope, tenant_session
+from aimi.tenants.models import AuditLog
 from aimi.web.app import create_app
 from aimi.web.cli import main
 
@@ -94,6 +99,23 @@ def test_one_client_behind_the_proxy_cannot_lock_out_the_others(world):
     _wrong_logins(untrusting, world, "203.0.113.7", 2)
     # Without a trusted proxy, a forged header changes nothing.
     assert _wrong_logins(untrusting, world, "1.2.3.4", 1) == [429]
+
+
+@pytest.mark.usefixtures("restore_world")
+def test_audit_entries_name_the_client_behind_the_proxy_not_the_proxy(world):
+    def audited_ip(app, forwarded_for: str) -> str | None:
+        name = f"proxied {uuid.uuid4().hex[:8]}"
+        resp = app.test_client().post("/t/alpha/api/v1/cohorts", json={"name": name},
+                                      headers={**admin, "X-Forwarded-For": forwarded_for},
+                                      environ_base={"REMOTE_ADDR": "10.0.0.2"})  # the load balancer
+        assert resp.status_code == 201, resp.get_data(as_text=True)
+        with tenant_scope(world.tenants["alpha"]):
+            return tenant_session.scalar(select(AuditLog.ip).where(
+                AuditLog.action == "cohort.created", AuditLog.target_id == str(resp.get_json()["id"])))
+
+    admin = {"Authentication-Token": world.token("alpha", "admin")}
+    assert audited_ip(create_app(world.settings.with_(trusted_proxies=1)), "203.0.113.50") == "203.0.113.50"
+    assert audited_ip(create_app(world.settings), "203.0.113.50") == "10.0.0.2"  # not trusted: forged
 
 
 @pytest.mark.usefixtures("restore_world")

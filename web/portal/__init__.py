@@ -8,6 +8,7 @@ from flask_security import SQLAlchemySessionUserDatastore, current_user
 from aimi.platform.config import Settings
 from aimi.platform.db import tenant_session
 from aimi.plugins.manager import get_manager
+from aimi.tenants import activity
 from aimi.tenants.models import Role, User
 from aimi.tenants.notifications import unread_count
 from aimi.web import guards
@@ -71,6 +72,13 @@ def create_portal_app(settings: Settings) -> Flask:
     datastore = SQLAlchemySessionUserDatastore(tenant_session, User, Role)
     init_security(app, datastore, register_form=registration.TenantRegisterForm)
     guards.init_app(app, settings, realm_of=lambda: g.tenant.slug)
+
+    @app.before_request
+    def _record_activity() -> None:
+        """Any signed-in request counts as using the account (retention), once an hour."""
+        if current_user.is_authenticated:
+            activity.record(current_user._get_current_object())
+
     registration.init_app(app)
     public.init_app(app)
     for module in _feature_modules():

@@ -24,6 +24,7 @@ from wtforms import (
 
 from aimi.platform.db import tenant_session
 from aimi.plugins.manager import get_manager
+from aimi.tenants import retention
 from aimi.tenants import settings as tenant_settings
 from aimi.web.portal.manage import admin_view, bp, record, strip
 
@@ -76,9 +77,9 @@ class SettingsForm(FlaskForm):
         "Erase unused candidate accounts after", coerce=int, validate_choice=False,
         choices=[(0, "Never")] + [(n, f"{n} year{'s' if n > 1 else ''} without activity")
                                   for n in tenant_settings.INACTIVE_YEARS if n],
-        description="A candidate who has neither signed in nor started an interview for this long "
-                    "is erased as if an admin had done it (scores stay, anonymous); the audit log "
-                    "records it.")
+        description="A candidate who has not used their account for this long is mailed the day it "
+                    f"will be erased, {retention.WARN_DAYS} days ahead (signing in keeps it), then "
+                    "erased as if an admin had done it (scores stay, anonymous); the audit log records it.")
 
 
 def _audit_diff(diff: dict) -> dict:
