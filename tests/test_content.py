@@ -90,6 +90,18 @@ def test_missing_keyword_and_negation_are_not_credited():
     assert negated.evidence["points_missed"]
 
 
+def test_a_negating_prefix_names_the_word_with_the_opposite_polarity():
+    answer = "Objects that are unreachable from the roots are freed by the collector."
+    result = score(answer, rubric=("reachable objects are kept",), keywords=("reachable",))
+    assert [k["keyword"] for k in result.evidence["keywords_found"]] == ["reachable"]  # the term is used
+    assert result.evidence["points_missed"][0]["contradicted_by"]  # but "unreachable ... kept" is not said
+    plain = score("Objects that are not reachable from any root get freed.",
+                  rubric=("unreachable objects are freed",))
+    assert [p["point"] for p in plain.evidence["points_covered"]] == ["unreachable objects are freed"]
+    assert [text_features.negated_base(w) for w in ("invalid", "unsorted", "improved", "installed", "united",
+                                                     "unique", "display")] == ["valid", "sorted", *[None] * 5]
+
+
 def test_misspelling_counts_but_a_different_common_word_does_not():
     index = text_features.TermIndex(text_features.terms(load_pipeline()("the wires are seperated")))
     assert index.find("separate", text_features.stem("separate"))[0] == text_features.SPELLING
