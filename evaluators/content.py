@@ -178,6 +178,9 @@ class _Similarity:
 
     words: float = 0.0
     pairs: float = 0.0
+    recall: float = 0.0  # share of the reference's weighted words the answer says
+    precision: float = 0.0  # share of the answer's weighted words the reference says
+    contradicted: float = 0.0  # share of the reference's weighted words the answer says the opposite of
 
     @property
     def value(self) -> float:
@@ -197,7 +200,8 @@ def _lexical_similarity(answer_terms: tuple[Term, ...], answer: TermIndex, refer
     ref_pairs = _bigrams(reference)
     pairs = len(ref_pairs & _bigrams(answer_terms)) / len(ref_pairs) if ref_pairs else f
     agreement = 1 - (forward.contradicted / forward.total if forward.total else 0.0)
-    return _Similarity(max(0.0, f * agreement), max(0.0, pairs * agreement))
+    return _Similarity(max(0.0, f * agreement), max(0.0, pairs * agreement), recall, precision,
+                       1 - agreement)
 
 
 # -- Coverage of points and keywords -----------------------------------------------------
@@ -369,7 +373,11 @@ def score_content(answer: AnswerInput, context: ScoringContext) -> DimensionScor
         parts["similarity"] = _clip(values[best]) ** 0.6
         evidence["similarity"] = {"method": method, "value": round(values[best], 3),
                                   "best_reference": best + 1, "reference": answer.reference_answers[best]}
-        features.update(similarity=sims[best].words, word_pairs=sims[best].pairs)
+        features.update(similarity=sims[best].words, word_pairs=sims[best].pairs, recall=sims[best].recall,
+                        precision=sims[best].precision, contradicted=sims[best].contradicted)
+        if points:
+            features.update(point_best=max(p["score"] for p in points),
+                            point_worst=min(p["score"] for p in points))
         if cosines:
             features["embedding_cosine"] = _clip(cosines[best])
     elif not coverage_parts and question_terms:

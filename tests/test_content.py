@@ -139,8 +139,9 @@ def test_features_are_in_the_evidence():
     good = score(GOOD, reference_answers=(REFERENCE,)).evidence["features"]
     off = score(OFF_TOPIC, reference_answers=(REFERENCE,)).evidence["features"]
     assert set(good) == {"coverage", "similarity", "word_pairs", "contradictions", "prose_share", "length",
-                         "question_overlap"}
-    for name in ("coverage", "similarity", "question_overlap"):
+                         "question_overlap", "recall", "precision", "contradicted", "point_best",
+                         "point_worst"}
+    for name in ("coverage", "similarity", "question_overlap", "recall", "precision", "point_best"):
         assert good[name] > off[name], name
     assert off["word_pairs"] == 0
     assert good["contradictions"] == 0 and good["prose_share"] == 1
