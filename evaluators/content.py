@@ -22,7 +22,15 @@ from spacy.attrs import IS_ALPHA, LIKE_NUM
 
 from aimi.evaluators import contradiction, criteria, embeddings, tech_terms
 from aimi.evaluators.answer_form import form_factor, list_items, prose_share
-from aimi.evaluators.text_features import Term, TermIndex, parsed_terms, reference_terms, terms, weight
+from aimi.evaluators.text_features import (
+    Term,
+    TermIndex,
+    negated_base,
+    parsed_terms,
+    reference_terms,
+    terms,
+    weight,
+)
 from aimi.plugins.hookspecs import hookimpl
 from aimi.plugins.types import AnswerInput, DimensionScore, OptionSpec, ScoringContext
 
@@ -258,10 +266,27 @@ def _with_named(point: dict[str, Any], point_terms: tuple[Term, ...], answer: Te
     return {**point, **{key: list(terms_.values()) for key, terms_ in found.items() if terms_}}
 
 
-def _keyword(text: str, keyword_terms: tuple[Term, ...], answer: TermIndex) -> dict[str, Any]:
-    """A keyword is a term to use, not a claim: "not reachable" and "unreachable" use the
-    keyword "reachable" (whether the claim is right is the points' and contradictions' job)."""
-    hits = [answer.find(t.lemma, t.stem)[1] for t in _unique(keyword_terms)]
+def _denied(sources: Sequence[Sequence[Term]]) -> frozenset[str]:
+    """Words the references (or rubric) use in denial: "not reachable", "unreachable"."""
+    out = set()
+    for items in sources:
+        for term in items:
+            base = negated_base(term.lemma)
+            if term.negated or term.denied:
+                out.add(term.lemma)
+            elif base:
+                out.add(base)
+    return frozenset(out)
+
+
+def _keyword(text: str, keyword_terms: tuple[Term, ...], answer: TermIndex,
+             denied: frozenset[str]) -> dict[str, Any]:
+    """A keyword is found where the answer uses it as the references do: asserted, or also
+    denied where they deny it ("unreachable" and "not reachable" use the keyword "reachable"
+    in a question whose references say "no longer reachable"; "no DNS is needed" does not use
+    "DNS" as references that never deny it)."""
+    hits = [[h for h in answer.find(t.lemma, t.stem)[1] if h.negated == t.negated or t.lemma in denied]
+            for t in _unique(keyword_terms)]
     found = bool(keyword_terms) and all(hits)
     evidence: dict[str, Any] = {"keyword": text, "found": found}
     if found:
@@ -346,7 +371,9 @@ def score_content(answer: AnswerInput, context: ScoringContext) -> DimensionScor
                                               opts.point_threshold, text)
         if points:
             evidence["points_source"] = f"reference answer {ref_index + 1}"
-    keywords = [_keyword(k, parsed_terms(nlp, k), index) for k in answer.keywords]
+    denied = _denied([*ref_terms, *(parsed_terms(nlp, p) for p in answer.rubric)]) if answer.keywords \
+        else frozenset()
+    keywords = [_keyword(k, parsed_terms(nlp, k), index, denied) for k in answer.keywords]
     coverage_parts = []
     if points:
         coverage_parts.append(sum(p["score"] for p in points) / len(points))

@@ -118,6 +118,9 @@ def terms(doc) -> tuple[Term, ...]:
                     reach = deny = 0
                 continue
             lower = token.lower_
+            if lower in ("longer", "more") and token.i > sent.start and token.nbor(-1).lower_ == "no":
+                quantified = False  # "no longer reachable", "no more valid": the next word is denied
+                continue
             if lower in NEGATIONS or _instead_of(token):
                 reach = deny = _NEGATION_REACH
                 quantified = lower in _QUANTIFIERS

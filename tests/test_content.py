@@ -91,13 +91,15 @@ def test_missing_keyword_and_negation_are_not_credited():
 
 
 def test_a_negating_prefix_names_the_word_with_the_opposite_polarity():
+    rubric = ("objects no longer reachable from the roots are freed",)
     answer = "Objects that are unreachable from the roots are freed by the collector."
-    result = score(answer, rubric=("reachable objects are kept",), keywords=("reachable",))
-    assert [k["keyword"] for k in result.evidence["keywords_found"]] == ["reachable"]  # the term is used
-    assert result.evidence["points_missed"][0]["contradicted_by"]  # but "unreachable ... kept" is not said
-    plain = score("Objects that are not reachable from any root get freed.",
-                  rubric=("unreachable objects are freed",))
-    assert [p["point"] for p in plain.evidence["points_covered"]] == ["unreachable objects are freed"]
+    result = score(answer, rubric=rubric, keywords=("reachable",))
+    assert [k["keyword"] for k in result.evidence["keywords_found"]] == ["reachable"]  # as the rubric uses it
+    assert [p["point"] for p in result.evidence["points_covered"]] == list(rubric)
+    kept = score("Unreachable objects are kept by the collector.", rubric=("reachable objects are kept",),
+                 keywords=("reachable",))
+    assert kept.evidence["points_missed"][0]["contradicted_by"]  # it says the opposite
+    assert kept.evidence["keywords_missing"] == ["reachable"]  # and does not use the term as the rubric does
     assert [text_features.negated_base(w) for w in ("invalid", "unsorted", "improved", "installed", "united",
                                                      "unique", "display")] == ["valid", "sorted", *[None] * 5]
 
