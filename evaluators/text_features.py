@@ -196,6 +196,7 @@ KNOWN_ZIPF = 2.3  # a base word (or its verb, for a participle) must be this com
 def _known(word: str) -> bool:
     """Whether ``word`` is a listed English word, a participle read through its verb
     ("sorted" -> "sort", "defined" -> "define", "blocking" -> "block")."""
+    forms: tuple[str, ...]
     if word.endswith("ed"):
         forms = (word[:-2], word[:-1], word[:-3] if word[-3:-2] == word[-4:-3] else word[:-2])
     elif word.endswith("ing"):
