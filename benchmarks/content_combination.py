@@ -31,7 +31,7 @@ from scoring_quality import roc_auc  # noqa: E402
 from semeval import CORPORA, DEFAULT_ZIP, load_training  # noqa: E402
 
 LEXICAL = ("coverage", "similarity", "word_pairs", "contradictions", "prose_share", "length",
-           "question_overlap")
+           "question_overlap", "recall", "precision", "contradicted", "point_best", "point_worst")
 SEMANTIC = (*LEXICAL, "embedding_cosine")
 L2 = 1.0  # ridge penalty on the standardised weights (not on the intercept)
 FOLDS = 5
@@ -72,10 +72,10 @@ def predict(model: dict, x: np.ndarray) -> np.ndarray:
     return 1 / (1 + np.exp(-z))
 
 
-def collect(data: Path) -> tuple[list[dict[str, float]], list[float], list[bool], list[str], list[str]]:
+def collect(data: Path, method: str) -> tuple[list[dict[str, float]], list[float], list[bool], list[str],
+                                             list[str]]:
     """Per training answer: its features, the hand-weighted blend's score, the label, its
     corpus and its question (the cross-validation groups)."""
-    method = "semantic" if embeddings.available() else "lexical"
     states = default_states({"content": {"similarity_method": method}})
     states = {name: state if name == "content" else replace(state, enabled=False)
               for name, state in states.items()}
@@ -97,16 +97,18 @@ def collect(data: Path) -> tuple[list[dict[str, float]], list[float], list[bool]
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_ZIP, help="path to semeval-3way.zip")
+    parser.add_argument("--method", choices=("lexical", "semantic"),
+                        default="semantic" if embeddings.available() else "lexical")
     args = parser.parse_args(argv)
-    features, blend, labels, corpora, groups = collect(args.data)
+    features, blend, labels, corpora, groups = collect(args.data, args.method)
     y = np.array(labels, dtype=float)
     corpus = np.array(corpora)
-    names = {"lexical": LEXICAL, "semantic": SEMANTIC if embeddings.available() else None}
+    names = {"lexical": LEXICAL, "semantic": SEMANTIC if args.method == "semantic" else None}
     questions = sorted(set(groups))
     fold_of = {q: i % FOLDS for i, q in enumerate(questions)}
     fold = np.array([fold_of[g] for g in groups])
     print(f"{len(labels)} training answers, {len(questions)} questions, {FOLDS} question-grouped folds; "
-          f"blend = the content score ({'semantic' if embeddings.available() else 'lexical'})")
+          f"blend = the content score ({args.method})")
     print(f"{'corpus':14} {'blend AUC':>9} " + " ".join(f"{n + ' AUC':>12}" for n, f in names.items() if f))
     cv: dict[str, np.ndarray] = {}
     for name, feature_names in names.items():

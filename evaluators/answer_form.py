@@ -22,30 +22,48 @@ MIN_ITEMS = 3
 FLOOR = 0.25  # a pure list keeps this share of its content score
 
 
-def prose_share(doc: Any) -> float:
-    """Share (0-1) of the answer's words that stand in sentence-like stretches. Short stretches
-    count against it only when there are at least MIN_ITEMS of them (a list): a short answer
-    ("the positive terminal") is terse, not a list."""
-    total = 0
-    short: list[int] = []  # word counts of the stretches that are not sentence-like
+def _stretches(doc: Any) -> list[tuple[int, int, int, bool]]:
+    """The answer cut at list breaks: (start char, end char, words, sentence-like) each; a
+    stretch runs from one break to the next, so it holds tokens such as "O(log" too."""
+    out: list[tuple[int, int, int, bool]] = []
     words: list[str] = []
+    begin = 0
 
-    def close() -> None:
-        if words and not (len(words) >= MIN_WORDS and any(w in _FUNCTION_WORDS for w in words)):
-            short.append(len(words))
+    def close(end: int) -> None:
+        if words:
+            sentence_like = len(words) >= MIN_WORDS and any(w in _FUNCTION_WORDS for w in words)
+            out.append((begin, end, len(words), sentence_like))
         words.clear()
 
     for sent in doc.sents:
         for token in sent:
             if token.is_space and "\n" in token.text or token.text in _BREAKS or token.is_punct:
-                close()
+                close(token.idx)
+                begin = token.idx + len(token)
             elif token.is_alpha or token.like_num:
-                total += 1
                 words.append(token.lower_)
-        close()
+        close(sent.end_char)
+        begin = sent.end_char
+    return out
+
+
+def prose_share(doc: Any) -> float:
+    """Share (0-1) of the answer's words that stand in sentence-like stretches. Short stretches
+    count against it only when there are at least MIN_ITEMS of them (a list): a short answer
+    ("the positive terminal") is terse, not a list."""
+    stretches = _stretches(doc)
+    total = sum(n for _, _, n, _ in stretches)
+    short = [n for _, _, n, sentence_like in stretches if not sentence_like]
     if not total:
         return 0.0
     return 1.0 - sum(short) / total if len(short) >= MIN_ITEMS else 1.0
+
+
+def list_items(doc: Any) -> list[tuple[int, int]]:
+    """Character spans of the stretches that are list items, not sentences (none unless there
+    are at least MIN_ITEMS of them): where a term is named rather than explained."""
+    items = [(start, end) for start, end, _, sentence_like in _stretches(doc) if not sentence_like]
+    return items if len(items) >= MIN_ITEMS else []
 
 
 def form_factor(share: float) -> float:

@@ -21,8 +21,16 @@ from typing import Any
 from spacy.attrs import IS_ALPHA, LIKE_NUM
 
 from aimi.evaluators import contradiction, criteria, embeddings, tech_terms
-from aimi.evaluators.answer_form import form_factor, prose_share
-from aimi.evaluators.text_features import Term, TermIndex, parsed_terms, reference_terms, terms, weight
+from aimi.evaluators.answer_form import form_factor, list_items, prose_share
+from aimi.evaluators.text_features import (
+    Term,
+    TermIndex,
+    negated_base,
+    parsed_terms,
+    reference_terms,
+    terms,
+    weight,
+)
 from aimi.plugins.hookspecs import hookimpl
 from aimi.plugins.types import AnswerInput, DimensionScore, OptionSpec, ScoringContext
 
@@ -178,6 +186,9 @@ class _Similarity:
 
     words: float = 0.0
     pairs: float = 0.0
+    recall: float = 0.0  # share of the reference's weighted words the answer says
+    precision: float = 0.0  # share of the answer's weighted words the reference says
+    contradicted: float = 0.0  # share of the reference's weighted words the answer says the opposite of
 
     @property
     def value(self) -> float:
@@ -197,7 +208,8 @@ def _lexical_similarity(answer_terms: tuple[Term, ...], answer: TermIndex, refer
     ref_pairs = _bigrams(reference)
     pairs = len(ref_pairs & _bigrams(answer_terms)) / len(ref_pairs) if ref_pairs else f
     agreement = 1 - (forward.contradicted / forward.total if forward.total else 0.0)
-    return _Similarity(max(0.0, f * agreement), max(0.0, pairs * agreement))
+    return _Similarity(max(0.0, f * agreement), max(0.0, pairs * agreement), recall, precision,
+                       1 - agreement)
 
 
 # -- Coverage of points and keywords -----------------------------------------------------
@@ -239,24 +251,46 @@ def _point(text: str, point_terms: tuple[Term, ...], answer: TermIndex, weigh: _
 
 
 def _with_named(point: dict[str, Any], point_terms: tuple[Term, ...], answer: TermIndex,
-                technical: frozenset[str], answer_text: str) -> dict[str, Any]:
-    """A missed point with the technical terms of it the answer does say ("named"): the
-    point is missed for want of an explanation, not because the term is absent."""
-    named = {}
+                technical: frozenset[str], answer_text: str,
+                items: Sequence[tuple[int, int]]) -> dict[str, Any]:
+    """A missed point with the technical terms of it the answer does say: "named" where the
+    answer only lists them (the point is missed for want of an explanation), "mentioned" where
+    it uses them in a sentence (the sentence may explain the point in words the scorer does not
+    match, so the advice must not say it explains nothing)."""
+    found: dict[str, dict[str, str]] = {"named": {}, "mentioned": {}}
     for _, hits in _match(point_terms, answer, _PLAIN).found:
         hit = hits[0]
         if hit.lemma in technical:
-            named.setdefault(hit.lemma, answer_text[hit.start:hit.end])
-    return {**point, "named": list(named.values())} if named else point
+            listed = any(start <= hit.start < end for start, end in items)
+            found["named" if listed else "mentioned"].setdefault(hit.lemma, answer_text[hit.start:hit.end])
+    return {**point, **{key: list(terms_.values()) for key, terms_ in found.items() if terms_}}
 
 
-def _keyword(text: str, keyword_terms: tuple[Term, ...], answer: TermIndex) -> dict[str, Any]:
-    match = _match(keyword_terms, answer, _PLAIN)
-    found = bool(keyword_terms) and not match.missing
+def _denied(sources: Sequence[Sequence[Term]]) -> frozenset[str]:
+    """Words the references (or rubric) use in denial: "not reachable", "unreachable"."""
+    out = set()
+    for items in sources:
+        for term in items:
+            base = negated_base(term.lemma)
+            if term.negated or term.denied:
+                out.add(term.lemma)
+            elif base:
+                out.add(base)
+    return frozenset(out)
+
+
+def _keyword(text: str, keyword_terms: tuple[Term, ...], answer: TermIndex,
+             denied: frozenset[str]) -> dict[str, Any]:
+    """A keyword is found where the answer uses it as the references do: asserted, or also
+    denied where they deny it ("unreachable" and "not reachable" use the keyword "reachable"
+    in a question whose references say "no longer reachable"; "no DNS is needed" does not use
+    "DNS" as references that never deny it)."""
+    hits = [[h for h in answer.find(t.lemma, t.stem)[1] if h.negated == t.negated or t.lemma in denied]
+            for t in _unique(keyword_terms)]
+    found = bool(keyword_terms) and all(hits)
     evidence: dict[str, Any] = {"keyword": text, "found": found}
     if found:
-        evidence["spans"] = sorted({(h.start, h.end) for _, hits in match.found for h in hits})
-        evidence["spans"] = [list(s) for s in evidence["spans"]]
+        evidence["spans"] = [list(s) for s in sorted({(h.start, h.end) for items in hits for h in items})]
     return evidence
 
 
@@ -326,6 +360,7 @@ def score_content(answer: AnswerInput, context: ScoringContext) -> DimensionScor
                                 "expected_words_source": length_source}
     parts: dict[str, float] = {"length": _length_score(words, low, high)}
 
+    share = prose_share(doc)
     # Coverage
     if answer.rubric:
         points = [_point(p, parsed_terms(nlp, p), index, _PLAIN, opts.point_threshold, text)
@@ -336,14 +371,18 @@ def score_content(answer: AnswerInput, context: ScoringContext) -> DimensionScor
                                               opts.point_threshold, text)
         if points:
             evidence["points_source"] = f"reference answer {ref_index + 1}"
-    keywords = [_keyword(k, parsed_terms(nlp, k), index) for k in answer.keywords]
+    denied = _denied([*ref_terms, *(parsed_terms(nlp, p) for p in answer.rubric)]) if answer.keywords \
+        else frozenset()
+    keywords = [_keyword(k, parsed_terms(nlp, k), index, denied) for k in answer.keywords]
     coverage_parts = []
     if points:
         coverage_parts.append(sum(p["score"] for p in points) / len(points))
         evidence["points_covered"] = [p for p in points if p["covered"]]
         technical = tech_terms.CANONICAL | {t.lemma for k in answer.keywords for t in parsed_terms(nlp, k)}
-        evidence["points_missed"] = [_with_named(p, parsed_terms(nlp, p["point"]), index, technical, text)
-                                     for p in points if not p["covered"]]
+        items = list_items(doc) if share < LIST_BELOW else []  # else its short bits are clauses
+        evidence["points_missed"] = [
+            _with_named(p, parsed_terms(nlp, p["point"]), index, technical, text, items)
+            for p in points if not p["covered"]]
     if keywords:
         coverage_parts.append(sum(k["found"] for k in keywords) / len(keywords))
         evidence["keywords_found"] = [k for k in keywords if k["found"]]
@@ -361,7 +400,11 @@ def score_content(answer: AnswerInput, context: ScoringContext) -> DimensionScor
         parts["similarity"] = _clip(values[best]) ** 0.6
         evidence["similarity"] = {"method": method, "value": round(values[best], 3),
                                   "best_reference": best + 1, "reference": answer.reference_answers[best]}
-        features.update(similarity=sims[best].words, word_pairs=sims[best].pairs)
+        features.update(similarity=sims[best].words, word_pairs=sims[best].pairs, recall=sims[best].recall,
+                        precision=sims[best].precision, contradicted=sims[best].contradicted)
+        if points:
+            features.update(point_best=max(p["score"] for p in points),
+                            point_worst=min(p["score"] for p in points))
         if cosines:
             features["embedding_cosine"] = _clip(cosines[best])
     elif not coverage_parts and question_terms:
@@ -370,7 +413,6 @@ def score_content(answer: AnswerInput, context: ScoringContext) -> DimensionScor
         evidence["question_relevance"] = round(relevance, 3)
 
     # Meaning: said in sentences, and not the opposite of the reference
-    share = prose_share(doc)
     evidence["prose_share"] = round(share, 3)
     findings = contradiction.all_findings(answer, context, answer_terms)
     if findings:
@@ -431,6 +473,10 @@ def _suggestions(evidence: dict[str, Any], words: int, low: int, high: int) -> t
             named = ", ".join(f'"{n}"' for n in point["named"])
             out.append(f'You named {named} but did not explain "{point["point"]}"; say in a sentence '
                        "what it means here.")
+        elif point.get("mentioned"):
+            mentioned = ", ".join(f'"{n}"' for n in point["mentioned"])
+            out.append(f'You mention {mentioned} but do not clearly say "{point["point"]}"; if you mean '
+                       "it, say it in a sentence of its own.")
         else:
             out.append(f'You did not mention "{point["point"]}"; add a sentence that covers it.')
     missing = evidence.get("keywords_missing", [])

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 from typing import Any
 
@@ -118,6 +118,9 @@ def terms(doc) -> tuple[Term, ...]:
                     reach = deny = 0
                 continue
             lower = token.lower_
+            if lower in ("longer", "more") and token.i > sent.start and token.nbor(-1).lower_ == "no":
+                quantified = False  # "no longer reachable", "no more valid": the next word is denied
+                continue
             if lower in NEGATIONS or _instead_of(token):
                 reach = deny = _NEGATION_REACH
                 quantified = lower in _QUANTIFIERS
@@ -177,6 +180,49 @@ def _one_edit(a: str, b: str) -> bool:
 
 # How much a match counts, by kind.
 EXACT, STEM, SYNONYM, SPELLING = 1.0, 0.9, 0.85, 0.8
+# Negating prefixes, with the endings a base word must have for the prefix to negate it:
+# "un" and "non" before adjectives and participles ("unreachable", "unsorted", "non-blocking"),
+# "in", "im", "ir", "il" before adjectives only ("invalid", "immutable", "irrelevant"; not
+# "improved" or "installed", whose prefix negates nothing).
+_ADJECTIVE_ENDINGS = ("able", "ible", "al", "ant", "ent", "ive", "ous", "ic", "id", "ar", "ary", "ful", "ect",
+                      "ure")
+_NEGATING_PREFIXES = (("non", (*_ADJECTIVE_ENDINGS, "ed", "ing")), ("un", (*_ADJECTIVE_ENDINGS, "ed", "ing")),
+                      ("in", _ADJECTIVE_ENDINGS), ("im", _ADJECTIVE_ENDINGS), ("ir", _ADJECTIVE_ENDINGS),
+                      ("il", _ADJECTIVE_ENDINGS))
+_NOT_NEGATED = frozenset({"united", "unified"})  # "uni-", not "un-"
+KNOWN_ZIPF = 2.3  # a base word (or its verb, for a participle) must be this common: a listed word
+
+
+def _known(word: str) -> bool:
+    """Whether ``word`` is a listed English word, a participle read through its verb
+    ("sorted" -> "sort", "defined" -> "define", "blocking" -> "block")."""
+    forms: tuple[str, ...]
+    if word.endswith("ed"):
+        forms = (word[:-2], word[:-1], word[:-3] if word[-3:-2] == word[-4:-3] else word[:-2])
+    elif word.endswith("ing"):
+        forms = (word[:-3], word[:-3] + "e")
+    else:
+        forms = (word,)
+    return any(len(form) >= 3 and zipf(form) >= KNOWN_ZIPF for form in forms)
+
+
+@functools.lru_cache(maxsize=65536)
+def negated_base(lemma: str) -> str | None:
+    """The word a negating prefix denies in ``lemma`` ("unreachable" -> "reachable",
+    "invalid" -> "valid"), or None when the lemma has no such prefix."""
+    if lemma in _NOT_NEGATED:
+        return None
+    for prefix, endings in _NEGATING_PREFIXES:
+        base = lemma[len(prefix):].lstrip("-")
+        if lemma.startswith(prefix) and len(base) >= 4 and base.endswith(endings) \
+                and _known(base):
+            return base
+    return None
+
+
+def _flipped(found: Iterable[Term]) -> list[Term]:
+    """Terms read as their base word, so their polarity is the opposite of the prefixed word's."""
+    return [replace(t, negated=not t.negated, denied=not t.denied) for t in found]
 
 
 class TermIndex:
@@ -189,6 +235,11 @@ class TermIndex:
         for term in self.terms:
             self.by_lemma.setdefault(term.lemma, []).append(term)
             self.by_stem.setdefault(term.stem, []).append(term)
+        self.by_base: dict[str, list[Term]] = {}  # prefixed words by the word they negate
+        for lemma, found in self.by_lemma.items():
+            base = negated_base(lemma)
+            if base:
+                self.by_base.setdefault(base, []).extend(found)
 
     def find(self, lemma: str, stem_: str) -> tuple[float, list[Term]]:
         """Best way ``lemma`` occurs here: (match quality, the matching terms)."""
@@ -199,12 +250,22 @@ class TermIndex:
         found = [t for syn in synonyms_of(lemma) for t in self.by_lemma.get(syn, ())]
         if found:
             return SYNONYM, found
+        found = self._opposite(lemma)
+        if found:
+            return STEM, found
         if len(lemma) >= 5 and lemma.isalpha():
             found = [t for other, ts in self.by_lemma.items() if zipf(other) < MISSPELLING_ZIPF
                      and (_one_edit(lemma, other) or _one_edit(stem_, ts[0].stem)) for t in ts]
             if found:
                 return SPELLING, found
         return 0.0, []
+
+    def _opposite(self, lemma: str) -> list[Term]:
+        """Where the text says ``lemma`` with the opposite polarity: "reachable" in
+        "unreachable" (a denied "reachable"), and "unreachable" in "not reachable"."""
+        base = negated_base(lemma)
+        found = list(self.by_lemma.get(base, ())) if base else []
+        return _flipped(found + self.by_base.get(lemma, []))
 
 
 @functools.lru_cache(maxsize=2048)

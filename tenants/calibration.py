@@ -2,13 +2,14 @@
 map per interview type and dimension from the AI's raw scores to the mentors' (fitted by
 ``calibration_fit`` on a worker), applied to answers scored afterwards.
 
-The training pair of a review is (the AI's raw dimension score, the review's official
-dimension score): a dimension the mentor left blank agrees with what the AI showed. A
-map is fitted for a type once it has ``MIN_REVIEWS`` reviews, and refitted every
-``REFIT_EVERY`` reviews. Scoring stores the calibrated figures beside the raw ones in the
-answer's report (``report["calibrated"]``); whether they are shown is the college's
-``calibration_enabled`` setting, read when a score is shown, so switching it off (or on
-again) changes every page at once and rewrites nothing.
+The training pair of a review is (the AI's raw dimension score, the mentor's score of that
+dimension): a dimension the mentor left blank is no evidence either way and gives no pair
+(counting it as the AI's own figure would teach the map that the AI is always right). A
+map is fitted for a type once it has ``MIN_REVIEWS`` reviews, for each dimension with as many
+mentor-scored pairs, and refitted every ``REFIT_EVERY`` reviews. Scoring stores the calibrated
+figures beside the raw ones in the answer's report (``report["calibrated"]``); whether they
+are shown is the college's ``calibration_enabled`` setting, read when a score is shown, so
+switching it off (or on again) changes every page at once and rewrites nothing.
 """
 
 from __future__ import annotations
@@ -51,8 +52,8 @@ class Pairs:
 
 
 def training_pairs(session: Session) -> dict[str, Pairs]:
-    """Per interview type, the pairs of every finished review of a scored answer."""
-    rules = official.Rules.load(session)
+    """Per interview type, the finished reviews of scored answers and, per dimension, the
+    pairs of those whose mentor scored that dimension."""
     found: dict[str, Pairs] = {}
     for review, answer in session.execute(
             select(MentorReview, InterviewAnswer)
@@ -60,7 +61,7 @@ def training_pairs(session: Session) -> dict[str, Pairs]:
             .where(MentorReview.status == "reviewed", InterviewAnswer.overall.is_not(None))):
         pairs = found.setdefault(official.scoring_type(answer.question), Pairs())
         pairs.reviews += 1
-        mentor = official.answer_score(answer, review, rules).dimensions
+        mentor = dimension_numbers(review.scores)
         for name, raw in dimension_numbers((answer.report or {}).get("dimensions")).items():
             if name in mentor:
                 pairs.add(name, raw, mentor[name])
@@ -75,6 +76,8 @@ def fit(session: Session) -> int | None:
         if pairs.reviews < MIN_REVIEWS:
             continue
         for name in sorted(pairs.ai):
+            if len(pairs.ai[name]) < MIN_REVIEWS:
+                continue
             found = calibration_fit.fit(pairs.ai[name], pairs.mentor[name])
             rows.append(Calibration(interview_type=kind, dimension=name, n=found.n, method=found.method,
                                     params=found.params, figures_before=asdict(found.before),

@@ -50,7 +50,7 @@ def test_a_systematic_offset_is_learnt_and_noise_is_not():
 @pytest.fixture
 def college(world) -> dict:
     """A fresh college whose mentor reviewed thirty answers, each time raising the AI's
-    content score by ``RAISE`` points and leaving structure as the AI scored it."""
+    content score by ``RAISE`` points and leaving structure blank."""
     slug = f"cal{tag()}"
     world.tenants[slug] = world.new_tenant(slug)
     mentor_id, mentor_email = new_user(world, slug, "mentor")
@@ -101,15 +101,17 @@ def test_thirty_reviews_calibrate_new_scores_shown_with_the_raw_beside(world, co
     admin = world.login(slug, "admin")
     html = admin.get(f"/t/{slug}/analytics/").get_data(as_text=True)
     rows = calibration_rows(html)
-    assert set(rows) == {"technical/content", "technical/structure"}
+    # Structure was left blank on every review: no evidence, so no pairs and no map for it.
+    assert set(rows) == {"technical/content"}
     content = rows["technical/content"]
     assert content[2] == "30" and content[-1] == "Yes"
     before, after = (float(v) for v in re.findall(r"[\d.]+", content[4]))
     assert before == RAISE and after < 3.0  # on reviews held out of each fit
-    assert rows["technical/structure"][-1].startswith("No")  # mentors agreed: nothing to learn
     assert "Technical 30" in html and 'data-calibration="on"' in html
     with tenant_scope(world.tenants[slug]):
-        assert tenant_session.scalar(select(func.count()).select_from(Calibration)) == 2
+        assert tenant_session.scalar(select(func.count()).select_from(Calibration)) == 1
+        pairs = calibration.training_pairs(tenant_session)["technical"]
+        assert pairs.reviews == 30 and set(pairs.ai) == {"content"}
 
     scored = score_new_answer(world, slug, college["candidate_id"])
     raw = scored["report"]["dimensions"]["content"]["score"]

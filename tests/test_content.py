@@ -90,6 +90,20 @@ def test_missing_keyword_and_negation_are_not_credited():
     assert negated.evidence["points_missed"]
 
 
+def test_a_negating_prefix_names_the_word_with_the_opposite_polarity():
+    rubric = ("objects no longer reachable from the roots are freed",)
+    answer = "Objects that are unreachable from the roots are freed by the collector."
+    result = score(answer, rubric=rubric, keywords=("reachable",))
+    assert [k["keyword"] for k in result.evidence["keywords_found"]] == ["reachable"]  # as the rubric uses it
+    assert [p["point"] for p in result.evidence["points_covered"]] == list(rubric)
+    kept = score("Unreachable objects are kept by the collector.", rubric=("reachable objects are kept",),
+                 keywords=("reachable",))
+    assert kept.evidence["points_missed"][0]["contradicted_by"]  # it says the opposite
+    assert kept.evidence["keywords_missing"] == ["reachable"]  # and does not use the term as the rubric does
+    assert [text_features.negated_base(w) for w in ("invalid", "unsorted", "improved", "installed", "united",
+                                                     "unique", "display")] == ["valid", "sorted", *[None] * 5]
+
+
 def test_misspelling_counts_but_a_different_common_word_does_not():
     index = text_features.TermIndex(text_features.terms(load_pipeline()("the wires are seperated")))
     assert index.find("separate", text_features.stem("separate"))[0] == text_features.SPELLING
@@ -127,8 +141,9 @@ def test_features_are_in_the_evidence():
     good = score(GOOD, reference_answers=(REFERENCE,)).evidence["features"]
     off = score(OFF_TOPIC, reference_answers=(REFERENCE,)).evidence["features"]
     assert set(good) == {"coverage", "similarity", "word_pairs", "contradictions", "prose_share", "length",
-                         "question_overlap"}
-    for name in ("coverage", "similarity", "question_overlap"):
+                         "question_overlap", "recall", "precision", "contradicted", "point_best",
+                         "point_worst"}
+    for name in ("coverage", "similarity", "question_overlap", "recall", "precision", "point_best"):
         assert good[name] > off[name], name
     assert off["word_pairs"] == 0
     assert good["contradictions"] == 0 and good["prose_share"] == 1

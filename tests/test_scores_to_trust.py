@@ -101,6 +101,20 @@ def test_a_named_term_is_not_said_to_be_missing():
     assert content.score < 40  # still a keyword list: naming is not explaining
 
 
+def test_a_term_used_in_a_sentence_is_not_said_to_be_unexplained():
+    """The sentence may explain the point in words the scorer does not match: the advice
+    must not claim the answer explains nothing."""
+    prose = ("It only works when the items are sorted in order first. Each step compares the target "
+             "with the middle item and throws away the half that cannot hold it.")
+    content = scored(starter(BINARY_SEARCH), prose).dimensions["content"]
+    missed = {p["point"]: p for p in content.evidence["points_missed"]}
+    assert missed["the array must be sorted"]["mentioned"] == ["sorted"]
+    assert "named" not in missed["the array must be sorted"]
+    assert not any("did not explain" in s for s in content.suggestions), content.suggestions
+    assert 'You mention "sorted" but do not clearly say "the array must be sorted"; if you mean it, ' \
+           "say it in a sentence of its own." in content.suggestions
+
+
 def test_a_point_whose_terms_are_absent_is_still_not_mentioned():
     content = scored(starter(BINARY_SEARCH), "It looks things up in a list quickly.").dimensions["content"]
     point = next(p for p in content.evidence["points_missed"] if p["point"] == "time complexity is O(log n)")
