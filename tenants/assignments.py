@@ -62,6 +62,16 @@ def update_template(template: InterviewTemplate, values: dict) -> dict:
     return changed
 
 
+def templates() -> Select:
+    """Every interview template of the college, by name."""
+    return select(InterviewTemplate).order_by(InterviewTemplate.name, InterviewTemplate.id)
+
+
+def published_templates(session: Session) -> list[InterviewTemplate]:
+    """The templates that may be assigned, by name."""
+    return list(session.scalars(templates().where(InterviewTemplate.published.is_(True))))
+
+
 # -- Cohorts a user may assign to ----------------------------------------------------------
 
 
@@ -88,6 +98,11 @@ def managed_assignments(user: User) -> Select:
         mentored = select(cohort_mentors.c.cohort_id).where(cohort_mentors.c.user_id == user.id)
         stmt = stmt.where(Assignment.cohort_id.in_(mentored))
     return stmt
+
+
+def managed_assignment(session: Session, user: User, assignment_id: int) -> Assignment | None:
+    """The assignment if ``user`` may see and delete it, else None."""
+    return session.scalar(managed_assignments(user).where(Assignment.id == assignment_id))
 
 
 def assign(session: Session, user: User, template: InterviewTemplate, cohort: Cohort, *,

@@ -18,7 +18,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from aimi.platform import migrate, passwords
+from aimi.platform import directory, migrate, passwords
 from aimi.platform.db import TenantBase, db, platform_session, tenant_scope, tenant_session
 from aimi.platform.models import PlatformAuditLog, Tenant, TenantDomain
 from aimi.platform.tenancy import TenantRef, validate_slug
@@ -147,7 +147,7 @@ def create_tenant(
 
 
 def get_tenant(slug: str) -> Tenant:
-    row = platform_session.scalar(select(Tenant).where(Tenant.slug == slug))
+    row = directory.find(slug)
     if row is None:
         raise ProvisioningError(f"no tenant with slug {slug!r}; `aimi tenants list` shows them")
     return row

@@ -27,7 +27,6 @@ from flask.typing import ResponseReturnValue
 from flask_security import auth_required, current_user, roles_accepted
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
@@ -42,7 +41,6 @@ from aimi.tenants.interview_models import (
     DIFFICULTIES,
     QUESTION_TYPES,
     ROLES,
-    InterviewAnswer,
     Question,
     QuestionBank,
     QuestionVersion,
@@ -265,10 +263,7 @@ def history(question_id: int) -> ResponseReturnValue:
     """Every version, newest first, with how many interview answers asked it."""
     session = tenant_session()
     found = _question(session, question_id)
-    used = dict(session.execute(
-        select(InterviewAnswer.question_version_id, func.count())
-        .where(InterviewAnswer.question_version_id.in_([v.id for v in found.versions]))
-        .group_by(InterviewAnswer.question_version_id)).all())
+    used = questions.times_asked(session, found)
     return render_template("questions/history.html", question=found, bank=found.bank,
                            versions=list(reversed(found.versions)), used=used)
 
