@@ -146,7 +146,7 @@ def completion(session: Session, assignments: list[Assignment]) -> dict[int, Com
     if not assignments:
         return {}
     cohort_ids = {a.cohort_id for a in assignments}
-    sizes = dict(session.execute(
+    sizes: dict[int, int] = dict(session.execute(
         select(cohort_candidates.c.cohort_id, func.count())
         .where(cohort_candidates.c.cohort_id.in_(cohort_ids)).group_by(cohort_candidates.c.cohort_id)).all())
     done = dict(session.execute(
@@ -195,6 +195,7 @@ def _attempts(session: Session, candidate: User, assignment_ids: list[int]) -> d
         for interview in session.scalars(
                 select(Interview).where(Interview.candidate_id == candidate.id,
                                         Interview.assignment_id.in_(assignment_ids)).order_by(Interview.id)):
+            assert interview.assignment_id is not None  # the query asked for these ids
             found[interview.assignment_id].append(interview)
     return found
 

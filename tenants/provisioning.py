@@ -203,15 +203,16 @@ def export_tenant(tenant: TenantRef, directory: Path) -> Path:
     stamp = utcnow().strftime("%Y%m%dT%H%M%SZ")
     path = directory / f"{tenant.slug}-{stamp}-{uuid.uuid4().hex[:6]}.zip"
     tables = TenantBase.metadata.sorted_tables
+    counts: dict[str, int] = {}
     manifest = {"tenant": tenant.slug, "name": tenant.name, "exported_at": stamp,
-                "schema_revision": migrate.tenant_revision(tenant), "tables": {}}
+                "schema_revision": migrate.tenant_revision(tenant), "tables": counts}
     with db.tenant_engine(tenant).connect() as conn, zipfile.ZipFile(
         path, "w", zipfile.ZIP_DEFLATED
     ) as archive:
         for table in tables:
             rows = [{k: _jsonable(v) for k, v in r._mapping.items()}
                     for r in conn.execute(table.select())]
-            manifest["tables"][table.name] = len(rows)
+            counts[table.name] = len(rows)
             archive.writestr(f"{table.name}.json", json.dumps(rows, indent=1, default=str))
         archive.writestr("manifest.json", json.dumps(manifest, indent=1))
     return path

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 from flask import request, url_for
 from sqlalchemy import Select
-from sqlalchemy.orm import Session
 
 from aimi.platform import paging
+from aimi.platform.paging import AnySession
 
 PAGE_SIZE = 25
 
@@ -27,7 +27,7 @@ class Page:
         return url_for(request.endpoint or "", **args)
 
 
-def paginate(session: Session, stmt: Select, *, scalars: bool = True, page_size: int = PAGE_SIZE) -> Page:
+def paginate(session: AnySession, stmt: Select, *, scalars: bool = True, page_size: int = PAGE_SIZE) -> Page:
     """One page (``?page=``) of ``stmt``; out-of-range numbers land on the nearest page."""
     total = paging.count(session, stmt)
     pages = max(1, math.ceil(total / page_size))

@@ -86,7 +86,7 @@ def new_tenant() -> ResponseReturnValue:
                                       form.admin_name.data or "")
         try:
             ref = provision(provisioning.create_tenant, spec,
-                            password_hasher(current_app._get_current_object()))
+                            password_hasher(current_app._get_current_object()))  # type: ignore[attr-defined]
         except provisioning.ProvisioningError as exc:
             form.form_errors.append(_sentence(str(exc)))
         else:

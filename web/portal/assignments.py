@@ -156,13 +156,14 @@ def assignment_list() -> ResponseReturnValue:
     if form.validate_on_submit():
         template = session.get(InterviewTemplate, form.template_id.data)
         cohort = session.get(Cohort, form.cohort_id.data, options=assignments.WITHOUT_MEMBERS)
+        due_at = from_local(form.due_at.data, g.tenant_settings.timezone)
         try:
             if template is None:
                 raise assignments.AssignmentError("Choose one of the published templates.", "template_id")
             if cohort is None:
                 raise assignments.AssignmentError("Choose one of your cohorts.", "cohort_id")
             assignment = assignments.assign(session, current_user, template, cohort,
-                                            due_at=from_local(form.due_at.data, g.tenant_settings.timezone),
+                                            due_at=due_at,
                                             attempt_limit=form.attempt_limit.data)
         except assignments.NotYourCohort as exc:
             abort(403, str(exc))
@@ -172,7 +173,7 @@ def assignment_list() -> ResponseReturnValue:
             session.flush()
             record(session, "assignment.created", target_type="assignment", target_id=assignment.id,
                    details={"template": template.name, "cohort": cohort.name,
-                            "due_at": assignment.due_at.isoformat(),
+                            "due_at": due_at.isoformat(),
                             "attempt_limit": assignment.attempt_limit})
             notices.stage_assignment_published(session, assignment, base_url=request.url_root)
             session.commit()

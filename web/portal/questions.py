@@ -297,9 +297,9 @@ def retire(question_id: int) -> ResponseReturnValue:
 def _evaluation(session: Session, question: Question, evaluation_id: str) -> Evaluation:
     """The user's evaluation of this question (an admin's: anyone's), or 404."""
     evaluation = session.get(Evaluation, evaluation_id)
-    mine = evaluation is not None and (evaluation.created_by == current_user.id
-                                       or "admin" in current_user.role_names)
-    if not mine or evaluation.request.get("id", "").split("/")[0] != f"question-{question.id}":
+    if (evaluation is None
+            or (evaluation.created_by != current_user.id and "admin" not in current_user.role_names)
+            or evaluation.request.get("id", "").split("/")[0] != f"question-{question.id}"):
         abort(404, "There is no such try-it result for this question.")
     return evaluation
 
