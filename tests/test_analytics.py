@@ -111,7 +111,7 @@ def test_only_admins_reach_analytics(world):
     for role in ("mentor", "candidate"):
         client = world.login("alpha", role)
         assert client.get("/t/alpha/analytics/").status_code == 403, role
-        token = csrf_token(client.get("/t/alpha/account/data").get_data(as_text=True))
+        token = csrf_token(client.get("/t/alpha/change").get_data(as_text=True))
         for route in EXPORTS:
             resp = client.post(f"/t/alpha{route}", data={"csrf_token": token})
             assert resp.status_code == 403, (role, route)
