@@ -32,7 +32,14 @@ from aimi.evaluators.text_features import (
     weight,
 )
 from aimi.plugins.hookspecs import hookimpl
-from aimi.plugins.types import AnswerInput, DimensionScore, OptionSpec, ScoringContext
+from aimi.plugins.types import (
+    AnswerInput,
+    DimensionScore,
+    OptionsError,
+    OptionSpec,
+    ScoringContext,
+    validate_options,
+)
 
 NAME = "content"
 METHODS = ("auto", "lexical", "semantic")
@@ -82,26 +89,12 @@ def aimi_options() -> dict[str, OptionSpec]:
 
 
 def resolve_options(options: Mapping[str, Any]) -> ContentOptions:
-    """Options with defaults filled in; ValueError names the first bad one."""
-    specs = aimi_options()
-    unknown = sorted(set(options) - set(specs))
-    if unknown:
-        raise ValueError(f"unknown content option: {unknown[0]}")
-    values: dict[str, Any] = {}
-    for name, spec in specs.items():
-        value = options.get(name, spec.default)
-        if spec.type is float:
-            if isinstance(value, bool) or not isinstance(value, int | float):
-                raise ValueError(f"{name} must be a number")
-            if not spec.min <= value <= spec.max:
-                raise ValueError(f"{name} must be between {spec.min:g} and {spec.max:g}")
-            value = float(value)
-        elif value not in spec.choices:
-            raise ValueError(f"{name} must be one of: {', '.join(spec.choices)}")
-        values[name] = value
-    resolved = ContentOptions(**values)
+    """Options with defaults filled in, checked by their ``OptionSpec``s (the one check
+    every plugin's options get); ``OptionsError`` names every bad one and how to fix it."""
+    resolved = ContentOptions(**validate_options(aimi_options(), options))
     if resolved.coverage_weight + resolved.similarity_weight + resolved.length_weight <= 0:
-        raise ValueError("at least one of the content weights must be above 0")
+        raise OptionsError({"coverage_weight": "at least one of the content weights (coverage_weight, "
+                                               "similarity_weight, length_weight) must be above 0"})
     return resolved
 
 

@@ -24,8 +24,9 @@ from aimi.integrations import BUILTIN_INTEGRATIONS
 from aimi.platform.db import tenant_session
 from aimi.plugins import hookspecs
 from aimi.plugins import settings as plugin_settings
-from aimi.plugins.settings import OPTION_TYPES, PluginState
+from aimi.plugins.settings import PluginState
 from aimi.plugins.types import (
+    OPTION_TYPES,
     AnswerInput,
     AudioInput,
     BillingEvent,
@@ -33,10 +34,12 @@ from aimi.plugins.types import (
     Meeting,
     MeetingRequest,
     Message,
+    OptionsError,
     OptionSpec,
     PluginContext,
     ScoringContext,
     Transcript,
+    validate_options,
 )
 
 if TYPE_CHECKING:
@@ -129,8 +132,8 @@ class PluginManager:
             raise PluginError(f"plugin {name!r}: aimi_options must return {{name: OptionSpec}} with "
                               f"types among str, int, float, bool, list, dict (bad: {bad})")
         try:
-            plugin_settings.validate_options(specs, {})
-        except plugin_settings.PluginSettingsError as exc:
+            validate_options(specs, {})
+        except OptionsError as exc:
             raise PluginError(f"plugin {name!r}: an option's default is invalid: {exc}") from exc
         return specs
 

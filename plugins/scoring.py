@@ -15,7 +15,7 @@ from aimi.platform.tenancy import current_tenant
 from aimi.plugins import settings as plugin_settings
 from aimi.plugins.manager import PluginManager, States, get_manager
 from aimi.plugins.settings import PluginState
-from aimi.plugins.types import AnswerInput
+from aimi.plugins.types import AnswerInput, OptionsError, validate_options
 from aimi.tenants import questions
 from aimi.tenants import settings as tenant_settings
 
@@ -36,12 +36,17 @@ def score(answer: AnswerInput, *, tenant: str | None = None, states: States | No
 def default_states(options: Mapping[str, Mapping[str, Any]],
                    manager: PluginManager | None = None) -> dict[str, PluginState]:
     """The default plugin states with some options changed (``{plugin: {option: value}}``),
-    as a benchmark or a test needs them without a tenant."""
+    as a benchmark or a test needs them without a tenant; the options are checked as an
+    admin's would be (``OptionsError`` says which are wrong)."""
     manager = manager or get_manager()
+    unknown = sorted(set(options) - set(manager.names))
+    if unknown:
+        raise OptionsError({name: f"no plugin named {name!r} is installed" for name in unknown})
     states = {}
     for name in manager.names:
         default = manager.default_state(name)
-        states[name] = PluginState(default.enabled, {**default.options, **options.get(name, {})})
+        changed = validate_options(manager.option_specs(name), {**default.options, **options.get(name, {})})
+        states[name] = PluginState(default.enabled, changed)
     return states
 
 

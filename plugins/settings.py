@@ -9,8 +9,6 @@ bad value is refused in the admin page or CLI, never discovered at job time.
 
 from __future__ import annotations
 
-import json
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -18,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from aimi.plugins.types import OptionSpec
+from aimi.plugins.types import OptionsError, OptionSpec, validate_options
 from aimi.tenants import audit
 from aimi.tenants.models import PluginSetting
 from aimi.tenants.recording_models import Recording
@@ -26,20 +24,13 @@ from aimi.tenants.recording_models import Recording
 if TYPE_CHECKING:
     from aimi.plugins.manager import PluginManager
 
-OPTION_TYPES = (str, int, float, bool, list, dict)
-TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
-FALSE_WORDS = frozenset({"0", "false", "no", "off", ""})
 SECRET_MASK = "********"
 STORAGE_PLUGIN = "local_files"  # the built-in file store every recording is read back from
 
 
-class PluginSettingsError(ValueError):
-    """Refused plugin settings; ``errors`` maps each option (or ``plugin``) to what is
-    wrong with it, so a form can show every message beside its field."""
-
-    def __init__(self, errors: dict[str, str]):
-        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
-        self.errors = errors
+class PluginSettingsError(OptionsError):
+    """Refused plugin settings beyond one plugin's options (``plugin``, ``enabled``): the
+    plugin is not installed, or turning it off would break what is stored."""
 
 
 @dataclass(frozen=True)
@@ -48,71 +39,6 @@ class PluginState:
 
     enabled: bool
     options: dict[str, Any] = field(default_factory=dict)
-
-
-def _number(spec: OptionSpec, value: Any) -> int | float:
-    kind = "a whole number" if spec.type is int else "a number"
-    if isinstance(value, bool):
-        raise ValueError(f"use {kind}")
-    try:
-        number = float(value.strip() if isinstance(value, str) else value)
-    except (TypeError, ValueError):
-        raise ValueError(f"use {kind}") from None
-    if not math.isfinite(number) or (spec.type is int and not number.is_integer()):
-        raise ValueError(f"use {kind}")
-    if spec.min is not None and number < spec.min:
-        raise ValueError(f"use a value of at least {spec.min:g}")
-    if spec.max is not None and number > spec.max:
-        raise ValueError(f"use a value of at most {spec.max:g}")
-    return int(number) if spec.type is int else number
-
-
-def coerce(spec: OptionSpec, value: Any) -> Any:
-    """``value`` (as typed in a form, given on the command line or stored) converted to
-    the option's type, or ``ValueError`` with a message for the person who typed it."""
-    if spec.type is bool:
-        if isinstance(value, bool):
-            return value
-        word = str(value).strip().lower()
-        if word in TRUE_WORDS | FALSE_WORDS:
-            return word in TRUE_WORDS
-        raise ValueError("use true or false")
-    if spec.type in (int, float):
-        result: Any = _number(spec, value)
-    elif spec.type is str:
-        if not isinstance(value, str):
-            raise ValueError("use text")
-        result = value.strip()
-    else:
-        if isinstance(value, str):
-            try:
-                value = json.loads(value)
-            except ValueError:
-                raise ValueError(f"use JSON, e.g. {'[]' if spec.type is list else '{}'}") from None
-        if not isinstance(value, spec.type):
-            raise ValueError(f"use a JSON {'list' if spec.type is list else 'object'}")
-        result = value
-    if spec.choices and result not in spec.choices:
-        raise ValueError(f"choose one of: {', '.join(map(str, spec.choices))}")
-    return result
-
-
-def validate_options(specs: Mapping[str, OptionSpec], values: Mapping[str, Any]) -> dict[str, Any]:
-    """Every option of a plugin, coerced, defaults filled in; ``PluginSettingsError``
-    lists every unknown name and every bad value at once."""
-    errors = {}
-    for name in sorted(set(values) - set(specs)):
-        accepted = ", ".join(sorted(specs)) or "none"
-        errors[name] = f"unknown option (this plugin accepts: {accepted})"
-    result = {}
-    for name, spec in specs.items():
-        try:
-            result[name] = coerce(spec, values.get(name, spec.default))
-        except ValueError as exc:
-            errors[name] = str(exc)
-    if errors:
-        raise PluginSettingsError(errors)
-    return result
 
 
 def shown(specs: Mapping[str, OptionSpec], options: Mapping[str, Any]) -> dict[str, Any]:

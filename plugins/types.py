@@ -1,10 +1,15 @@
 """The data that crosses the plugin boundary: what hooks receive and return.
 
-Plain frozen dataclasses, so third-party plugins depend on nothing but this module.
+Plain frozen dataclasses, so third-party plugins depend on nothing but this module. The
+option specs carry their own validation (``validate_options``): the one way options are
+checked, whether an admin saves them, a command passes them or an evaluator reads them.
 """
 
 from __future__ import annotations
 
+import json
+import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -72,9 +77,23 @@ class ScoringContext:
     vocabulary: frozenset[str] = frozenset()
 
 
+OPTION_TYPES = (str, int, float, bool, list, dict)
+TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
+FALSE_WORDS = frozenset({"0", "false", "no", "off", ""})
+
+
+class OptionsError(ValueError):
+    """Refused options; ``errors`` maps each option (or what else was refused) to what is
+    wrong with it and how to put it right, so a form can show every message by its field."""
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = errors
+
+
 @dataclass(frozen=True)
 class OptionSpec:
-    """One option a plugin accepts per tenant; the manager validates values against it."""
+    """One option a plugin accepts per tenant; ``coerce`` checks a value against it."""
 
     type: type
     default: Any
@@ -83,6 +102,69 @@ class OptionSpec:
     min: float | None = None
     max: float | None = None
     secret: bool = False
+
+    def coerce(self, value: Any) -> Any:
+        """``value`` (as typed in a form, given on the command line or stored) converted
+        to the option's type, or ``ValueError`` with a message for the person who typed it."""
+        if self.type is bool:
+            if isinstance(value, bool):
+                return value
+            word = str(value).strip().lower()
+            if word in TRUE_WORDS | FALSE_WORDS:
+                return word in TRUE_WORDS
+            raise ValueError("use true or false")
+        if self.type in (int, float):
+            result: Any = self._number(value)
+        elif self.type is str:
+            if not isinstance(value, str):
+                raise ValueError("use text")
+            result = value.strip()
+        else:
+            if isinstance(value, str):
+                try:
+                    value = json.loads(value)
+                except ValueError:
+                    raise ValueError(f"use JSON, e.g. {'[]' if self.type is list else '{}'}") from None
+            if not isinstance(value, self.type):
+                raise ValueError(f"use a JSON {'list' if self.type is list else 'object'}")
+            result = value
+        if self.choices and result not in self.choices:
+            raise ValueError(f"choose one of: {', '.join(map(str, self.choices))}")
+        return result
+
+    def _number(self, value: Any) -> int | float:
+        kind = "a whole number" if self.type is int else "a number"
+        if isinstance(value, bool):
+            raise ValueError(f"use {kind}")
+        try:
+            number = float(value.strip() if isinstance(value, str) else value)
+        except (TypeError, ValueError):
+            raise ValueError(f"use {kind}") from None
+        if not math.isfinite(number) or (self.type is int and not number.is_integer()):
+            raise ValueError(f"use {kind}")
+        if self.min is not None and number < self.min:
+            raise ValueError(f"use a value of at least {self.min:g}")
+        if self.max is not None and number > self.max:
+            raise ValueError(f"use a value of at most {self.max:g}")
+        return int(number) if self.type is int else number
+
+
+def validate_options(specs: Mapping[str, OptionSpec], values: Mapping[str, Any]) -> dict[str, Any]:
+    """Every option of a plugin, coerced, defaults filled in; ``OptionsError`` lists every
+    unknown name and every bad value at once."""
+    errors = {}
+    for name in sorted(set(values) - set(specs)):
+        accepted = ", ".join(sorted(specs)) or "none"
+        errors[name] = f"unknown option (this plugin accepts: {accepted})"
+    result = {}
+    for name, spec in specs.items():
+        try:
+            result[name] = spec.coerce(values.get(name, spec.default))
+        except ValueError as exc:
+            errors[name] = str(exc)
+    if errors:
+        raise OptionsError(errors)
+    return result
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from aimi.platform.timeutil import utcnow
@@ -56,6 +56,36 @@ def find_by_email(session: Session, email: str) -> User | None:
 def _roles(session: Session, names: list[str]) -> list[Role]:
     found = {r.name: r for r in session.scalars(select(Role).where(Role.name.in_(names)))}
     return [found[name] for name in names if name in found]
+
+
+def listing(search: str = "", role: str = "", *, by_email: bool = False) -> Select:
+    """Users by id (or by e-mail); ``search`` matches part of the e-mail or name whatever
+    its case, and a known ``role`` keeps only its holders."""
+    stmt = select(User).order_by(User.email if by_email else User.id)
+    if search:
+        needle = search.lower()
+        stmt = stmt.where(or_(func.lower(User.email).contains(needle, autoescape=True),
+                              func.lower(User.full_name).contains(needle, autoescape=True)))
+    if role in ROLE_NAMES:
+        stmt = stmt.where(User.roles.any(Role.name == role))
+    return stmt
+
+
+def emails_by_id(session: Session, ids: set[int]) -> dict[int, str]:
+    """The e-mail address of each user in ``ids`` who still exists."""
+    if not ids:
+        return {}
+    return {u.id: u.email for u in session.scalars(select(User).where(User.id.in_(ids)))}
+
+
+def registered(session: Session, user: User, ip: str | None) -> None:
+    """A self-registered user is a candidate; the registration is audited (staged with
+    the new account, so both are written or neither)."""
+    if "candidate" not in user.role_names:
+        user.roles.extend(_roles(session, ["candidate"]))
+    session.flush()  # gives the new user its id for the audit entry
+    audit.record(session, "user.registered", actor=user, target_type="user", target_id=user.id,
+                 details={"email": user.email}, ip=ip)
 
 
 def create_user(

@@ -62,6 +62,16 @@ def update_template(template: InterviewTemplate, values: dict) -> dict:
     return changed
 
 
+def templates() -> Select:
+    """Every interview template of the college, by name."""
+    return select(InterviewTemplate).order_by(InterviewTemplate.name, InterviewTemplate.id)
+
+
+def published_templates(session: Session) -> list[InterviewTemplate]:
+    """The templates that may be assigned, by name."""
+    return list(session.scalars(templates().where(InterviewTemplate.published.is_(True))))
+
+
 # -- Cohorts a user may assign to ----------------------------------------------------------
 
 
@@ -88,6 +98,11 @@ def managed_assignments(user: User) -> Select:
         mentored = select(cohort_mentors.c.cohort_id).where(cohort_mentors.c.user_id == user.id)
         stmt = stmt.where(Assignment.cohort_id.in_(mentored))
     return stmt
+
+
+def managed_assignment(session: Session, user: User, assignment_id: int) -> Assignment | None:
+    """The assignment if ``user`` may see and delete it, else None."""
+    return session.scalar(managed_assignments(user).where(Assignment.id == assignment_id))
 
 
 def assign(session: Session, user: User, template: InterviewTemplate, cohort: Cohort, *,
@@ -131,7 +146,7 @@ def completion(session: Session, assignments: list[Assignment]) -> dict[int, Com
     if not assignments:
         return {}
     cohort_ids = {a.cohort_id for a in assignments}
-    sizes = dict(session.execute(
+    sizes: dict[int, int] = dict(session.execute(
         select(cohort_candidates.c.cohort_id, func.count())
         .where(cohort_candidates.c.cohort_id.in_(cohort_ids)).group_by(cohort_candidates.c.cohort_id)).all())
     done = dict(session.execute(
@@ -180,6 +195,7 @@ def _attempts(session: Session, candidate: User, assignment_ids: list[int]) -> d
         for interview in session.scalars(
                 select(Interview).where(Interview.candidate_id == candidate.id,
                                         Interview.assignment_id.in_(assignment_ids)).order_by(Interview.id)):
+            assert interview.assignment_id is not None  # the query asked for these ids
             found[interview.assignment_id].append(interview)
     return found
 

@@ -34,6 +34,17 @@ def visible_one(session: Session, user: User, cohort_id: int) -> Cohort | None:
     return session.scalar(visible_to(user).where(Cohort.id == cohort_id))
 
 
+def by_name(session: Session) -> list[Cohort]:
+    """Every cohort of the college, by name."""
+    return list(session.scalars(select(Cohort).order_by(Cohort.name)))
+
+
+def of_member(session: Session, user: User) -> list[Cohort]:
+    """The cohorts ``user`` is a candidate or mentor in, by name."""
+    member_of = or_(Cohort.candidates.any(User.id == user.id), Cohort.mentors.any(User.id == user.id))
+    return list(session.scalars(select(Cohort).where(member_of).order_by(Cohort.name)))
+
+
 def members(session: Session, group: str, ids: list[int]) -> tuple[list[User], list[int]]:
     """The users of ``ids`` who may join ``group`` (in id order), and the ids that may not
     (no such user here, or without the group's role)."""

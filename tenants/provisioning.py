@@ -18,7 +18,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from aimi.platform import migrate, passwords
+from aimi.platform import directory, migrate, passwords
 from aimi.platform.db import TenantBase, db, platform_session, tenant_scope, tenant_session
 from aimi.platform.models import PlatformAuditLog, Tenant, TenantDomain
 from aimi.platform.tenancy import TenantRef, validate_slug
@@ -147,7 +147,7 @@ def create_tenant(
 
 
 def get_tenant(slug: str) -> Tenant:
-    row = platform_session.scalar(select(Tenant).where(Tenant.slug == slug))
+    row = directory.find(slug)
     if row is None:
         raise ProvisioningError(f"no tenant with slug {slug!r}; `aimi tenants list` shows them")
     return row
@@ -203,15 +203,16 @@ def export_tenant(tenant: TenantRef, directory: Path) -> Path:
     stamp = utcnow().strftime("%Y%m%dT%H%M%SZ")
     path = directory / f"{tenant.slug}-{stamp}-{uuid.uuid4().hex[:6]}.zip"
     tables = TenantBase.metadata.sorted_tables
+    counts: dict[str, int] = {}
     manifest = {"tenant": tenant.slug, "name": tenant.name, "exported_at": stamp,
-                "schema_revision": migrate.tenant_revision(tenant), "tables": {}}
+                "schema_revision": migrate.tenant_revision(tenant), "tables": counts}
     with db.tenant_engine(tenant).connect() as conn, zipfile.ZipFile(
         path, "w", zipfile.ZIP_DEFLATED
     ) as archive:
         for table in tables:
             rows = [{k: _jsonable(v) for k, v in r._mapping.items()}
                     for r in conn.execute(table.select())]
-            manifest["tables"][table.name] = len(rows)
+            counts[table.name] = len(rows)
             archive.writestr(f"{table.name}.json", json.dumps(rows, indent=1, default=str))
         archive.writestr("manifest.json", json.dumps(manifest, indent=1))
     return path

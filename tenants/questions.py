@@ -27,6 +27,7 @@ from aimi.tenants.interview_models import (
     DIFFICULTIES,
     QUESTION_TYPES,
     ROLES,
+    InterviewAnswer,
     Question,
     QuestionBank,
     QuestionVersion,
@@ -261,6 +262,16 @@ def current() -> Select:
     """Rows of (question, its current version)."""
     return select(Question, QuestionVersion).join(QuestionVersion, and_(
         QuestionVersion.question_id == Question.id, QuestionVersion.version == Question.current_version))
+
+
+def times_asked(session: Session, question: Question) -> dict[int, int]:
+    """How many interview answers asked each version of ``question``, by version id
+    (versions never asked are absent)."""
+    ids = [v.id for v in question.versions]
+    return dict(session.execute(
+        select(InterviewAnswer.question_version_id, func.count())
+        .where(InterviewAnswer.question_version_id.in_(ids))
+        .group_by(InterviewAnswer.question_version_id)).all())
 
 
 _VOCABULARY_WORD = re.compile(r"[A-Za-z][A-Za-z'-]*")

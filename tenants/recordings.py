@@ -14,7 +14,7 @@ import hashlib
 import re
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from aimi.platform.tenancy import current_tenant
@@ -115,6 +115,21 @@ def current(session: Session, answer: InterviewAnswer) -> Recording | None:
     return session.scalar(select(Recording).where(Recording.answer_id == answer.id,
                                                   Recording.status.in_(OPEN_STATUSES))
                           .order_by(Recording.id.desc()).limit(1))
+
+
+def of_candidate(user: User) -> Select:
+    """The candidate's recordings that were not discarded, newest first."""
+    return (select(Recording).where(Recording.candidate_id == user.id, Recording.status != "discarded")
+            .order_by(Recording.id.desc()))
+
+
+def transcribed_takes(session: Session, answer_ids: list[int]) -> dict[int, Recording]:
+    """The transcribed take of each answer that has one, by answer id (for the report)."""
+    if not answer_ids:
+        return {}
+    stmt = (select(Recording).where(Recording.answer_id.in_(answer_ids), Recording.status == "transcribed")
+            .order_by(Recording.id))
+    return {recording.answer_id: recording for recording in session.scalars(stmt)}
 
 
 def _check_open(answer: InterviewAnswer, user: User) -> None:

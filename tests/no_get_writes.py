@@ -1,8 +1,9 @@
 """Checked around every test: no GET (or HEAD) request commits a tenant session.
 
 Pages that are polled or prefetched must not write (issue 12: the interview's progress and
-status pages used to close the interview). A commit made while such a request is handled is
-recorded, and the test that made the request fails, naming the page.
+status pages used to close the interview; the analytics downloads and Flask-Security's e-mail
+confirmation link are POST forms now). There is no allow-list. A commit made while such a
+request is handled is recorded, and the test that made the request fails, naming the page.
 """
 
 from __future__ import annotations
@@ -15,16 +16,7 @@ from sqlalchemy.orm import Session
 from aimi.tenants.activity import ACTIVITY_SESSION
 
 READ_ONLY = frozenset({"GET", "HEAD"})
-# GET endpoints allowed to write, each with the reason. Add none of our own without one.
-ALLOWED = {
-    # Flask-Security's e-mail confirmation: opening the mailed link is the proof of the address.
-    "security.confirm_email",
-    # The analytics downloads write only an audit entry (who read the candidates' results): an
-    # access log, not state. Known debt (issue 12): a POST form would make even that explicit.
-    "analytics.export_csv",
-    "analytics.export_xlsx",
-}
-# Besides those endpoints: the hourly "last active" stamp (aimi.tenants.activity), written in a
+# One GET write is allowed: the hourly "last active" stamp (aimi.tenants.activity), written in a
 # session of its own on any signed-in request, GET included, because reading one's reports
 # is using the account (retention). It changes nothing a page shows.
 _seen: list[str] = []
@@ -34,7 +26,7 @@ _seen: list[str] = []
 def _record(session: Session) -> None:
     if session.info.get("realm") == "tenant" and not session.info.get(ACTIVITY_SESSION) \
             and flask.has_request_context() \
-            and flask.request.method in READ_ONLY and flask.request.endpoint not in ALLOWED:
+            and flask.request.method in READ_ONLY:
         _seen.append(f"{flask.request.method} {flask.request.path} (endpoint {flask.request.endpoint})")
 
 

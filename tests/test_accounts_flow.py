@@ -160,9 +160,19 @@ def test_open_registration_makes_a_confirmable_candidate(world):
     assert refused.get_json()["response"]["errors"] == wrong.get_json()["response"]["errors"]
     assert f"/t/{ref.slug}/confirm" in world.client().get(f"/t/{ref.slug}/login").get_data(as_text=True)
 
-    confirm = client.get(mailed_link(world, ref, address, "/confirm/"))
+    # Opening the link (as a mail scanner or a link preview would) confirms nothing: it shows
+    # the button that does, a POST with the page's CSRF token.
+    link = mailed_link(world, ref, address, "/confirm/")
+    page = world.client().get(link)
+    assert page.status_code == 200 and "Confirm my account" in page.get_data(as_text=True)
+    assert find_user(ref, address).confirmed_at is None
+    assert client.post(link).status_code == 400  # no CSRF token: a cross-site form cannot confirm
+    assert find_user(ref, address).confirmed_at is None
+    confirm = client.post(link, data={"csrf_token": csrf_token(client.get(link).get_data(as_text=True))})
     assert confirm.status_code == 302
     assert find_user(ref, address).confirmed_at is not None
+    used = world.client().get(link)  # the used link says so (Flask-Security's flash), writes nothing
+    assert used.status_code == 302 and "/confirm" in used.headers["Location"]
     assert login(world.client(), ref, address).status_code == 200
     # The new account belongs to this tenant only.
     assert login(world.client(), world.tenants["alpha"], address).status_code == 400

@@ -10,10 +10,10 @@ import re
 from datetime import timedelta
 
 import pytest
-from helpers import tag
+from helpers import csrf_token, post_form, tag
 from openpyxl import load_workbook
 from score_helpers import answer_report, new_assignment, new_cohort, new_user, scored_interview
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from aimi.platform.db import tenant_scope, tenant_session
 from aimi.platform.timeutil import utcnow
@@ -22,7 +22,13 @@ from aimi.tenants.interview_models import InterviewAnswer, MentorReview
 from aimi.tenants.models import AuditLog, User
 from aimi.web.portal import charts
 
-ROUTES = ("/analytics/", "/analytics/export.csv", "/analytics/export.xlsx")
+EXPORTS = ("/analytics/export.csv", "/analytics/export.xlsx")
+
+
+def export(client, slug: str, kind: str, cohort: object = ""):
+    """Download an export as the analytics page's form does: a POST with its CSRF token."""
+    page = f"/t/{slug}/analytics/"
+    return post_form(client, page, f"{page}export.{kind}", {"cohort": cohort})
 
 
 def build_cohort(world, slug: str = "alpha") -> dict:
@@ -98,19 +104,42 @@ def test_cohort_selector_defaults_and_bad_ids(world, alpha_cohort):
         resp = admin.get(f"/t/alpha/analytics/?cohort={bad}")
         assert resp.status_code == 404
         assert "There is no cohort with this number" in resp.get_data(as_text=True)
-        assert admin.get(f"/t/alpha/analytics/export.csv?cohort={bad}").status_code == 404
+        assert export(admin, "alpha", "csv", bad).status_code == 404
 
 
 def test_only_admins_reach_analytics(world):
     for role in ("mentor", "candidate"):
         client = world.login("alpha", role)
-        for route in ROUTES:
-            assert client.get(f"/t/alpha{route}").status_code == 403, (role, route)
-    for route in ROUTES:
-        resp = world.client().get(f"/t/alpha{route}")
-        assert resp.status_code in (302, 401)
+        assert client.get("/t/alpha/analytics/").status_code == 403, role
+        token = csrf_token(client.get("/t/alpha/change").get_data(as_text=True))
+        for route in EXPORTS:
+            resp = client.post(f"/t/alpha{route}", data={"csrf_token": token})
+            assert resp.status_code == 403, (role, route)
+    anonymous = world.client()
+    for method, route in (("get", "/analytics/"), *(("post", route) for route in EXPORTS)):
+        resp = getattr(anonymous, method)(f"/t/alpha{route}")
+        assert resp.status_code in (302, 401), (method, route)
         if resp.status_code == 302:
             assert "/t/alpha/login" in resp.headers["Location"]
+
+
+def test_exports_are_forms_that_post(world, alpha_cohort):
+    """A followed or prefetched link must not write the audit entry: the page offers POST
+    forms (every candidate, and the chosen cohort), and a GET of an export is refused."""
+    admin = world.login("alpha", "admin")
+    html = admin.get(f"/t/alpha/analytics/?cohort={alpha_cohort['id']}").get_data(as_text=True)
+    forms = re.findall(r'<form method="post" action="([^"]+)"[^>]*data-export="([^"]+)">.*?'
+                       r'name="cohort" value="([^"]*)"', html, re.S)
+    cohort = str(alpha_cohort["id"])
+    assert sorted(forms) == sorted((f"/t/alpha{route}", which, value) for route in EXPORTS
+                                   for which, value in (("all", ""), (cohort, cohort)))
+    with tenant_scope(world.tenants["alpha"]):
+        before = tenant_session.scalar(select(func.count()).where(AuditLog.action == "analytics.exported"))
+    for route in EXPORTS:
+        assert admin.get(f"/t/alpha{route}?cohort={cohort}").status_code == 405
+    with tenant_scope(world.tenants["alpha"]):
+        after = tenant_session.scalar(select(func.count()).where(AuditLog.action == "analytics.exported"))
+    assert after == before
 
 
 def expected_rows(cohort: dict) -> list[list[str]]:
@@ -126,7 +155,7 @@ def expected_rows(cohort: dict) -> list[list[str]]:
 
 
 def test_csv_export_of_a_cohort(world, alpha_cohort):
-    resp = world.login("alpha", "admin").get(f"/t/alpha/analytics/export.csv?cohort={alpha_cohort['id']}")
+    resp = export(world.login("alpha", "admin"), "alpha", "csv", alpha_cohort["id"])
     assert resp.status_code == 200
     assert resp.mimetype == "text/csv"
     assert "attachment" in resp.headers["Content-Disposition"]
@@ -143,7 +172,7 @@ def test_csv_export_of_a_cohort(world, alpha_cohort):
 
 
 def test_xlsx_export_parses_with_the_same_rows(world, alpha_cohort):
-    resp = world.login("alpha", "admin").get(f"/t/alpha/analytics/export.xlsx?cohort={alpha_cohort['id']}")
+    resp = export(world.login("alpha", "admin"), "alpha", "xlsx", alpha_cohort["id"])
     assert resp.status_code == 200
     assert resp.mimetype == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     sheet = load_workbook(io.BytesIO(resp.data)).active
@@ -158,8 +187,8 @@ def test_xlsx_export_parses_with_the_same_rows(world, alpha_cohort):
 
 def test_export_of_all_candidates_stays_in_the_tenant(world, alpha_cohort):
     beta = build_cohort(world, "beta")  # look-alike data: same shape, same cohort naming
-    alpha_csv = world.login("alpha", "admin").get("/t/alpha/analytics/export.csv").data.decode("utf-8-sig")
-    beta_csv = world.login("beta", "admin").get("/t/beta/analytics/export.csv").data.decode("utf-8-sig")
+    alpha_csv = export(world.login("alpha", "admin"), "alpha", "csv").data.decode("utf-8-sig")
+    beta_csv = export(world.login("beta", "admin"), "beta", "csv").data.decode("utf-8-sig")
     alpha_emails = {r[1] for r in list(csv.reader(io.StringIO(alpha_csv)))[1:]}
     beta_emails = {r[1] for r in list(csv.reader(io.StringIO(beta_csv)))[1:]}
     assert set(alpha_cohort["emails"]) <= alpha_emails and world.email("alpha", "candidate") in alpha_emails
@@ -170,7 +199,7 @@ def test_export_of_all_candidates_stays_in_the_tenant(world, alpha_cohort):
     html = resp.get_data(as_text=True)
     assert resp.status_code in (200, 404)
     assert beta["name"] not in html and beta["points"][0] not in html
-    xlsx = world.login("alpha", "admin").get(f"/t/alpha/analytics/export.xlsx?cohort={beta['id']}")
+    xlsx = export(world.login("alpha", "admin"), "alpha", "xlsx", beta["id"])
     if xlsx.status_code == 200:
         sheet = load_workbook(io.BytesIO(xlsx.data)).active
         emails = {r[1] for r in sheet.iter_rows(min_row=2, values_only=True)}
@@ -184,9 +213,9 @@ def test_exported_names_cannot_become_formulas(world):
     cohort = new_cohort(world, "alpha", [user])
     admin = world.login("alpha", "admin")
     rows = list(csv.reader(io.StringIO(
-        admin.get(f"/t/alpha/analytics/export.csv?cohort={cohort}").data.decode("utf-8-sig"))))
+        export(admin, "alpha", "csv", cohort).data.decode("utf-8-sig"))))
     assert rows[1][0] == "'=HYPERLINK(\"http://x\")"
-    xlsx = admin.get(f"/t/alpha/analytics/export.xlsx?cohort={cohort}")
+    xlsx = export(admin, "alpha", "xlsx", cohort)
     sheet = load_workbook(io.BytesIO(xlsx.data)).active
     assert sheet["A2"].value == "'=HYPERLINK(\"http://x\")" and sheet["A2"].data_type == "s"
 

@@ -11,7 +11,7 @@ import pytest
 
 from aimi.evaluators import content, embeddings, text_features
 from aimi.evaluators.nlp import load_pipeline
-from aimi.plugins.types import AnswerInput, DimensionScore, ScoringContext
+from aimi.plugins.types import AnswerInput, DimensionScore, OptionsError, ScoringContext
 from conftest import need_service
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
@@ -156,18 +156,27 @@ def test_weights_change_the_blend():
 
 
 @pytest.mark.parametrize(
-    ("options", "message"),
+    ("options", "errors"),
     [
-        ({"coverage_weight": -0.1}, "coverage_weight must be between 0 and 1"),
-        ({"similarity_weight": "high"}, "similarity_weight must be a number"),
-        ({"coverage_weight": 0, "similarity_weight": 0, "length_weight": 0}, "at least one"),
-        ({"similarity_method": "magic"}, "similarity_method must be one of"),
-        ({"colour": "blue"}, "unknown content option: colour"),
+        ({"coverage_weight": -0.1}, {"coverage_weight": "use a value of at least 0"}),
+        ({"length_weight": 1.5}, {"length_weight": "use a value of at most 1"}),
+        ({"similarity_weight": "high"}, {"similarity_weight": "use a number"}),
+        ({"coverage_weight": 0, "similarity_weight": 0, "length_weight": 0}, {"coverage_weight": (
+            "at least one of the content weights (coverage_weight, similarity_weight, length_weight) "
+            "must be above 0")}),
+        ({"similarity_method": "magic"}, {"similarity_method": "choose one of: auto, lexical, semantic"}),
+        ({"colour": "blue", "point_threshold": 0.1}, {
+            "colour": "unknown option (this plugin accepts: coverage_weight, length_weight, "
+                      "point_threshold, similarity_method, similarity_weight)",
+            "point_threshold": "use a value of at least 0.2"}),
     ],
 )
-def test_options_validation(options, message):
-    with pytest.raises(ValueError, match=message):
+def test_options_validation_says_what_is_wrong_with_each(options, errors):
+    """The content evaluator checks its options with the same OptionSpec check as the
+    plugin settings page: every bad option named, with how to fix it."""
+    with pytest.raises(OptionsError) as refused:
         content.resolve_options(options)
+    assert refused.value.errors == errors
 
 
 def test_option_specs_match_defaults():

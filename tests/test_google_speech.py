@@ -29,8 +29,8 @@ from google_speech_server import (
 from aimi.integrations import google
 from aimi.plugins.jobs import TransientJobError
 from aimi.plugins.manager import get_manager
-from aimi.plugins.settings import PluginSettingsError, PluginState, validate_options
-from aimi.plugins.types import AudioInput, TranscriptWord
+from aimi.plugins.settings import PluginState
+from aimi.plugins.types import AudioInput, OptionsError, TranscriptWord, validate_options
 
 RATE = 16_000
 
@@ -231,7 +231,7 @@ def test_bad_audio_and_language_are_refused(tmp_path):
 def test_options_are_validated_when_saved():
     specs = get_manager().option_specs("google")
     assert specs["credentials_json"].secret
-    with pytest.raises(PluginSettingsError) as raised:
+    with pytest.raises(OptionsError) as raised:
         validate_options(specs, {"model": "huge", "timeout_seconds": 0})
     assert set(raised.value.errors) == {"model", "timeout_seconds"}
 

@@ -15,7 +15,7 @@ import io
 import re
 
 import pytest
-from helpers import csrf_token, sign_in, tag
+from helpers import csrf_token, post_form, sign_in, tag
 from openpyxl import load_workbook
 from score_helpers import answer_report, new_cohort, new_user, scored_interview
 from sqlalchemy import select
@@ -122,14 +122,15 @@ def test_dashboards_and_exports_read_the_official_score(world, college):
     figures = admin.get(f"/t/{slug}/dashboard").get_data(as_text=True)
     assert f'id="mean-overall">{MENTOR_OVERALL:.0f}<' in figures
 
-    rows = list(csv.reader(io.StringIO(admin.get(f"/t/{slug}/analytics/export.csv")
+    analytics = f"/t/{slug}/analytics/"
+    rows = list(csv.reader(io.StringIO(post_form(admin, analytics, analytics + "export.csv", {})
                                        .get_data(as_text=True).lstrip("\ufeff"))))
     header, row = rows[0], next(r for r in rows[1:] if r[1] == college["candidate_email"])
     values = dict(zip(header, row, strict=True))
     assert values["Mean overall"] == f"{MENTOR_OVERALL}" and values["Mean content"] == "80.0"
     assert values["Mean language"] == "75.0" and values["AI mean overall"] == f"{AI_OVERALL}"
     assert values["Mentor-reviewed answers"] == "1"
-    book = load_workbook(io.BytesIO(admin.get(f"/t/{slug}/analytics/export.xlsx").data))
+    book = load_workbook(io.BytesIO(post_form(admin, analytics, analytics + "export.xlsx", {}).data))
     sheet = [list(r) for r in book.active.iter_rows(values_only=True)]
     xrow = dict(zip(sheet[0], next(r for r in sheet[1:] if r[1] == college["candidate_email"]), strict=True))
     assert xrow["Mean overall"] == MENTOR_OVERALL and xrow["AI mean overall"] == AI_OVERALL

@@ -29,8 +29,9 @@ from aimi.platform.db import tenant_scope, tenant_session
 from aimi.plugins import settings as plugin_settings
 from aimi.plugins.hookspecs import hookimpl
 from aimi.plugins.manager import BUILTIN_PLUGINS, PluginError, PluginManager, get_manager
+from aimi.plugins.scoring import default_states
 from aimi.plugins.settings import PluginSettingsError, PluginState
-from aimi.plugins.types import AnswerInput, DimensionScore, OptionSpec
+from aimi.plugins.types import AnswerInput, DimensionScore, OptionsError, OptionSpec, validate_options
 from aimi.tenants.models import AuditLog, PluginSetting
 from aimi.tenants.resolution import RealmDispatcher
 from aimi.web.cli import main
@@ -242,13 +243,13 @@ class Configurable:
 
 def test_options_are_coerced_and_each_bad_one_explained():
     specs = Configurable().aimi_options()
-    good = plugin_settings.validate_options(specs, {"limit": " 7 ", "ratio": "0.25", "strict": "on",
+    good = validate_options(specs, {"limit": " 7 ", "ratio": "0.25", "strict": "on",
                                                     "words": '["uh", "like"]', "key": "k"})
     assert good == {"limit": 7, "ratio": 0.25, "strict": True, "voice": "en-US", "words": ["uh", "like"],
                     "key": "k"}
-    with pytest.raises(PluginSettingsError) as refused:
-        plugin_settings.validate_options(specs, {"limit": "2.5", "ratio": 3, "strict": "maybe",
-                                                 "voice": "fr-FR", "words": "um, uh", "colour": "red"})
+    with pytest.raises(OptionsError) as refused:
+        validate_options(specs, {"limit": "2.5", "ratio": 3, "strict": "maybe",
+                                 "voice": "fr-FR", "words": "um, uh", "colour": "red"})
     assert refused.value.errors == {
         "limit": "use a whole number",
         "ratio": "use a value of at most 1",
@@ -260,13 +261,27 @@ def test_options_are_coerced_and_each_bad_one_explained():
     assert isinstance(refused.value, ValueError)
 
 
+def test_options_given_without_a_tenant_are_checked_the_same_way():
+    """A benchmark's or a test's options (``default_states``) get the OptionSpec check an
+    admin's get, so a typo is an error, not a silently ignored option."""
+    with pytest.raises(OptionsError) as refused:
+        default_states({"content": {"similarity_method": "magic", "colour": "blue"}, "ghost": {}})
+    assert refused.value.errors == {"ghost": "no plugin named 'ghost' is installed"}
+    with pytest.raises(OptionsError) as refused:
+        default_states({"content": {"similarity_method": "magic", "colour": "blue"}})
+    assert refused.value.errors["similarity_method"] == "choose one of: auto, lexical, semantic"
+    assert refused.value.errors["colour"].startswith("unknown option (this plugin accepts: coverage_weight")
+    assert default_states({"structure": {"mixed_star_weight": "0.75"}})["structure"].options == {
+        "mixed_star_weight": 0.75}
+
+
 def test_bad_options_are_refused_and_nothing_is_written(world):
     manager = PluginManager(builtins=(), entry_points=False)
     manager.register(Configurable(), "configurable")
     ref = world.new_tenant(f"opts-{uuid.uuid4().hex[:6]}")
     with tenant_scope(ref):
         session = tenant_session()
-        with pytest.raises(PluginSettingsError) as refused:
+        with pytest.raises(OptionsError) as refused:
             plugin_settings.save(session, "configurable", True, {"limit": 0, "nonsense": 1}, manager=manager)
         assert refused.value.errors == {"limit": "use a value of at least 1",
                                         "nonsense": "unknown option (this plugin accepts: key, limit, "

@@ -208,12 +208,12 @@ def test_delivery_counts_spoken_fillers_and_long_pauses_not_the_corrected_text(t
 def test_delivery_options_are_the_speech_norms_and_the_manager_accepts_them():
     from aimi.evaluators import delivery
     from aimi.plugins.manager import PluginManager
-    from aimi.plugins.settings import PluginSettingsError, validate_options
+    from aimi.plugins.types import OptionsError, validate_options
 
     specs = PluginManager(entry_points=False).option_specs("delivery")
     assert set(specs) == set(SpeechNorms.__dataclass_fields__)
     assert specs == delivery.aimi_options()
     assert all(s.type is float and s.help and s.min is not None and s.max is not None for s in specs.values())
     assert norms_from_options(validate_options(specs, {"pace_max_wpm": "190"})).pace_max_wpm == 190.0
-    with pytest.raises(PluginSettingsError, match="pace_max_wpm"):
+    with pytest.raises(OptionsError, match="pace_max_wpm"):
         validate_options(specs, {"pace_max_wpm": 5000})

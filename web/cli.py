@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 from flask import current_app
@@ -59,7 +59,7 @@ def _hasher():
     return password_hasher(current_app.extensions["aimi_portal"])
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     click.secho(f"Error: {message}", fg="red", err=True)
     sys.exit(1)
 
@@ -187,12 +187,9 @@ def tenants_create(slug, name, admin_email, admin_password, admin_name, db_serve
 @platform_db
 def tenants_list(as_json: bool) -> None:
     """List tenants with their status and schema."""
-    from sqlalchemy import select
+    from aimi.platform import directory
 
-    from aimi.platform.db import platform_session
-    from aimi.platform.models import Tenant
-
-    rows = platform_session.scalars(select(Tenant).order_by(Tenant.slug)).all()
+    rows = directory.every_tenant()
     data = [{"slug": t.slug, "name": t.name, "status": t.status, "schema": t.schema_name,
              "db_server": t.db_server, "domains": [d.domain for d in t.domains],
              "created_at": t.created_at.isoformat() + "Z"} for t in rows]

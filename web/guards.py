@@ -15,7 +15,7 @@ from aimi.web.flaskbase import error_response, wants_json
 # JSON bodies are exempt: a browser sends one cross-site only after a CORS preflight,
 # which aimi never grants.
 SIGNED_OUT_FORMS = {"security.login", "security.register", "security.forgot_password",
-                    "security.reset_password", "security.send_confirmation"}
+                    "security.reset_password", "security.send_confirmation", "security.confirm_email"}
 TWO_FACTOR_FREE = {"security.logout", "security.two_factor_setup", "static",
                    "security.two_factor_setup_validate", "security.two_factor_token_validation",
                    "security.verify"}

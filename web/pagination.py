@@ -6,8 +6,10 @@ import math
 from dataclasses import dataclass
 
 from flask import request, url_for
-from sqlalchemy import Select, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select
+
+from aimi.platform import paging
+from aimi.platform.paging import AnySession
 
 PAGE_SIZE = 25
 
@@ -25,11 +27,10 @@ class Page:
         return url_for(request.endpoint or "", **args)
 
 
-def paginate(session: Session, stmt: Select, *, scalars: bool = True, page_size: int = PAGE_SIZE) -> Page:
+def paginate(session: AnySession, stmt: Select, *, scalars: bool = True, page_size: int = PAGE_SIZE) -> Page:
     """One page (``?page=``) of ``stmt``; out-of-range numbers land on the nearest page."""
-    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    total = paging.count(session, stmt)
     pages = max(1, math.ceil(total / page_size))
     number = min(max(1, request.args.get("page", 1, type=int)), pages)
-    paged = stmt.limit(page_size).offset((number - 1) * page_size)
-    items = list(session.scalars(paged) if scalars else session.execute(paged))
+    items = paging.rows(session, stmt, (number - 1) * page_size, page_size, scalars=scalars)
     return Page(items, number, pages, total)

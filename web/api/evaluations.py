@@ -14,11 +14,11 @@ from flask_security import current_user
 from flask_smorest import abort
 from flask_smorest.pagination import PaginationParameters
 from marshmallow import Schema, fields, validate
-from sqlalchemy import Select, select
 
 from aimi.platform.db import tenant_session
 from aimi.plugins import evaluations
 from aimi.plugins.types import INTERVIEW_TYPES
+from aimi.tenants import evaluations as visibility
 from aimi.tenants.models import Evaluation
 from aimi.web.api.access import allowed
 from aimi.web.api.errors import blueprint
@@ -84,14 +84,6 @@ IDEMPOTENCY_DOC = {"parameters": [{
 }]}
 
 
-def visible() -> Select:
-    """Every evaluation for an admin; a mentor's own for a mentor. Newest first."""
-    stmt = select(Evaluation).order_by(Evaluation.created_at.desc(), Evaluation.id)
-    if "admin" not in current_user.role_names:
-        stmt = stmt.where(Evaluation.created_by == current_user.id)
-    return stmt
-
-
 def idempotency_key() -> str | None:
     key = request.headers.get(IDEMPOTENCY_HEADER, "").strip()
     if len(key) > 100:
@@ -107,7 +99,7 @@ class Evaluations(MethodView):
     @blp.paginate(page_size=20, max_page_size=100)
     def get(self, pagination_parameters: PaginationParameters):
         """Evaluations, newest first: yours, or everyone's for an admin."""
-        return page_of(tenant_session(), visible(), pagination_parameters)
+        return page_of(tenant_session(), visibility.visible_to(current_user), pagination_parameters)
 
     @allowed("admin", "mentor")
     @blp.arguments(EvaluationCreateSchema)
@@ -128,7 +120,7 @@ class EvaluationItem(MethodView):
     @blp.response(200, EvaluationSchema)
     def get(self, evaluation_id: str):
         """One evaluation: its status and, when done, its report."""
-        evaluation = tenant_session().scalar(visible().where(Evaluation.id == evaluation_id))
+        evaluation = visibility.visible_one(tenant_session(), current_user, evaluation_id)
         if evaluation is None:
             abort(404, message=f"No evaluation {evaluation_id} in this college.")
         return evaluation

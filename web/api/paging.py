@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from flask_smorest import abort
 from flask_smorest.pagination import PaginationParameters
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select
 from sqlalchemy.orm import Session
+
+from aimi.platform import paging
 
 # Beyond this the OFFSET overflows the database's integers (a 500); no list is that long.
 MAX_PAGE = 1_000_000
@@ -16,5 +18,5 @@ def page_of(session: Session, stmt: Select, params: PaginationParameters) -> lis
     if params.page > MAX_PAGE:
         abort(422, message=f"page must be at most {MAX_PAGE}.",
               errors={"page": [f"Must be less than or equal to {MAX_PAGE}."]})
-    params.item_count = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    return list(session.scalars(stmt.limit(params.page_size).offset(params.first_item)))
+    params.item_count = paging.count(session, stmt)
+    return paging.rows(session, stmt, params.first_item, params.page_size)

@@ -9,12 +9,11 @@ from flask import request, url_for
 from flask.views import MethodView
 from flask_smorest import abort
 from flask_smorest.pagination import PaginationParameters
-from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from aimi.platform.db import tenant_session
 from aimi.tenants import accounts, audit
-from aimi.tenants.models import Role, User
+from aimi.tenants.models import User
 from aimi.web.api.access import actor, allowed
 from aimi.web.api.errors import blueprint
 from aimi.web.api.paging import page_of
@@ -43,13 +42,7 @@ class Users(MethodView):
     @blp.paginate(page_size=20, max_page_size=100)
     def get(self, query: dict, pagination_parameters: PaginationParameters):
         """Users, oldest first, filtered by ``q`` (part of the e-mail or name) and ``role``."""
-        stmt = select(User).order_by(User.id)
-        if query["q"]:
-            needle = query["q"].lower()
-            stmt = stmt.where(or_(func.lower(User.email).contains(needle, autoescape=True),
-                                  func.lower(User.full_name).contains(needle, autoescape=True)))
-        if query["role"]:
-            stmt = stmt.where(User.roles.any(Role.name == query["role"]))
+        stmt = accounts.listing(query["q"] or "", query["role"] or "")
         return page_of(tenant_session(), stmt, pagination_parameters)
 
     @allowed("admin")

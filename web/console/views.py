@@ -14,13 +14,12 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask.typing import ResponseReturnValue
 from flask_security import auth_required, current_user, roles_required
 from flask_wtf import FlaskForm
-from sqlalchemy import func, or_, select
 from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length, ValidationError
 
-from aimi.platform import passwords
+from aimi.platform import directory, passwords
 from aimi.platform.db import platform_session
-from aimi.platform.models import TENANT_STATUSES, PlatformAuditLog, Tenant
+from aimi.platform.models import TENANT_STATUSES, Tenant
 from aimi.tenants import provisioning
 from aimi.web.pagination import paginate
 from aimi.web.security import password_hasher
@@ -50,14 +49,8 @@ def provision(action: Callable[..., T], *args, **kwargs) -> T:
 def tenants() -> ResponseReturnValue:
     search = request.args.get("q", "").strip()
     status = request.args.get("status", "")
-    query = select(Tenant).order_by(Tenant.slug)
-    if search:
-        pattern = f"%{search.lower()}%"
-        query = query.where(or_(func.lower(Tenant.slug).like(pattern),
-                                func.lower(Tenant.name).like(pattern)))
-    if status in TENANT_STATUSES:
-        query = query.where(Tenant.status == status)
-    return render_template("console/tenants.html", page=paginate(platform_session, query), search=search,
+    page = paginate(platform_session, directory.tenants(search, status))
+    return render_template("console/tenants.html", page=page, search=search,
                            status=status, statuses=TENANT_STATUSES)
 
 
@@ -93,7 +86,7 @@ def new_tenant() -> ResponseReturnValue:
                                       form.admin_name.data or "")
         try:
             ref = provision(provisioning.create_tenant, spec,
-                            password_hasher(current_app._get_current_object()))
+                            password_hasher(current_app._get_current_object()))  # type: ignore[attr-defined]
         except provisioning.ProvisioningError as exc:
             form.form_errors.append(_sentence(str(exc)))
         else:
@@ -109,7 +102,7 @@ def _sentence(message: str) -> str:
 
 
 def _tenant_or_404(slug: str) -> Tenant:
-    row = platform_session.scalar(select(Tenant).where(Tenant.slug == slug))
+    row = directory.find(slug)
     if row is None:
         abort(404, f"No tenant with slug {slug!r}.")
     return row
@@ -165,8 +158,7 @@ def set_status(slug: str) -> ResponseReturnValue:
 @bp.get("/audit")
 @superadmin_only
 def audit() -> ResponseReturnValue:
-    query = select(PlatformAuditLog).order_by(PlatformAuditLog.at.desc(), PlatformAuditLog.id.desc())
-    return render_template("console/audit.html", page=paginate(platform_session, query))
+    return render_template("console/audit.html", page=paginate(platform_session, directory.audit_log()))
 
 
 def nav_items() -> list[dict]:

@@ -1,6 +1,7 @@
 """Cohort analytics and exports for the placement cell (admins only).
 
-Exports carry personal data, so each one is audited. Cells go through
+Exports carry personal data, so each one is audited; they are POST forms on the analytics
+page, so a link followed or prefetched writes nothing. Cells go through
 ``aimi.platform.spreadsheet.safe_cell``, so a name such as ``=HYPERLINK(...)`` stays text
 when the placement cell opens the file.
 """
@@ -14,7 +15,6 @@ from flask import Blueprint, Flask, Response, abort, flash, g, redirect, render_
 from flask.typing import ResponseReturnValue
 from flask_security import current_user
 from openpyxl import Workbook
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from aimi.platform.db import tenant_session
@@ -22,6 +22,7 @@ from aimi.platform.spreadsheet import safe_cell
 from aimi.platform.timeutil import utcnow
 from aimi.plugins import jobs
 from aimi.tenants import analytics, calibration, reviews
+from aimi.tenants import cohorts as cohort_list
 from aimi.tenants import settings as tenant_settings
 from aimi.tenants.interview_models import ROLES
 from aimi.tenants.models import Cohort
@@ -32,9 +33,10 @@ bp = Blueprint("analytics", __name__, url_prefix="/analytics")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _cohort(session: Session) -> Cohort | None:
-    """The cohort named by ``?cohort=``; none given means every candidate."""
-    raw = request.args.get("cohort", "").strip()
+def _cohort(session: Session, raw: str) -> Cohort | None:
+    """The cohort named by ``raw`` (``?cohort=`` or the export form's field); none given
+    means every candidate."""
+    raw = raw.strip()
     if not raw:
         return None
     if not raw.isdigit():
@@ -46,8 +48,8 @@ def _cohort(session: Session) -> Cohort | None:
 @admin_view
 def index() -> ResponseReturnValue:
     session = tenant_session()
-    cohorts = list(session.scalars(select(Cohort).order_by(Cohort.name)))
-    cohort = _cohort(session) or (cohorts[0] if cohorts else None)
+    cohorts = cohort_list.by_name(session)
+    cohort = _cohort(session, request.args.get("cohort", "")) or (cohorts[0] if cohorts else None)
     context = {"cohorts": cohorts, "cohort": cohort, "agreement": reviews.agreement_stats(session),
                "calibration": calibration.status(session)}
     if cohort is not None:
@@ -103,7 +105,7 @@ def calibration_action() -> ResponseReturnValue:
 def _export(kind: str) -> tuple[list[str], list[list[object]], str]:
     """The table to export (audited) and its file name."""
     session = tenant_session()
-    cohort = _cohort(session)
+    cohort = _cohort(session, request.form.get("cohort", ""))
     cohort_id = cohort.id if cohort else None
     header, rows = analytics.results_table(analytics.candidate_results(session, cohort_id))
     record(session, "analytics.exported", target_type="cohort", target_id=cohort_id or "",
@@ -118,7 +120,7 @@ def _download(body: bytes | str, mimetype: str, name: str) -> Response:
         "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
 
 
-@bp.get("/export.csv")
+@bp.post("/export.csv")
 @admin_view
 def export_csv() -> ResponseReturnValue:
     header, rows, name = _export("csv")
@@ -129,7 +131,7 @@ def export_csv() -> ResponseReturnValue:
     return _download("\ufeff" + out.getvalue(), "text/csv; charset=utf-8", name)  # BOM: Excel reads UTF-8
 
 
-@bp.get("/export.xlsx")
+@bp.post("/export.xlsx")
 @admin_view
 def export_xlsx() -> ResponseReturnValue:
     header, rows, name = _export("xlsx")

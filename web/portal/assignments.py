@@ -9,14 +9,13 @@ from flask import Blueprint, Flask, abort, flash, g, redirect, render_template, 
 from flask.typing import ResponseReturnValue
 from flask_security import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import select
 from wtforms import DateTimeLocalField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from aimi.platform.db import tenant_session
 from aimi.platform.timeutil import from_local, utcnow
 from aimi.tenants import assignments, notices
-from aimi.tenants.interview_models import INTERVIEW_TYPES, ROLES, Assignment, InterviewTemplate
+from aimi.tenants.interview_models import INTERVIEW_TYPES, ROLES, InterviewTemplate
 from aimi.tenants.models import Cohort
 from aimi.web.pagination import paginate
 from aimi.web.portal.manage import get_or_404, record, strip
@@ -97,7 +96,7 @@ def template_list() -> ResponseReturnValue:
         session.commit()
         flash(f"Template {template.name} created. Publish it when it is ready to assign.", "success")
         return redirect(url_for("assignments.templates"))
-    page = paginate(session, select(InterviewTemplate).order_by(InterviewTemplate.name, InterviewTemplate.id))
+    page = paginate(session, assignments.templates())
     return render_template("assignments/templates.html", page=page, form=form, roles=ROLES,
                            type_labels=TYPE_LABELS), 422 if form.errors else 200
 
@@ -143,8 +142,7 @@ def set_published(template_id: int, published: bool) -> ResponseReturnValue:
 
 def _assign_form(session) -> AssignForm:
     form = AssignForm(template_id=request.args.get("template", type=int))
-    form.template_id.choices = [(t.id, t.name) for t in session.scalars(
-        select(InterviewTemplate).where(InterviewTemplate.published.is_(True)).order_by(InterviewTemplate.name))]
+    form.template_id.choices = [(t.id, t.name) for t in assignments.published_templates(session)]
     form.cohort_id.choices = [(c.id, c.name) for c in assignments.managed_cohorts(session, current_user)]
     return form
 
@@ -158,13 +156,14 @@ def assignment_list() -> ResponseReturnValue:
     if form.validate_on_submit():
         template = session.get(InterviewTemplate, form.template_id.data)
         cohort = session.get(Cohort, form.cohort_id.data, options=assignments.WITHOUT_MEMBERS)
+        due_at = from_local(form.due_at.data, g.tenant_settings.timezone)
         try:
             if template is None:
                 raise assignments.AssignmentError("Choose one of the published templates.", "template_id")
             if cohort is None:
                 raise assignments.AssignmentError("Choose one of your cohorts.", "cohort_id")
             assignment = assignments.assign(session, current_user, template, cohort,
-                                            due_at=from_local(form.due_at.data, g.tenant_settings.timezone),
+                                            due_at=due_at,
                                             attempt_limit=form.attempt_limit.data)
         except assignments.NotYourCohort as exc:
             abort(403, str(exc))
@@ -174,7 +173,7 @@ def assignment_list() -> ResponseReturnValue:
             session.flush()
             record(session, "assignment.created", target_type="assignment", target_id=assignment.id,
                    details={"template": template.name, "cohort": cohort.name,
-                            "due_at": assignment.due_at.isoformat(),
+                            "due_at": due_at.isoformat(),
                             "attempt_limit": assignment.attempt_limit})
             notices.stage_assignment_published(session, assignment, base_url=request.url_root)
             session.commit()
@@ -191,8 +190,7 @@ def assignment_list() -> ResponseReturnValue:
 @staff_view
 def delete_assignment(assignment_id: int) -> ResponseReturnValue:
     session = tenant_session()
-    assignment = session.scalar(assignments.managed_assignments(current_user)
-                                .where(Assignment.id == assignment_id))
+    assignment = assignments.managed_assignment(session, current_user, assignment_id)
     if assignment is None:
         abort(404, "There is no assignment with this number among your cohorts.")
     details = {"template": assignment.template.name, "cohort_id": assignment.cohort_id,

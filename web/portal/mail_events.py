@@ -15,7 +15,8 @@ from aimi.integrations import sendgrid_mail
 from aimi.platform.db import tenant_session
 from aimi.platform.tenancy import current_tenant
 from aimi.plugins import settings as plugin_settings
-from aimi.tenants import suppressions, webhook_replay
+from aimi.tenants import suppressions
+from aimi.web import webhook_replay
 
 bp = Blueprint("mail_events", __name__, url_prefix="/webhooks")
 PLUGIN = "sendgrid_mail"

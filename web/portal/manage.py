@@ -12,14 +12,12 @@ from collections.abc import Callable
 from flask import Blueprint, Flask, abort, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_security import auth_required, current_user, roles_required
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from wtforms import SelectMultipleField
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from aimi.platform.db import tenant_session
 from aimi.tenants import audit
-from aimi.tenants.models import AuditLog
 from aimi.web.pagination import paginate
 
 bp = Blueprint("manage", __name__, url_prefix="/manage")
@@ -65,13 +63,9 @@ def record(session: Session, action: str, **kwargs) -> None:
 @admin_view
 def audit_log() -> ResponseReturnValue:
     session = tenant_session()
-    actions = list(session.scalars(select(AuditLog.action).distinct().order_by(AuditLog.action)))
     action = request.args.get("action", "")
-    stmt = select(AuditLog).order_by(AuditLog.at.desc(), AuditLog.id.desc())
-    if action:
-        stmt = stmt.where(AuditLog.action == action)
-    return render_template("manage/audit.html", page=paginate(session, stmt), actions=actions,
-                           action=action)
+    return render_template("manage/audit.html", page=paginate(session, audit.log(action)),
+                           actions=audit.actions(session), action=action)
 
 
 def init_app(app: Flask) -> None:

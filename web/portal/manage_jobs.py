@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from sqlalchemy import select
 
 from aimi.platform.db import tenant_session
 from aimi.plugins import jobs
-from aimi.tenants.models import JOB_STATUSES, Job, User
+from aimi.tenants import accounts, job_log
+from aimi.tenants.models import JOB_STATUSES, Job
 from aimi.web.pagination import paginate
 from aimi.web.portal.manage import admin_view, bp, record
 
@@ -19,14 +19,10 @@ def job_list() -> ResponseReturnValue:
     """Newest first, optionally one status; shows who asked and why a job failed."""
     session = tenant_session()
     status = request.args.get("status", "")
-    stmt = select(Job).order_by(Job.created_at.desc(), Job.id)
-    if status in JOB_STATUSES:
-        stmt = stmt.where(Job.status == status)
-    else:
+    if status not in JOB_STATUSES:
         status = ""
-    page = paginate(session, stmt)
-    ids = {job.created_by for job in page.items if job.created_by}
-    people = {u.id: u.email for u in session.scalars(select(User).where(User.id.in_(ids)))} if ids else {}
+    page = paginate(session, job_log.listing(status))
+    people = accounts.emails_by_id(session, {job.created_by for job in page.items if job.created_by})
     busy = any(job.status in ("queued", "running") for job in page.items)
     return render_template("manage/jobs.html", page=page, status=status, statuses=JOB_STATUSES,
                            people=people, can_rerun=jobs.can_rerun, stalled=jobs.stalled, busy=busy)

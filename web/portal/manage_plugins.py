@@ -19,7 +19,7 @@ from wtforms import BooleanField, Field, PasswordField, SelectField, StringField
 from aimi.platform.db import tenant_session
 from aimi.plugins import settings as plugin_settings
 from aimi.plugins.manager import PluginManager, get_manager
-from aimi.plugins.types import OptionSpec
+from aimi.plugins.types import OptionsError, OptionSpec
 from aimi.web.portal.manage import admin_view, bp, strip
 
 PREFIX = "option_"
@@ -84,7 +84,7 @@ def plugin_toggle(name: str) -> ResponseReturnValue:
     enabled = request.form.get("enabled") == "1"
     try:
         _save(name, enabled, {})
-    except plugin_settings.PluginSettingsError as exc:
+    except OptionsError as exc:
         reason = exc.errors.get("enabled") or f"fix its settings first ({exc})."
         flash(f"{name} was not changed: {reason}", "error")
         return redirect(url_for("manage.plugin", name=name))
@@ -105,7 +105,7 @@ def plugin(name: str) -> ResponseReturnValue:
                    if not (spec.secret and not form[PREFIX + key].data)}
         try:
             diff = _save(name, form.enabled.data, options)
-        except plugin_settings.PluginSettingsError as exc:
+        except OptionsError as exc:
             for key, message in exc.errors.items():
                 target = form[PREFIX + key].errors if PREFIX + key in form else form.form_errors
                 target.append(message)

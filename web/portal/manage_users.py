@@ -12,14 +12,13 @@ from flask.typing import ResponseReturnValue
 from flask_security import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 from wtforms import EmailField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
 from aimi.platform.db import tenant_session
-from aimi.tenants import accounts, erasure
-from aimi.tenants.models import ROLE_NAMES, AuditLog, Cohort, Role, User
+from aimi.tenants import accounts, audit, cohorts, erasure
+from aimi.tenants.models import ROLE_NAMES, User
 from aimi.web.pagination import paginate
 from aimi.web.portal.manage import MultiCheckboxField, admin_view, bp, get_or_404, search_term, strip
 from aimi.web.portal.public import send_invitation
@@ -73,26 +72,15 @@ def users() -> ResponseReturnValue:
             flash(f"Invitation sent to {user.email}.", "success")
             return redirect(url_for("manage.users"))
     q, role = search_term(), request.args.get("role", "")
-    stmt = select(User).order_by(User.email)
-    if q:
-        needle = q.lower()
-        stmt = stmt.where(or_(func.lower(User.email).contains(needle, autoescape=True),
-                              func.lower(User.full_name).contains(needle, autoescape=True)))
-    if role in ROLE_NAMES:
-        stmt = stmt.where(User.roles.any(Role.name == role))
-    page = paginate(session, stmt)
+    page = paginate(session, accounts.listing(q, role, by_email=True))
     return render_template("manage/users.html", page=page, form=form, q=q, role=role,
                            roles=ROLE_NAMES), 422 if form.errors else 200
 
 
 def _user_page(session: Session, user: User, form: RolesForm, status: int = 200) -> ResponseReturnValue:
-    member_of = or_(Cohort.candidates.any(User.id == user.id), Cohort.mentors.any(User.id == user.id))
-    cohorts = session.scalars(select(Cohort).where(member_of).order_by(Cohort.name)).all()
-    history = session.scalars(
-        select(AuditLog).where(AuditLog.target_type == "user", AuditLog.target_id == str(user.id))
-        .order_by(AuditLog.at.desc(), AuditLog.id.desc()).limit(10)
-    ).all()
-    return render_template("manage/user.html", user=user, form=form, cohorts=cohorts, history=history,
+    return render_template("manage/user.html", user=user, form=form,
+                           cohorts=cohorts.of_member(session, user),
+                           history=audit.recent_about(session, "user", user.id),
                            erased=erasure.is_erased(user)), status
 
 

@@ -27,7 +27,6 @@ from flask.typing import ResponseReturnValue
 from flask_security import auth_required, current_user, roles_accepted
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
@@ -42,7 +41,6 @@ from aimi.tenants.interview_models import (
     DIFFICULTIES,
     QUESTION_TYPES,
     ROLES,
-    InterviewAnswer,
     Question,
     QuestionBank,
     QuestionVersion,
@@ -265,10 +263,7 @@ def history(question_id: int) -> ResponseReturnValue:
     """Every version, newest first, with how many interview answers asked it."""
     session = tenant_session()
     found = _question(session, question_id)
-    used = dict(session.execute(
-        select(InterviewAnswer.question_version_id, func.count())
-        .where(InterviewAnswer.question_version_id.in_([v.id for v in found.versions]))
-        .group_by(InterviewAnswer.question_version_id)).all())
+    used = questions.times_asked(session, found)
     return render_template("questions/history.html", question=found, bank=found.bank,
                            versions=list(reversed(found.versions)), used=used)
 
@@ -302,9 +297,9 @@ def retire(question_id: int) -> ResponseReturnValue:
 def _evaluation(session: Session, question: Question, evaluation_id: str) -> Evaluation:
     """The user's evaluation of this question (an admin's: anyone's), or 404."""
     evaluation = session.get(Evaluation, evaluation_id)
-    mine = evaluation is not None and (evaluation.created_by == current_user.id
-                                       or "admin" in current_user.role_names)
-    if not mine or evaluation.request.get("id", "").split("/")[0] != f"question-{question.id}":
+    if (evaluation is None
+            or (evaluation.created_by != current_user.id and "admin" not in current_user.role_names)
+            or evaluation.request.get("id", "").split("/")[0] != f"question-{question.id}"):
         abort(404, "There is no such try-it result for this question.")
     return evaluation
 

@@ -24,7 +24,6 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from flask_security import current_user
-from sqlalchemy import select
 
 from aimi.platform.db import tenant_session
 from aimi.plugins import jobs
@@ -200,10 +199,8 @@ def discard(interview_id: int, position: int, recording_id: int) -> ResponseRetu
 def mine() -> ResponseReturnValue:
     """The candidate's recordings, newest first, with the policy they accepted."""
     session = tenant_session()
-    stmt = (select(Recording).where(Recording.candidate_id == current_user.id,
-                                    Recording.status != "discarded").order_by(Recording.id.desc()))
     return render_template(
-        "recordings/index.html", page=paginate(session, stmt),
+        "recordings/index.html", page=paginate(session, recordings.of_candidate(current_user)),
         consented=recordings.has_consent(session, current_user, g.tenant_settings),
         policy=g.tenant_settings.recording_policy, retention_days=g.tenant_settings.audio_retention_days)
 
@@ -239,10 +236,7 @@ def audio(recording_id: int) -> ResponseReturnValue:
 
 def takes_for(answers: list[InterviewAnswer]) -> dict[int, Recording]:
     """The transcribed take of each answer that has one, by answer id (for the report)."""
-    ids = [a.id for a in answers]
-    stmt = select(Recording).where(Recording.answer_id.in_(ids), Recording.status == "transcribed")
-    found = tenant_session().scalars(stmt.order_by(Recording.id)) if ids else []
-    return {recording.answer_id: recording for recording in found}
+    return recordings.transcribed_takes(tenant_session(), [a.id for a in answers])
 
 
 def heard_words(take: Recording | None) -> list[dict]:

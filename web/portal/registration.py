@@ -1,4 +1,9 @@
-"""Self-registration under the tenant's policy: closed, invite code, e-mail domain, open."""
+"""Self-registration under the tenant's policy (closed, invite code, e-mail domain, open) and
+the confirmation of the new account's address.
+
+Flask-Security confirms an address when its mailed link is opened (a GET). Mail scanners and
+link previews open links too, so here the link opens a page whose button POSTs the same
+address (with the CSRF token, ``aimi.web.guards``); only that POST confirms."""
 
 from __future__ import annotations
 
@@ -6,14 +11,13 @@ import hmac
 
 from flask import g, render_template, request
 from flask_security import RegisterFormV2
+from flask_security.confirmable import confirm_email_token_status
 from flask_security.signals import user_registered
-from sqlalchemy import select
 from wtforms import StringField
 from wtforms.validators import Length, Optional
 
 from aimi.platform.db import tenant_session
-from aimi.tenants import audit
-from aimi.tenants.models import Role
+from aimi.tenants import accounts
 
 
 class TenantRegisterForm(RegisterFormV2):
@@ -48,14 +52,20 @@ def registration_closed_page():
 def _on_registered(app, user, **_kwargs) -> None:
     """Self-registered users are candidates. Flask-Security commits after the view, so
     the user, the role and the audit entry are written together or not at all."""
-    session = tenant_session()
-    candidate = session.scalar(select(Role).where(Role.name == "candidate"))
-    if candidate not in user.roles:
-        user.roles.append(candidate)
-    session.flush()  # gives the new user its id for the audit entry
-    audit.record(session, "user.registered", actor=user, target_type="user", target_id=user.id,
-                 details={"email": user.email}, ip=request.remote_addr)
+    accounts.registered(tenant_session(), user, request.remote_addr)
+
+
+def _confirmation_page():
+    """A valid, unused confirmation link opens the page with the button that confirms.
+    Any other (expired, invalid, already used) goes to Flask-Security, which only says so."""
+    if request.endpoint != "security.confirm_email" or request.method != "GET":
+        return None
+    expired, invalid, user = confirm_email_token_status((request.view_args or {}).get("token", ""))
+    if user is None or invalid or expired or user.confirmed_at is not None:
+        return None
+    return render_template("security/confirm_email.html", action=request.path)
 
 
 def init_app(app) -> None:
     user_registered.connect(_on_registered, app)
+    app.before_request(_confirmation_page)

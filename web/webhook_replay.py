@@ -1,6 +1,7 @@
-"""Refusing stale and replayed webhook requests: a signed request is accepted only when
-its signed timestamp is recent, and only once (its signature is remembered, per college,
-for as long as it would be accepted). Replayed, a lifted suppression came back.
+"""Refusing stale and replayed webhook requests (a web-layer guard, like ``throttle``): a
+signed request is accepted only when its signed timestamp is recent, and only once (its
+signature is remembered, per college, for as long as it would be accepted). Replayed, a
+lifted suppression came back.
 
 The signatures seen are kept in Redis when it is configured (shared by every web
 process, expiring by themselves), else in this process's memory (the one web process of
