@@ -1,4 +1,5 @@
-"""Periodic work without cron: the assignment reminders, every ``REMINDER_SECONDS``.
+"""Periodic work without cron, every ``REMINDER_SECONDS``: the assignment reminders, and
+on Monday mornings the weekly digests (``aimi.tenants.digests``).
 
 With Redis, ``tick`` is an RQ job that schedules its successor (``enqueue_in``, kept in
 RQ's scheduled-job registry and moved to the ``notifications`` queue when due by a worker
@@ -11,8 +12,8 @@ Without Redis, the web process runs the same tick on a daemon thread (started by
 first request, except under tests), together with the sweep of background jobs an
 earlier process left unfinished.
 
-Either way a reminder is sent once: its notification key (kind, assignment, candidate)
-is unique, so a second tick, or two at once, stage nothing new.
+Either way a reminder or a digest is sent once: its notification key (kind, assignment
+or ISO week, recipient) is unique, so a second tick, or two at once, stage nothing new.
 """
 
 from __future__ import annotations
@@ -39,26 +40,28 @@ QUEUE = "notifications"
 TICK_PREFIX = "aimi-reminders-"
 
 
-def remind_every_tenant() -> dict[str, int]:
-    """Stage the due-soon and overdue reminders of every active college; returns how
-    many each told now (a college that fails is logged, the others still run)."""
-    from aimi.tenants import notices
+def notify_every_tenant() -> dict[str, dict[str, int]]:
+    """Stage the due-soon and overdue reminders, and the weekly digests when due, of every
+    active college; returns how many of each every college told now (a college that fails
+    is logged, the others still run)."""
+    from aimi.tenants import digests, notices
 
     now, told = utcnow(), {}
     for tenant in jobs.active_tenants():
         with tenant_scope(tenant):
             try:
-                told[tenant.slug] = notices.send_reminders(tenant_session(), now)
+                told[tenant.slug] = {"reminders": notices.send_reminders(tenant_session(), now),
+                                     "digests": digests.send_digests(tenant_session(), now)}
             except Exception as exc:
                 tenant_session.rollback()
-                log.error("reminders of %s failed: %s", tenant.slug, exc)
+                log.error("reminders or digests of %s failed: %s", tenant.slug, exc)
     return told
 
 
-def tick() -> dict[str, int]:
-    """The RQ job: remind, then schedule the next tick (whatever happened)."""
+def tick() -> dict[str, dict[str, int]]:
+    """The RQ job: remind and digest, then schedule the next tick (whatever happened)."""
     try:
-        return remind_every_tenant()
+        return notify_every_tenant()
     finally:
         schedule(rq_wiring.redis_url(), now=False)
 
@@ -71,7 +74,7 @@ def schedule(url: str, *, now: bool) -> str:
     rq_id = f"{TICK_PREFIX}{slot}"
     rq_wiring.queue(QUEUE, url).enqueue_in(
         timedelta(seconds=0 if now else slot * REMINDER_SECONDS - clock), tick, job_id=rq_id,
-        description="aimi: assignment reminders", result_ttl=rq_wiring.KEEP_SECONDS,
+        description="aimi: reminders and digests", result_ttl=rq_wiring.KEEP_SECONDS,
         failure_ttl=rq_wiring.KEEP_SECONDS)
     return rq_id
 
@@ -112,7 +115,7 @@ def _beat(app: Flask, reminder_seconds: float, sweep_seconds: float, stop: threa
             if time.monotonic() >= next_reminders:
                 next_reminders = time.monotonic() + reminder_seconds
                 with app.app_context():
-                    remind_every_tenant()
+                    notify_every_tenant()
         except Exception as exc:  # the database away for now: try at the next beat
             log.warning("in-process beat failed: %s", exc)
         stop.wait(sweep_seconds)

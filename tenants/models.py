@@ -52,6 +52,8 @@ class User(TenantBase, AccountMixin):
     __tablename__ = "users"
 
     roles: Mapped[list[Role]] = relationship(secondary=roles_users, lazy="selectin")
+    # The IANA zone the user reads times in; None: the college's.
+    timezone: Mapped[str | None] = mapped_column(String(64))
 
     def requires_two_factor(self) -> bool:
         """Tenant admins must use TOTP where the configuration demands it."""

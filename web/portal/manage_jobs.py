@@ -1,4 +1,5 @@
-"""Tenant admin: background jobs with their status, and "Re-run" for the failed ones."""
+"""Tenant admin: background jobs with their status, "Re-run" for the failed ones, and
+"Re-send" for the mails of a delivery job that a stopped worker may or may not have sent."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
 from aimi.platform.db import tenant_session
+from aimi.platform.wording import plural
 from aimi.plugins import jobs
+from aimi.tenants import notifications
 from aimi.tenants.models import JOB_STATUSES, Job, User
 from aimi.web.pagination import paginate
 from aimi.web.portal.manage import admin_view, bp, record
@@ -29,7 +32,34 @@ def job_list() -> ResponseReturnValue:
     people = {u.id: u.email for u in session.scalars(select(User).where(User.id.in_(ids)))} if ids else {}
     busy = any(job.status in ("queued", "running") for job in page.items)
     return render_template("manage/jobs.html", page=page, status=status, statuses=JOB_STATUSES,
-                           people=people, can_rerun=jobs.can_rerun, stalled=jobs.stalled, busy=busy)
+                           people=people, can_rerun=jobs.can_rerun, stalled=jobs.stalled, busy=busy,
+                           uncertain=notifications.uncertain_counts(session, page.items))
+
+
+@bp.post("/jobs/<job_id>/resend-uncertain")
+@admin_view
+def resend_uncertain(job_id: str) -> ResponseReturnValue:
+    """Send a delivery job's uncertain mails again, after the admin confirmed that their
+    recipients may get them twice; audited with the addresses."""
+    session = tenant_session()
+    job = session.get(Job, job_id)
+    if job is None:
+        abort(404, "There is no such job in your college.")
+    try:
+        jobs.rerun(job)
+        rows = notifications.resend_uncertain(session, job)
+    except (jobs.JobError, notifications.NotificationError) as exc:
+        session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for("manage.jobs"))
+    record(session, "job.resend_uncertain", target_type="job", target_id=job.id,
+           details={"kind": job.kind, "notifications": [row.id for row in rows],
+                    "emails": [row.email for row in rows]})
+    session.commit()
+    jobs.dispatch(g.tenant, job)
+    flash(f"{plural(len(rows), 'e-mail')} in doubt queued to be sent again. Refresh to follow the job.",
+          "success")
+    return redirect(url_for("manage.jobs"))
 
 
 @bp.post("/jobs/<job_id>/rerun")
