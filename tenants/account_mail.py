@@ -24,5 +24,7 @@ SUBJECTS = {
 
 def subject(template: str, college: str, default: str) -> str:
     """The subject of Flask-Security's ``template`` mail for ``college``; a mail this
-    list does not know keeps Flask-Security's words, after the college's name."""
-    return SUBJECTS.get(template, "{college}: {default}").format(college=college, default=default)
+    list does not know keeps Flask-Security's words, after the college's name. The
+    template is named with or without its folder (``security/email/welcome``)."""
+    name = template.rsplit("/", 1)[-1]
+    return SUBJECTS.get(name, "{college}: {default}").format(college=college, default=default)

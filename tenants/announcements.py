@@ -51,7 +51,7 @@ def deliveries(session: Session, announcements: list[Announcement]) -> dict[int,
         counts = Counter(dict(session.execute(
             select(Notification.email_status, func.count()).where(Notification.key.startswith(prefix,
                                                                                                 autoescape=True))
-            .group_by(Notification.email_status)).tuples()))
+            .group_by(Notification.email_status)).all()))
         found[row.id] = Delivery(sum(counts.values()), counts["sent"], counts["none"],
                                  sum(counts[status] for status in NOT_MAILED),
                                  counts["queued"] + counts["sending"])

@@ -136,7 +136,7 @@ def mentor_digest(session: Session, mentor: User, now: datetime) -> MentorDigest
         .where(Assignment.cohort_id.in_(mentored), or_(Assignment.due_at.is_(None), Assignment.due_at > now))
         .order_by(Assignment.due_at, Assignment.id)))
     cohorts = dict(session.execute(select(Cohort.id, Cohort.name).where(
-        Cohort.id.in_({a.cohort_id for a in open_ones}))).tuples()) if open_ones else {}
+        Cohort.id.in_({a.cohort_id for a in open_ones}))).all()) if open_ones else {}
     figures = assignments.completion(session, open_ones)
     return MentorDigest(session.scalar(waiting) or 0, [
         Progress(a.template.name, cohorts[a.cohort_id], figures[a.id].done, figures[a.id].total)

@@ -184,7 +184,7 @@ def _channels(session: Session, kind: str, users: list[User]) -> dict[int, str]:
     for part in _chunks([user.id for user in users]):
         found.update(session.execute(select(NotificationPreference.user_id, NotificationPreference.channel)
                                      .where(NotificationPreference.kind == kind,
-                                            NotificationPreference.user_id.in_(part))).tuples())
+                                            NotificationPreference.user_id.in_(part))).all())
     return {user.id: found.get(user.id, DEFAULT_CHANNEL) for user in users}
 
 
