@@ -32,10 +32,10 @@ from rq.registry import ScheduledJobRegistry
 from score_helpers import new_assignment, new_cohort, new_user
 from sendgrid_server import sendgrid_server
 from smtp_server import smtp_server
-from sqlalchemy import event, func, select, update
+from sqlalchemy import event, func, insert, select, update
 from sqlalchemy.engine import Engine
 
-from aimi.platform import mail
+from aimi.platform import bulk, mail
 from aimi.platform.db import tenant_scope, tenant_session
 from aimi.platform.timeutil import to_local, utcnow
 from aimi.plugins import background, jobs, notification_jobs, schedule
@@ -44,9 +44,9 @@ from aimi.plugins import settings as plugin_settings
 from aimi.plugins.worker import scheduler_command
 from aimi.tenants import interviews, notices, notifications
 from aimi.tenants import settings as tenant_settings
-from aimi.tenants.interview_models import Interview, InterviewAnswer, InterviewTemplate
+from aimi.tenants.interview_models import Assignment, Interview, InterviewAnswer, InterviewTemplate
 from aimi.tenants.models import Job, User, cohort_candidates
-from aimi.tenants.notification_models import Notification
+from aimi.tenants.notification_models import Notification, NotificationPreference
 
 
 def publish_template(world, slug: str) -> tuple[int, str]:
@@ -217,6 +217,67 @@ def test_the_publishing_request_does_the_same_work_for_any_cohort_size(world):
             Notification.kind == "assignment_published", Notification.user_id.in_(
                 select(cohort_candidates.c.user_id).where(cohort_candidates.c.cohort_id == cohorts[2]))))
     assert told == 40
+
+
+def test_a_fan_out_writes_its_rows_in_bulk_and_a_rerun_tells_nobody_twice(world):
+    """600 candidates (597 reading this kind in the inbox only): two multi-row INSERTs of
+    notifications (500 rows each at most), one query of preferences, one delivery job of
+    the 3 mails; the same fan-out again writes nothing."""
+    people = [new_user(world, "alpha")[0] for _ in range(3)]
+    with tenant_scope(world.tenants["alpha"]):
+        session = tenant_session()
+        rows = [{"email": f"bulk-{tag()}@alpha.example.com", "fs_uniquifier": tag() + tag(),
+                 "fs_token_uniquifier": tag() + tag(), "full_name": "Bulk", "active": True,
+                 "created_at": utcnow()} for _ in range(597)]
+        session.execute(insert(User), rows)
+        inbox_only = list(session.scalars(select(User.id).where(User.email.in_([r["email"] for r in rows]))))
+        session.execute(insert(NotificationPreference), [
+            {"user_id": user_id, "kind": "assignment_published", "channel": "in_app"}
+            for user_id in inbox_only])
+        session.commit()
+        people += inbox_only
+    cohort_id = new_cohort(world, "alpha", people)
+    assignment_id = new_assignment(world, "alpha", cohort_id, f"Bulk {tag()}", utcnow() + timedelta(days=2))
+    statements: list[str] = []
+    with world.portal.app_context(), tenant_scope(world.tenants["alpha"]):
+        session = tenant_session()
+        assignment = session.get(Assignment, assignment_id)
+        with work_of_this_thread(statements):
+            told = notices.assignment_published(session, assignment, timezone="UTC")
+        session.commit()
+        assert told == 600
+        assert notices.assignment_published(session, assignment, timezone="UTC") == 0  # a re-run
+        session.commit()
+    inserts = [sql for sql in statements if sql.lstrip().upper().startswith("INSERT")
+               and "notifications" in sql.split("(")[0]]
+    assert len(inserts) == 2
+    assert len([sql for sql in statements if "notification_preferences" in sql]) == 1
+    with tenant_scope(world.tenants["alpha"]):
+        first = tenant_session.scalar(select(func.min(Notification.id)).where(
+            Notification.key.startswith(f"assignment_published:assignment{assignment_id}:")))
+        job = tenant_session.scalar(select(Job).where(
+            Job.idempotency_key == f"{notifications.DELIVER_BATCH_KIND}:{first}"))
+        assert len(job.payload["notification_ids"]) == 3
+        assert tenant_session.scalar(select(func.count()).select_from(Notification).where(
+            Notification.key.startswith(f"assignment_published:assignment{assignment_id}:"),
+            Notification.email_status == "none")) == 597
+
+
+def test_insert_new_skips_taken_keys_on_each_backend(world):
+    with tenant_scope(world.tenants["alpha"]):
+        session = tenant_session()
+        user = session.scalar(select(User).where(User.email == world.email("alpha", "candidate")))
+        base = {"user_id": user.id, "email": user.email, "kind": "report_ready", "title": "T", "body": "",
+                "html": None, "link": "", "essential": False, "in_app": True, "created_at": utcnow(),
+                "read_at": None, "email_status": "none", "email_error": "", "provider_message_id": "",
+                "sent_at": None}
+        first, second = f"bulk:{tag()}", f"bulk:{tag()}"
+        assert bulk.insert_new(session, Notification.__table__, [{**base, "key": first}]) == 1
+        assert bulk.insert_new(session, Notification.__table__,
+                               [{**base, "key": first}, {**base, "key": second}]) == 1
+        session.commit()
+        assert tenant_session.scalar(select(func.count()).select_from(Notification).where(
+            Notification.key.in_([first, second]))) == 2
 
 
 def test_assigning_twice_does_not_notify_twice(world, cohort):
