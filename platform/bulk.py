@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import CursorResult, Insert, Table
 from sqlalchemy.dialects.mysql import insert as mysql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -27,11 +27,14 @@ def insert_new(session: Session, table: Table, rows: list[dict[str, Any]]) -> in
     written = 0
     for start in range(0, len(rows), ROWS_PER_STATEMENT):
         chunk = rows[start:start + ROWS_PER_STATEMENT]
+        statement: Insert
         if dialect == "sqlite":
             statement = sqlite_insert(table).values(chunk).on_conflict_do_nothing()
         elif dialect in ("mysql", "mariadb"):
             statement = mysql_insert(table).values(chunk).prefix_with("IGNORE")
         else:
             raise NotImplementedError(f"insert_new supports SQLite and MariaDB, not {dialect}")
-        written += session.execute(statement).rowcount
+        result = session.execute(statement)
+        assert isinstance(result, CursorResult)  # an INSERT's result counts its rows
+        written += result.rowcount
     return written

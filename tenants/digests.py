@@ -62,7 +62,9 @@ def week_of(monday: date, zone: str) -> Week:
 def due_week(now: datetime, zone: str) -> Week | None:
     """The week whose digests are due at ``now``: the one just ended, from Monday
     ``SEND_FROM`` for ``SEND_FOR``; None at any other time."""
-    local = to_local(now, zone).replace(tzinfo=None)
+    aware = to_local(now, zone)
+    assert aware is not None  # ``now`` is a time
+    local = aware.replace(tzinfo=None)
     monday = local.date() - timedelta(days=local.weekday())
     opens = datetime.combine(monday, SEND_FROM)
     if not opens <= local < opens + SEND_FOR:
