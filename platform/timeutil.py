@@ -40,3 +40,15 @@ def from_local(value: datetime, tz_name: str) -> datetime:
     except ZoneInfoNotFoundError:
         zone = UTC
     return value.replace(tzinfo=zone).astimezone(UTC).replace(tzinfo=None)
+
+
+def format_named(value: datetime | None, tz_name: str) -> str:
+    """A time as its reader's clock shows it, the zone named so nobody guesses:
+    "05 Dec 2026, 17:00 IST (Asia/Kolkata)"; a zone whose abbreviation is its name
+    ("UTC") is named once."""
+    local = to_local(value, tz_name)
+    if local is None:
+        return ""
+    abbreviation = local.strftime("%Z")
+    zone = abbreviation if abbreviation == tz_name else f"{abbreviation} ({tz_name})"
+    return f"{local.strftime('%d %b %Y, %H:%M')} {zone}"

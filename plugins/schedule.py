@@ -1,6 +1,6 @@
-"""Periodic work without cron: the assignment reminders, every ``REMINDER_SECONDS``, and
-each college's daily retention purge (staged by every tick, once a day per college:
-``aimi.plugins.retention_jobs``).
+"""Periodic work without cron, every ``REMINDER_SECONDS``: the assignment reminders, on
+Monday mornings the weekly digests (``aimi.tenants.digests``), and each college's daily
+retention purge (staged by every tick, once a day per college: ``aimi.plugins.retention_jobs``).
 
 With Redis, ``tick`` is an RQ job that schedules its successor (``enqueue_in``, kept in
 RQ's scheduled-job registry and moved to the ``notifications`` queue when due by a worker
@@ -13,8 +13,8 @@ Without Redis, the web process runs the same tick on a daemon thread (started by
 first request, except under tests), together with the sweep of background jobs an
 earlier process left unfinished.
 
-Either way a reminder is sent once: its notification key (kind, assignment, candidate)
-is unique, so a second tick, or two at once, stage nothing new.
+Either way a reminder or a digest is sent once: its notification key (kind, assignment
+or ISO week, recipient) is unique, so a second tick, or two at once, stage nothing new.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from flask import Flask
 from rq.registry import ScheduledJobRegistry
@@ -41,28 +42,33 @@ QUEUE = "notifications"
 # A platform job, not a tenant's: a tenant job's RQ id is ``<slug>_<job id>``, and this
 # one never holds "_".
 TICK_PREFIX = "aimi-reminders-"
+T = TypeVar("T")
 
 
-def every_tenant(work: Callable[[Session, datetime], int], what: str) -> dict[str, int]:
-    """Run ``work(session, now)`` for every active college; returns each one's count (a
+def every_tenant(work: Callable[[Session, datetime], T], what: str) -> dict[str, T]:
+    """Run ``work(session, now)`` for every active college; returns each one's result (a
     college that fails is logged, the others still run)."""
-    now, counts = utcnow(), {}
+    now, results = utcnow(), {}
     for tenant in jobs.active_tenants():
         with tenant_scope(tenant):
             try:
-                counts[tenant.slug] = work(tenant_session(), now)
+                results[tenant.slug] = work(tenant_session(), now)
             except Exception as exc:
                 tenant_session.rollback()
                 log.error("%s of %s failed: %s", what, tenant.slug, exc)
-    return counts
+    return results
 
 
-def remind_every_tenant() -> dict[str, int]:
-    """Stage the due-soon and overdue reminders of every active college; returns how
-    many each told now."""
-    from aimi.tenants import notices
+def notify_every_tenant() -> dict[str, dict[str, int]]:
+    """Stage the due-soon and overdue reminders, and the weekly digests when due, of every
+    active college; returns how many of each every college told now."""
+    from aimi.tenants import digests, notices
 
-    return every_tenant(notices.send_reminders, "reminders")
+    def notify(session: Session, now: datetime) -> dict[str, int]:
+        return {"reminders": notices.send_reminders(session, now),
+                "digests": digests.send_digests(session, now)}
+
+    return every_tenant(notify, "reminders or digests")
 
 
 def stage_purges() -> dict[str, int]:
@@ -70,14 +76,15 @@ def stage_purges() -> dict[str, int]:
     return every_tenant(retention_jobs.stage_today, "retention purge")
 
 
-def periodic_work() -> dict[str, int]:
-    """What each tick does: remind, and stage the day's purges; returns the reminders."""
-    told = remind_every_tenant()
+def periodic_work() -> dict[str, dict[str, int]]:
+    """What each tick does: remind and digest, and stage the day's purges; returns what
+    was told."""
+    told = notify_every_tenant()
     stage_purges()
     return told
 
 
-def tick() -> dict[str, int]:
+def tick() -> dict[str, dict[str, int]]:
     """The RQ job: the periodic work, then schedule the next tick (whatever happened)."""
     try:
         return periodic_work()
@@ -93,7 +100,7 @@ def schedule(url: str, *, now: bool) -> str:
     rq_id = f"{TICK_PREFIX}{slot}"
     rq_wiring.queue(QUEUE, url).enqueue_in(
         timedelta(seconds=0 if now else slot * REMINDER_SECONDS - clock), tick, job_id=rq_id,
-        description="aimi: assignment reminders", result_ttl=rq_wiring.KEEP_SECONDS,
+        description="aimi: reminders and digests", result_ttl=rq_wiring.KEEP_SECONDS,
         failure_ttl=rq_wiring.KEEP_SECONDS)
     return rq_id
 

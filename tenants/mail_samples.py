@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from aimi.tenants import account_mail, digests
+
 
 @dataclass(frozen=True)
 class Sample:
@@ -16,8 +18,12 @@ class Sample:
 def sample(kind: str, *, name: str, college: str) -> Sample:
     """The example of ``kind`` addressed to ``name``; KeyError for an unknown kind."""
     hello = f"Hello {name},\n\n"
+    mentor = digests.mentor_text(name, digests.MentorDigest(7, [
+        digests.Progress("Software engineer mock", "CSE 2026", 41, 58),
+        digests.Progress("HR round practice", "MBA 2026", 12, 30)]))
+    admin = digests.admin_text(name, "the week of 23 Nov 2026", digests.Usage(184, 152, 96, 61))
     samples = {
-        "account": Sample(f"Confirm your account at {college}",
+        "account": Sample(account_mail.subject("confirmation_instructions", college, ""),
                           f"{hello}Confirm your e-mail address to finish your account at {college}."),
         "invitation": Sample(f"Your invitation to {college}",
                              f"{hello}Your placement cell invited you to {college} on aimi. Choose your "
@@ -48,5 +54,7 @@ def sample(kind: str, *, name: str, college: str) -> Sample:
         "data_export": Sample("Your data export is ready",
                               f"{hello}The copy of your data you asked for is ready to download.",
                               "/account/data"),
+        "digest_mentor": Sample(*mentor, "/review/"),
+        "digest_admin": Sample(*admin, "/analytics/"),
     }
     return samples[kind]

@@ -55,6 +55,8 @@ class User(TenantBase, AccountMixin):
     # The last signed-in request, recorded at most once per ``tenants.activity.EVERY``
     # (sign-ins alone miss an account used only through its remember-me cookie).
     last_active_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # The IANA zone the user reads times in; None: the college's.
+    timezone: Mapped[str | None] = mapped_column(String(64))
 
     def requires_two_factor(self) -> bool:
         """Tenant admins must use TOTP where the configuration demands it."""

@@ -5,19 +5,19 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from aimi.platform.tenancy import current_tenant
-from aimi.platform.timeutil import format_local
+from aimi.platform.timeutil import format_named
 from aimi.plugins import jobs
-from aimi.tenants import notifications
+from aimi.tenants import notifications, time_zones
 from aimi.tenants import settings as tenant_settings
 from aimi.tenants.assignments import DONE_STATUSES
 from aimi.tenants.interview_models import Assignment, Interview, InterviewAnswer, MentorReview
 from aimi.tenants.models import Cohort, User
-from aimi.tenants.notification_models import Notification
+from aimi.tenants.notification_models import Announcement, announcement_cohorts
 
 PUBLISHED_KIND = "notify_assignment_published"
 
@@ -33,20 +33,19 @@ def stage_assignment_published(session: Session, assignment: Assignment, *, base
 
 def assignment_published(session: Session, assignment: Assignment, *, timezone: str,
                          base_url: str = "") -> int:
-    """Tell each candidate of the assignment's cohort (in the job staged above); returns
-    how many were told."""
+    """Tell each candidate of the assignment's cohort (in the job staged above), the due
+    date on each one's own clock; returns how many were told."""
     cohort = session.get(Cohort, assignment.cohort_id)
-    name, due = assignment.template.name, format_local(assignment.due_at, timezone)
-    told, mails = 0, []
+    name = assignment.template.name
+    notes = []
     for candidate in cohort.candidates:
-        row = notifications.notify(
-            session, kind="assignment_published", key=f"assignment{assignment.id}", user=candidate,
-            title=f"New assignment: {name}", link="/dashboard", base_url=base_url, batch=mails,
-            body=f"Hello {candidate.display_name},\n\n{name} was assigned to your cohort {cohort.name}"
-                 f"{f'; it is due {due}' if due else ''}. Start it from your dashboard.")
-        told += row is not None
-    notifications.deliver_in_batches(session, mails)
-    return told
+        due = format_named(assignment.due_at, time_zones.zone_of(candidate, timezone))
+        notes.append(notifications.Note(
+            candidate, f"New assignment: {name}",
+            f"Hello {candidate.display_name},\n\n{name} was assigned to your cohort {cohort.name}"
+            f"{f'; it is due {due}' if due else ''}. Start it from your dashboard."))
+    return notifications.notify_many(session, kind="assignment_published", key=f"assignment{assignment.id}",
+                                     notes=notes, link="/dashboard", base_url=base_url)
 
 
 def review_finished(session: Session, review: MentorReview, *, base_url: str = "") -> None:
@@ -77,32 +76,39 @@ ANNOUNCE_KIND = "notify_announcement"
 
 
 def stage_announcement(session: Session, sender: User, cohorts: list[Cohort], *, title: str, body: str,
-                       key: str, base_url: str = "") -> None:
-    """Stage the job that tells every candidate of ``cohorts`` (once each, even in two of
-    them); ``key`` (the form's) makes a resubmitted form announce once."""
-    payload = {"cohort_ids": [cohort.id for cohort in cohorts], "sender_id": sender.id, "title": title,
-               "body": body, "key": key, "base_url": base_url}
-    job, _created = jobs.stage(session, ANNOUNCE_KIND, payload, idempotency_key=f"{ANNOUNCE_KIND}:{key}",
-                               created_by=sender.id)
+                       key: str, base_url: str = "") -> Announcement:
+    """Record the announcement and stage the job that tells every candidate of
+    ``cohorts`` (once each, even in two of them); ``key`` (the form's) makes a
+    resubmitted form one announcement, told once."""
+    existing = session.scalar(select(Announcement).where(Announcement.key == key))
+    if existing is not None:
+        return existing
+    row = Announcement(key=key, sender_id=sender.id, sender_name=sender.display_name, title=title, body=body,
+                       cohort_names=[cohort.name for cohort in cohorts])
+    session.add(row)
+    session.flush()
+    session.execute(insert(announcement_cohorts), [{"announcement_id": row.id, "cohort_id": cohort.id}
+                                                   for cohort in cohorts])
+    job, _created = jobs.stage(session, ANNOUNCE_KIND, {"announcement_id": row.id, "base_url": base_url},
+                               idempotency_key=f"{ANNOUNCE_KIND}:{key}", created_by=sender.id)
     jobs.dispatch_after_commit(session, current_tenant(), job)
+    return row
 
 
 def announcement(session: Session, payload: dict) -> int:
     """Tell the candidates of the announcement's cohorts (in the job staged above);
     returns how many were told."""
-    sender = session.get(User, payload["sender_id"])
-    signed = f"\n\n-- {sender.display_name}" if sender else ""
-    members = {candidate.id: candidate for cohort in session.scalars(
-        select(Cohort).where(Cohort.id.in_(payload["cohort_ids"]))) for candidate in cohort.candidates}
-    told, mails = 0, []
-    for candidate in sorted(members.values(), key=lambda user: user.id):
-        row = notifications.notify(
-            session, kind="announcement", key=f"announcement{payload['key']}", user=candidate,
-            title=payload["title"], link="/notifications/", base_url=payload.get("base_url", ""), batch=mails,
-            body=f"Hello {candidate.display_name},\n\n{payload['body']}{signed}")
-        told += row is not None
-    notifications.deliver_in_batches(session, mails)
-    return told
+    row = session.get(Announcement, payload["announcement_id"])
+    if row is None:  # deleted with its sender's college data before the job ran
+        return 0
+    chosen = select(announcement_cohorts.c.cohort_id).where(announcement_cohorts.c.announcement_id == row.id)
+    cohorts = session.scalars(select(Cohort).where(Cohort.id.in_(chosen)))
+    members = {candidate.id: candidate for cohort in cohorts for candidate in cohort.candidates}
+    notes = [notifications.Note(candidate, row.title,
+                                f"Hello {candidate.display_name},\n\n{row.body}\n\n-- {row.sender_name}")
+             for candidate in sorted(members.values(), key=lambda user: user.id)]
+    return notifications.notify_many(session, kind="announcement", key=f"announcement{row.key}", notes=notes,
+                                     link="/notifications/", base_url=payload.get("base_url", ""))
 
 
 DUE_SOON = timedelta(hours=24)
@@ -117,7 +123,7 @@ def send_reminders(session: Session, now: datetime) -> int:
     try:
         told = assignment_reminders(session, now=now, timezone=tenant_settings.load(session).timezone)
         session.commit()
-    except IntegrityError:
+    except (IntegrityError, notifications.NotifiedMeanwhile):
         session.rollback()
         told = 0
     return told
@@ -125,36 +131,32 @@ def send_reminders(session: Session, now: datetime) -> int:
 
 def assignment_reminders(session: Session, *, now: datetime, timezone: str) -> int:
     """Remind each candidate who has not finished an assignment (no submitted or scored
-    attempt) that it is due within ``DUE_SOON``, or that it is overdue. A sweep, run on a
-    schedule: the notification key (kind, assignment, candidate) makes every later run, or
-    one running at the same time, send nothing again. Returns how many were told now."""
-    told, mails = 0, []
+    attempt) that it is due within ``DUE_SOON``, or that it is overdue, on their own
+    clock. A sweep, run on a schedule: the notification key (kind, assignment, candidate)
+    makes every later run, or one running at the same time, send nothing again. Returns
+    how many were told now."""
+    told = 0
     for assignment in session.scalars(select(Assignment).where(
             Assignment.due_at > now - OVERDUE_FOR_AT_MOST, Assignment.due_at <= now + DUE_SOON)
-            .order_by(Assignment.id)).all():  # read first: notifying flushes as it goes
+            .order_by(Assignment.id)).all():  # read first: notifying writes as it goes
         kind = "assignment_overdue" if assignment.due_at <= now else "assignment_due"
-        cause = f"assignment{assignment.id}"
         finished = set(session.scalars(select(Interview.candidate_id).where(
             Interview.assignment_id == assignment.id, Interview.status.in_(DONE_STATUSES))))
         waiting = [c for c in session.get(Cohort, assignment.cohort_id).candidates
                    if c.active and c.id not in finished]
-        already = set(session.scalars(select(Notification.key).where(Notification.key.in_(
-            [notifications.key_for(kind, cause, user=c) for c in waiting]))))
-        for candidate in waiting:
-            if notifications.key_for(kind, cause, user=candidate) not in already:
-                told += _remind(session, kind, cause, assignment, candidate, timezone, mails) is not None
-    notifications.deliver_in_batches(session, mails)
+        told += notifications.notify_many(
+            session, kind=kind, key=f"assignment{assignment.id}", link="/dashboard",
+            notes=[_reminder(kind, assignment, candidate, timezone) for candidate in waiting])
     return told
 
 
-def _remind(session: Session, kind: str, cause: str, assignment: Assignment, candidate: User,
-            timezone: str, mails: list[Notification]) -> Notification | None:
-    name, due = assignment.template.name, format_local(assignment.due_at, timezone)
+def _reminder(kind: str, assignment: Assignment, candidate: User, timezone: str) -> notifications.Note:
+    name = assignment.template.name
+    due = format_named(assignment.due_at, time_zones.zone_of(candidate, timezone))
     if kind == "assignment_due":
         title, what = f"Due soon: {name}", f"{name} is due {due} and you have not finished it yet."
     else:
         title, what = f"Overdue: {name}", f"{name} was due {due} and you have not finished it."
-    return notifications.notify(
-        session, kind=kind, key=cause, user=candidate, title=title, link="/dashboard", batch=mails,
-        body=f"Hello {candidate.display_name},\n\n{what} Sign in to your college's portal and open "
-             f"your dashboard to see what is left.")
+    return notifications.Note(candidate, title,
+                              f"Hello {candidate.display_name},\n\n{what} Sign in to your college's portal "
+                              f"and open your dashboard to see what is left.")

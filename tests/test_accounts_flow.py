@@ -86,6 +86,13 @@ def mailed_link(world, ref: TenantRef, address: str, path_part: str) -> str:
     raise AssertionError(f"no {path_part} link mailed to {address}")
 
 
+def subjects(world, ref: TenantRef, address: str) -> list[str]:
+    """The subjects of the mails sent to ``address``, oldest first."""
+    settle()
+    return [email.message_from_bytes(file.read_bytes(), policy=email.policy.default)["Subject"]
+            for file in mail.outbox_files(world.settings.instance_path / "outbox" / ref.slug, address)]
+
+
 # --- registration policies -------------------------------------------------------------
 
 
@@ -170,6 +177,7 @@ def test_open_registration_makes_a_confirmable_candidate(world):
     assert find_user(ref, address).confirmed_at is None
     confirm = client.post(link, data={"csrf_token": csrf_token(client.get(link).get_data(as_text=True))})
     assert confirm.status_code == 302
+    assert subjects(world, ref, address) == ["Confirm your account at Test College"]
     assert find_user(ref, address).confirmed_at is not None
     used = world.client().get(link)  # the used link says so (Flask-Security's flash), writes nothing
     assert used.status_code == 302 and "/confirm" in used.headers["Location"]
@@ -201,6 +209,8 @@ def test_password_reset_through_the_mailed_link(world):
 
     assert login(world.client(), ref, address, PASSWORD).status_code == 400
     assert login(world.client(), ref, address, NEW_PASSWORD).status_code == 200
+    assert subjects(world, ref, address) == ["Reset your password at Alpha College",
+                                             "Your password at Alpha College was reset"]
     # A reset link works once.
     assert client.get(link).status_code == 302
 

@@ -32,10 +32,10 @@ from rq.registry import ScheduledJobRegistry
 from score_helpers import new_assignment, new_cohort, new_user
 from sendgrid_server import sendgrid_server
 from smtp_server import smtp_server
-from sqlalchemy import event, func, select, update
+from sqlalchemy import event, func, insert, select, update
 from sqlalchemy.engine import Engine
 
-from aimi.platform import mail
+from aimi.platform import bulk, mail
 from aimi.platform.db import tenant_scope, tenant_session
 from aimi.platform.timeutil import to_local, utcnow
 from aimi.plugins import background, jobs, notification_jobs, schedule
@@ -44,9 +44,9 @@ from aimi.plugins import settings as plugin_settings
 from aimi.plugins.worker import scheduler_command
 from aimi.tenants import interviews, notices, notifications
 from aimi.tenants import settings as tenant_settings
-from aimi.tenants.interview_models import Interview, InterviewAnswer, InterviewTemplate
+from aimi.tenants.interview_models import Assignment, Interview, InterviewAnswer, InterviewTemplate
 from aimi.tenants.models import Job, User, cohort_candidates
-from aimi.tenants.notification_models import Notification
+from aimi.tenants.notification_models import Notification, NotificationPreference
 
 
 def publish_template(world, slug: str) -> tuple[int, str]:
@@ -219,6 +219,67 @@ def test_the_publishing_request_does_the_same_work_for_any_cohort_size(world):
     assert told == 40
 
 
+def test_a_fan_out_writes_its_rows_in_bulk_and_a_rerun_tells_nobody_twice(world):
+    """600 candidates (597 reading this kind in the inbox only): two multi-row INSERTs of
+    notifications (500 rows each at most), one query of preferences, one delivery job of
+    the 3 mails; the same fan-out again writes nothing."""
+    people = [new_user(world, "alpha")[0] for _ in range(3)]
+    with tenant_scope(world.tenants["alpha"]):
+        session = tenant_session()
+        rows = [{"email": f"bulk-{tag()}@alpha.example.com", "fs_uniquifier": tag() + tag(),
+                 "fs_token_uniquifier": tag() + tag(), "full_name": "Bulk", "active": True,
+                 "created_at": utcnow()} for _ in range(597)]
+        session.execute(insert(User), rows)
+        inbox_only = list(session.scalars(select(User.id).where(User.email.in_([r["email"] for r in rows]))))
+        session.execute(insert(NotificationPreference), [
+            {"user_id": user_id, "kind": "assignment_published", "channel": "in_app"}
+            for user_id in inbox_only])
+        session.commit()
+        people += inbox_only
+    cohort_id = new_cohort(world, "alpha", people)
+    assignment_id = new_assignment(world, "alpha", cohort_id, f"Bulk {tag()}", utcnow() + timedelta(days=2))
+    statements: list[str] = []
+    with world.portal.app_context(), tenant_scope(world.tenants["alpha"]):
+        session = tenant_session()
+        assignment = session.get(Assignment, assignment_id)
+        with work_of_this_thread(statements):
+            told = notices.assignment_published(session, assignment, timezone="UTC")
+        session.commit()
+        assert told == 600
+        assert notices.assignment_published(session, assignment, timezone="UTC") == 0  # a re-run
+        session.commit()
+    inserts = [sql for sql in statements if sql.lstrip().upper().startswith("INSERT")
+               and "notifications" in sql.split("(")[0]]
+    assert len(inserts) == 2
+    assert len([sql for sql in statements if "notification_preferences" in sql]) == 1
+    with tenant_scope(world.tenants["alpha"]):
+        first = tenant_session.scalar(select(func.min(Notification.id)).where(
+            Notification.key.startswith(f"assignment_published:assignment{assignment_id}:")))
+        job = tenant_session.scalar(select(Job).where(
+            Job.idempotency_key == f"{notifications.DELIVER_BATCH_KIND}:{first}"))
+        assert len(job.payload["notification_ids"]) == 3
+        assert tenant_session.scalar(select(func.count()).select_from(Notification).where(
+            Notification.key.startswith(f"assignment_published:assignment{assignment_id}:"),
+            Notification.email_status == "none")) == 597
+
+
+def test_insert_new_skips_taken_keys_on_each_backend(world):
+    with tenant_scope(world.tenants["alpha"]):
+        session = tenant_session()
+        user = session.scalar(select(User).where(User.email == world.email("alpha", "candidate")))
+        base = {"user_id": user.id, "email": user.email, "kind": "report_ready", "title": "T", "body": "",
+                "html": None, "link": "", "essential": False, "in_app": True, "created_at": utcnow(),
+                "read_at": None, "email_status": "none", "email_error": "", "provider_message_id": "",
+                "sent_at": None}
+        first, second = f"bulk:{tag()}", f"bulk:{tag()}"
+        assert bulk.insert_new(session, Notification.__table__, [{**base, "key": first}]) == 1
+        assert bulk.insert_new(session, Notification.__table__,
+                               [{**base, "key": first}, {**base, "key": second}]) == 1
+        session.commit()
+        assert tenant_session.scalar(select(func.count()).select_from(Notification).where(
+            Notification.key.in_([first, second]))) == 2
+
+
 def test_assigning_twice_does_not_notify_twice(world, cohort):
     assign(world, "alpha", cohort["id"])
     assign(world, "alpha", cohort["id"])
@@ -276,7 +337,7 @@ def test_preferences_in_app_only_and_off(world, cohort):
     url = "/t/alpha/notifications/settings"
     page = client.get(url).get_data(as_text=True)
     assert "Account e-mails" in page and 'name="account"' not in page  # essential: no choice
-    every = dict.fromkeys(notifications.OPTIONAL_KINDS, "email")
+    every = dict.fromkeys(notifications.kinds_for(User(roles=[])), "email")
     resp = client.post(url, data={**every, "csrf_token": csrf_token(page), "assignment_published": "in_app",
                                   "review_finished": "off"})
     assert resp.status_code == 302
@@ -303,8 +364,9 @@ def test_preferences_in_app_only_and_off(world, cohort):
 def test_essential_reset_mail_is_sent_even_with_everything_off(world, cohort):
     with tenant_scope(world.tenants["alpha"]):
         session = tenant_session()
-        notifications.set_preferences(session, session.get(User, cohort["ids"][0]),
-                                      dict.fromkeys(notifications.OPTIONAL_KINDS, "off"))
+        candidate = session.get(User, cohort["ids"][0])
+        notifications.set_preferences(session, candidate,
+                                      dict.fromkeys(notifications.kinds_for(candidate), "off"))
         session.commit()
     client = world.client()
     page = client.get("/t/alpha/reset").get_data(as_text=True)
@@ -314,6 +376,7 @@ def test_essential_reset_mail_is_sent_even_with_everything_off(world, cohort):
     assert "/t/alpha/reset/" in message.get_body(("plain",)).get_content()
     [row] = rows(world, "alpha", cohort["ids"][0])
     assert (row.kind, row.essential, row.in_app, row.email_status) == ("account", True, False, "sent")
+    assert message["Subject"] == "Reset your password at Alpha College"
     assert message["List-Unsubscribe"] is None
     assert "unsubscribe" not in message.get_body(("plain",)).get_content().lower()
 
@@ -653,7 +716,7 @@ def test_a_mentor_announces_to_their_cohorts_once_each_by_preference(world):
     not_mine = new_cohort(world, "alpha", [stranger])
     quiet_client = sign_in(world, "alpha", quiet_email)
     page = quiet_client.get("/t/alpha/notifications/settings").get_data(as_text=True)
-    every = dict.fromkeys(notifications.OPTIONAL_KINDS, "email")
+    every = dict.fromkeys(notifications.kinds_for(User(roles=[])), "email")
     quiet_client.post("/t/alpha/notifications/settings",
                       data={**every, "announcement": "in_app", "csrf_token": csrf_token(page)})
     mentor = sign_in(world, "alpha", mentor_email)
@@ -755,7 +818,7 @@ def test_rq_scheduler_runs_the_reminders_once_and_keeps_ticking(world, redis_url
         assert (row.kind, row.title, row.email_status) == ("assignment_due", f"Due soon: {name}", "sent")
         [following] = ticks(redis_url)  # the tick scheduled its successor
         assert following != first
-        assert schedule.tick()["alpha"] == 0  # a second scheduler's tick in the same period
+        assert schedule.tick()["alpha"]["reminders"] == 0  # a second scheduler's tick in the same period
         drain(redis_url)
         assert ticks(redis_url) == [following]  # both scheduled the same slot: one tick
     assert len(rows(world, "alpha", candidate)) == 1 and len(outbox(world, "alpha", address)) == 1

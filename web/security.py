@@ -19,7 +19,8 @@ from aimi.platform.db import tenant_session
 from aimi.platform.tenancy import maybe_current_tenant
 from aimi.plugins.manager import get_manager
 from aimi.plugins.types import Message
-from aimi.tenants import notifications
+from aimi.tenants import account_mail, notifications
+from aimi.tenants import settings as tenant_settings
 from aimi.tenants.models import User
 from aimi.web import second_factor, tokens
 
@@ -72,7 +73,8 @@ class AdvisingPasswordUtil(PasswordUtil):
 
 class NotificationMailUtil(MailUtil):
     """Flask-Security's mails (confirmation, reset, notices) become essential notifications,
-    staged in the request's transaction and mailed by a job once it commits. The platform
+    staged in the request's transaction and mailed by a job once it commits, their subjects
+    naming the college (``aimi.tenants.account_mail``). The platform
     console has no tenant schema: its operators' mails go to the provider directly."""
 
     def send_mail(self, template, subject, recipient, sender, body, html, **kwargs) -> None:
@@ -81,9 +83,11 @@ class NotificationMailUtil(MailUtil):
             get_manager().send_message(Message(to=to, subject=str(subject), body=body or "", html=html),
                                        tenant=None, settings={})
             return
-        user = kwargs.get("user")
-        notifications.notify(tenant_session(), kind="account", key=f"{template}:{uuid.uuid4().hex}",
-                             title=str(subject), body=body or "", html=html, email=to,
+        user, session = kwargs.get("user"), tenant_session()
+        college = tenant_settings.load(session).display_name
+        notifications.notify(session, kind="account", key=f"{template}:{uuid.uuid4().hex}",
+                             title=account_mail.subject(template, college, str(subject)), body=body or "",
+                             html=html, email=to,
                              user=user if isinstance(user, User) else None)
         if has_request_context():
             after_this_request(_commit_if_ok)

@@ -108,6 +108,7 @@ def create_portal_app(settings: Settings) -> Flask:
             if current_user.is_authenticated else None,
             "account_links": [
                 {"label": "Notification settings", "url": url_for("notifications.preferences")},
+                {"label": "Time zone", "url": url_for("time_zone.edit")},
                 *([{"label": "Your data", "url": url_for("my_data.index")}]
                   if "candidate" in current_user.role_names else []),
                 {"label": "Change password", "url": url_for("security.change_password")},
@@ -146,8 +147,9 @@ def _feature_modules():
         questions,
         recordings,
         review,
+        time_zone,
         unassigned,
     )
 
     return (manage, api, questions, interviews, recordings, assignments, review, analytics, notifications,
-            mail_events, my_data, announcements, unassigned, branding, candidates)
+            mail_events, my_data, announcements, unassigned, branding, candidates, time_zone)

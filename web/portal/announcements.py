@@ -1,6 +1,7 @@
 """Announcements: a mentor (to the cohorts they mentor) or an admin (to any cohort) sends
 a message; each candidate gets it in the inbox and by e-mail, as they chose for the
-kind. The request stages one job; the fan-out and the mails run after the response."""
+kind. The request stages one job; the fan-out and the mails run after the response.
+*History* lists what was sent, by whom, to which cohorts, and how far it got."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ from wtforms import HiddenField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from aimi.platform.db import tenant_session
-from aimi.tenants import assignments, notices
+from aimi.tenants import announcements, assignments, notices
+from aimi.web.pagination import paginate
 from aimi.web.portal.manage import record, strip
 from aimi.web.portal.questions import staff_view
 
@@ -54,6 +56,15 @@ def new() -> ResponseReturnValue:
         flash(f"Announcement sent to {', '.join(cohort.name for cohort in chosen)}.", "success")
         return redirect(url_for("announcements.new"))
     return render_template("announcements/new.html", form=form), 422 if form.errors else 200
+
+
+@bp.get("/history")
+@staff_view
+def history() -> ResponseReturnValue:
+    session = tenant_session()
+    page = paginate(session, announcements.visible_to(current_user))
+    return render_template("announcements/history.html", page=page,
+                           deliveries=announcements.deliveries(session, page.items))
 
 
 def init_app(app: Flask) -> None:

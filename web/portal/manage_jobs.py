@@ -1,4 +1,5 @@
-"""Tenant admin: background jobs with their status, and "Re-run" for the failed ones."""
+"""Tenant admin: background jobs with their status, "Re-run" for the failed ones, and
+"Re-send" for the mails of a delivery job that a stopped worker may or may not have sent."""
 
 from __future__ import annotations
 
@@ -6,8 +7,9 @@ from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from aimi.platform.db import tenant_session
+from aimi.platform.wording import plural
 from aimi.plugins import jobs
-from aimi.tenants import accounts, job_log
+from aimi.tenants import accounts, job_log, notifications
 from aimi.tenants.models import JOB_STATUSES, Job
 from aimi.web.pagination import paginate
 from aimi.web.portal.manage import admin_view, bp, record
@@ -25,7 +27,34 @@ def job_list() -> ResponseReturnValue:
     people = accounts.emails_by_id(session, {job.created_by for job in page.items if job.created_by})
     busy = any(job.status in ("queued", "running") for job in page.items)
     return render_template("manage/jobs.html", page=page, status=status, statuses=JOB_STATUSES,
-                           people=people, can_rerun=jobs.can_rerun, stalled=jobs.stalled, busy=busy)
+                           people=people, can_rerun=jobs.can_rerun, stalled=jobs.stalled, busy=busy,
+                           uncertain=notifications.uncertain_counts(session, page.items))
+
+
+@bp.post("/jobs/<job_id>/resend-uncertain")
+@admin_view
+def resend_uncertain(job_id: str) -> ResponseReturnValue:
+    """Send a delivery job's uncertain mails again, after the admin confirmed that their
+    recipients may get them twice; audited with the addresses."""
+    session = tenant_session()
+    job = session.get(Job, job_id)
+    if job is None:
+        abort(404, "There is no such job in your college.")
+    try:
+        jobs.rerun(job)
+        rows = notifications.resend_uncertain(session, job)
+    except (jobs.JobError, notifications.NotificationError) as exc:
+        session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for("manage.jobs"))
+    record(session, "job.resend_uncertain", target_type="job", target_id=job.id,
+           details={"kind": job.kind, "notifications": [row.id for row in rows],
+                    "emails": [row.email for row in rows]})
+    session.commit()
+    jobs.dispatch(g.tenant, job)
+    flash(f"{plural(len(rows), 'e-mail')} in doubt queued to be sent again. Refresh to follow the job.",
+          "success")
+    return redirect(url_for("manage.jobs"))
 
 
 @bp.post("/jobs/<job_id>/rerun")

@@ -62,7 +62,7 @@ def preferences() -> ResponseReturnValue:
     session = tenant_session()
     error = None
     if request.method == "POST":
-        choices = {kind: request.form.get(kind, "") for kind in notifications.OPTIONAL_KINDS}
+        choices = {kind: request.form.get(kind, "") for kind in notifications.kinds_for(current_user)}
         try:
             notifications.set_preferences(session, current_user, choices)
         except notifications.NotificationError as exc:
@@ -73,6 +73,7 @@ def preferences() -> ResponseReturnValue:
             flash("Your notification settings are saved.", "success")
             return redirect(url_for(".preferences"))
     return render_template("notifications/preferences.html", kinds=notifications.KINDS,
+                           shown=notifications.kinds_for(current_user),
                            channels=notifications.CHANNELS, error=error,
                            chosen=notifications.preferences(session, current_user)), 422 if error else 200
 
