@@ -11,12 +11,12 @@ import uuid
 
 import pytest
 from e2e_helpers import live_server, new_page
+from helpers import PASSWORD, csrf_token
 from PIL import Image
 
 from aimi.platform.db import tenant_scope, tenant_session
 from aimi.tenants import branding
 from aimi.tenants import settings as tenant_settings
-from conftest import PASSWORD, csrf_token
 
 
 def _image(fmt: str, size=(1200, 400)) -> bytes:
