@@ -88,9 +88,9 @@ def other_app(world) -> Iterator[Callable]:
         yield lambda **changes: stack.enter_context(world.app_with(**changes))
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def browser():
-    """Debian's Chromium for one test module (the Chromium page tests share this one)."""
+    """Debian's Chromium, launched once for the run (each test opens a context of its own)."""
     from e2e_helpers import launch_chromium
     from playwright.sync_api import sync_playwright
 

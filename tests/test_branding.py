@@ -117,6 +117,7 @@ def test_a_logo_stays_in_its_college(world):
     assert world.client().get(f"/t/{alpha_ref.slug}/branding/..%2F..%2Fbeta").status_code == 404
 
 
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)  # layout: the backend adds nothing
 def test_in_chromium_a_missing_logo_leaves_the_name_and_the_accent_shows(world, browser):
     ref, _admin = _college(world)
     with tenant_scope(ref):
