@@ -110,6 +110,11 @@ class Database:
         return self._platform
 
     @property
+    def closed(self) -> bool:
+        """Disposed: its app is done with it."""
+        return self._platform is None
+
+    @property
     def is_sqlite(self) -> bool:
         return self.platform_engine.dialect.name == "sqlite"
 

@@ -51,6 +51,9 @@ def test_production_needs_its_own_salt_and_totp_keys():
         config.from_env(env)
     with pytest.raises(config.ConfigError, match="AIMI_TOTP_SECRETS entries"):
         config.from_env({**env, "AIMI_PASSWORD_SALT": "s" * 32, "AIMI_TOTP_SECRETS": "one=short"})
+    with pytest.raises(config.ConfigError, match="fast_password_hashing is for tests"):
+        config.Settings(env="production", secret_key="k" * 40, password_salt="s" * 32,
+                        totp_secrets={"1": "a" * 32}, fast_password_hashing=True).validate()
     settings = config.from_env({**env, "AIMI_PASSWORD_SALT": "s" * 32,
                                 "AIMI_TOTP_SECRETS": "1=" + "a" * 32 + ",2=" + "b" * 32,
                                 "AIMI_SECRET_KEY_FALLBACKS": "old-key-one, old-key-two"})
@@ -87,7 +90,7 @@ def test_one_client_behind_the_proxy_cannot_lock_out_the_others(world, other_app
 
 
 def test_production_sends_csp_hsts_and_secure_remember_cookies(world, other_app):
-    client = other_app(env="production", testing=False, secret_key="p" * 40,
+    client = other_app(env="production", testing=False, fast_password_hashing=False, secret_key="p" * 40,
                        password_salt=world.settings.effective_password_salt,
                        totp_secrets=world.settings.effective_totp_secrets).test_client()
     page = client.get("/t/alpha/login", base_url="https://localhost")

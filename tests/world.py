@@ -23,6 +23,7 @@ def make_settings(tmp: Path, url: str, **changes) -> config.Settings:
     base = config.Settings(
         env="testing", secret_key="test-secret-" + RUN_ID, database_url=url,
         instance_path=tmp, base_domain="aimi.test", testing=True, log_json=False,
+        fast_password_hashing=True,  # argon2 at its smallest cost: logins are most of the suite
     )
     return base.with_(**changes)
 
