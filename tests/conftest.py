@@ -9,7 +9,7 @@ tests with a loud summary line, or fails them when ``AIMI_TEST_REQUIRE_SERVICES=
 ``world`` is shared by every test of a backend, so treat it as read-only: a test that needs
 a setting, a user or a status of its own makes them in data of its own (a new user, cohort
 or tenant: ``world.new_tenant``, ``helpers.tag``), or changes a shared tenant through a
-fixture that restores it afterwards (``tenant_settings`` below). Rows a test adds to alpha
+fixture that restores it afterwards (``change_settings``, ``change_plugin`` below). Rows a test adds to alpha
 or beta (interviews, cohorts, invited users) are new rows with unique names, which no
 other test counts on.
 """
@@ -24,9 +24,11 @@ import redis as redis_lib
 from services import REDIS_URL, REQUIRE, drop_test_databases, need_service, unavailable
 from world import World, build_world
 
-from aimi.platform.db import use_database
+from aimi.platform.db import tenant_scope, tenant_session, use_database
 from aimi.platform.tenancy import maybe_current_tenant
+from aimi.plugins import settings as plugin_settings
 from aimi.tenants import registry
+from aimi.tenants import settings as tenant_settings
 
 pytest_plugins = ("no_get_writes",)
 
@@ -86,6 +88,45 @@ def other_app(world) -> Iterator[Callable]:
     its engines closed after the test; the world's app is untouched (state is per app)."""
     with ExitStack() as stack:
         yield lambda **changes: stack.enter_context(world.app_with(**changes))
+
+
+@pytest.fixture
+def change_settings(world) -> Iterator[Callable[[str, dict], None]]:
+    """``change_settings(slug, values)``: a shared tenant's settings changed for this test
+    only; what they replaced is saved back afterwards, so ``world`` stays as it was."""
+    replaced: list[tuple[str, dict]] = []
+
+    def save(slug: str, values: dict) -> None:
+        with tenant_scope(world.tenants[slug]):
+            current = tenant_settings.load(tenant_session())
+            replaced.append((slug, {key: getattr(current, key) for key in values}))
+            tenant_settings.save(tenant_session(), values)
+            tenant_session.commit()
+
+    yield save
+    for slug, values in reversed(replaced):
+        with tenant_scope(world.tenants[slug]):
+            tenant_settings.save(tenant_session(), values)
+            tenant_session.commit()
+
+
+@pytest.fixture
+def change_plugin(world) -> Iterator[Callable[[str, str, bool, dict], None]]:
+    """``change_plugin(slug, plugin, enabled, options)``: a shared tenant's plugin switched
+    for this test only; its earlier state is saved back afterwards."""
+    replaced: list[tuple[str, str, plugin_settings.PluginState]] = []
+
+    def save(slug: str, plugin: str, enabled: bool, options: dict) -> None:
+        with tenant_scope(world.tenants[slug]):
+            replaced.append((slug, plugin, plugin_settings.load(tenant_session())[plugin]))
+            plugin_settings.save(tenant_session(), plugin, enabled, options)
+            tenant_session.commit()
+
+    yield save
+    for slug, plugin, state in reversed(replaced):
+        with tenant_scope(world.tenants[slug]):
+            plugin_settings.save(tenant_session(), plugin, state.enabled, state.options)
+            tenant_session.commit()
 
 
 @pytest.fixture(scope="session")
