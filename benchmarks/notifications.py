@@ -28,16 +28,18 @@ from sqlalchemy import select
 TESTS = Path(__file__).resolve().parent.parent / "tests"
 sys.path.insert(0, str(TESTS))
 
+from helpers import PASSWORD, csrf_token  # noqa: E402
 from sendgrid_server import sendgrid_server  # noqa: E402
+from services import drop_test_databases  # noqa: E402
+from world import build_world  # noqa: E402
 
-from aimi.platform.db import tenant_scope, tenant_session  # noqa: E402
+from aimi.platform.db import tenant_scope, tenant_session, use_database  # noqa: E402
 from aimi.platform.timeutil import to_local, utcnow  # noqa: E402
 from aimi.plugins import background  # noqa: E402
 from aimi.plugins import settings as plugin_settings  # noqa: E402
 from aimi.tenants import accounts  # noqa: E402
 from aimi.tenants.interview_models import InterviewTemplate  # noqa: E402
 from aimi.tenants.models import Cohort, Job  # noqa: E402
-from conftest import PASSWORD, build_world, csrf_token, drop_test_databases  # noqa: E402
 
 
 def college(world, slug: str, size: int) -> tuple[int, int]:
@@ -111,18 +113,20 @@ def main() -> None:
         os.environ["AIMI_SENDGRID_API_HOST"] = server.url
         world = build_world(args.backend, Path(folder))
         try:
-            print(f"backend {args.backend}, jobs in-process ({background.THREADS} background threads), "
-                  f"load average {os.getloadavg()[0]:.2f}")
-            print(f"{'cohort':>7} {'request ms':>11} {'fan-out job s':>14} {'all accepted s':>15} "
-                  f"{'requests':>9} {'mails/s':>8} {'load':>5}")
-            for number, size in enumerate(sizes):
-                row = run(world, server, size, number)
-                print(f"{row['size']:>7} {row['request_ms']:>11.1f} {row['fan_out_s']:>14.1f} "
-                      f"{row['total_s']:>15.1f} {row['requests']:>9} {row['per_s']:>8.1f} "
-                      f"{os.getloadavg()[0]:>5.1f}", flush=True)
-            print(f"load average afterwards {os.getloadavg()[0]:.2f}")
+            with use_database(world.database):
+                print(f"backend {args.backend}, jobs in-process ({background.THREADS} background threads), "
+                      f"load average {os.getloadavg()[0]:.2f}")
+                print(f"{'cohort':>7} {'request ms':>11} {'fan-out job s':>14} {'all accepted s':>15} "
+                      f"{'requests':>9} {'mails/s':>8} {'load':>5}")
+                for number, size in enumerate(sizes):
+                    row = run(world, server, size, number)
+                    print(f"{row['size']:>7} {row['request_ms']:>11.1f} {row['fan_out_s']:>14.1f} "
+                          f"{row['total_s']:>15.1f} {row['requests']:>9} {row['per_s']:>8.1f} "
+                          f"{os.getloadavg()[0]:>5.1f}", flush=True)
+                print(f"load average afterwards {os.getloadavg()[0]:.2f}")
         finally:
             background.wait_idle(60)
+            world.database.dispose()
             if args.backend == "mysql":
                 drop_test_databases()
 

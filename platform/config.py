@@ -118,6 +118,10 @@ class Settings:
     rate_limits: dict[str, tuple[int, int]] = field(default_factory=lambda: dict(DEFAULT_RATE_LIMITS))
     log_json: bool = True
     testing: bool = False
+    # Argon2 at its smallest cost: for tests only, which hash and check passwords thousands
+    # of times (at the full cost, a third of a CPU second each, that was most of the suite).
+    # No environment variable sets it, and production refuses it.
+    fast_password_hashing: bool = False
 
     @property
     def production(self) -> bool:
@@ -166,6 +170,8 @@ class Settings:
                 "AIMI_SECRET_KEY (README, 'Rotating secrets'): an existing deployment sets them to "
                 "the values `aimi security legacy-secrets` prints, so no password or "
                 "enrolment breaks")
+        if self.production and self.fast_password_hashing:
+            raise ConfigError("fast_password_hashing is for tests; production hashes passwords at full cost")
         if self.trusted_proxies < 0:
             raise ConfigError("AIMI_TRUSTED_PROXIES must be 0 or more")
         if self.login_rate_limit < 1 or self.login_rate_window < 1:

@@ -7,19 +7,28 @@ never with ``USE`` on a pooled connection (which would leak into the next reques
 - MySQL/MariaDB: one engine per database server; a tenant's engine is that server's
   engine with its translate map (``aimi_t_<slug>``), sharing the pool.
 - SQLite: one file per tenant beside the platform file, translate map to ``None``.
+
+The engines belong to a ``Database``, and each app holds its own (``create_app`` puts it in
+``app.extensions["aimi_db"]``): two apps in one process never share a database. Code finds
+the database of the app in context (``current_db``); code that runs with no app (scripts,
+tests) binds one with ``use_database``. The scoped sessions are keyed by that database, so
+a session never outlives a switch from one app to another.
 """
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from flask import current_app, has_app_context
 from sqlalchemy import MetaData, create_engine, event, inspect, text
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Session, scoped_session
 
 from aimi.platform.tenancy import (
     TenantRef,
@@ -79,13 +88,17 @@ def build_engine(url: str) -> Engine:
     return create_engine(parsed, pool_pre_ping=True, pool_recycle=1800)
 
 
-@dataclass
+_serials = itertools.count(1)
+
+
+@dataclass(eq=False)
 class Database:
-    """The engines of one configuration; ``configure`` swaps them (tests do)."""
+    """The engines of one configuration (``open_database``), held by one app."""
 
     url: str = ""
     servers: dict[str, str] = field(default_factory=dict)
     _platform: Engine | None = None
+    serial: int = field(default_factory=lambda: next(_serials))  # keys this database's sessions
     _server_engines: dict[str, Engine] = field(default_factory=dict)
     _tenant_engines: dict[tuple[str, str], Engine] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -93,8 +106,13 @@ class Database:
     @property
     def platform_engine(self) -> Engine:
         if self._platform is None:
-            raise RuntimeError("database not configured: call aimi.platform.db.configure()")
+            raise RuntimeError("database closed or not opened: use aimi.platform.db.open_database()")
         return self._platform
+
+    @property
+    def closed(self) -> bool:
+        """Disposed: its app is done with it."""
+        return self._platform is None
 
     @property
     def is_sqlite(self) -> bool:
@@ -206,33 +224,62 @@ class Database:
             self._platform = None
 
 
-db = Database()
+APP_KEY = "aimi_db"  # app.extensions[APP_KEY]: the app's Database
+_bound: ContextVar[Database | None] = ContextVar("aimi_database", default=None)
 
 
-def _tenant_scope_key() -> tuple[int, str, str]:
+def open_database(url: str, servers: dict[str, str] | None = None) -> Database:
+    """The engines for a database server (and extra tenant servers); ``dispose`` closes them."""
+    return Database(url=url, servers=dict(servers or {}), _platform=build_engine(url))
+
+
+def current_db() -> Database:
+    """The database of the aimi app in context, else the one bound by ``use_database``."""
+    if has_app_context():
+        found = current_app.extensions.get(APP_KEY)
+        if found is not None:
+            return found
+    bound = _bound.get()
+    if bound is None:
+        raise RuntimeError("no database in context: run inside an aimi app's context "
+                           "(app.app_context()) or bind one with aimi.platform.db.use_database()")
+    return bound
+
+
+@contextmanager
+def use_database(database: Database) -> Iterator[Database]:
+    """Bind ``database`` for code that runs outside any app (scripts, tests, a job thread
+    started without an app); an app in context still uses its own."""
+    token = _bound.set(database)
+    try:
+        yield database
+    finally:
+        _bound.reset(token)
+
+
+def _platform_scope_key() -> tuple[int, int]:
+    return (threading.get_ident(), current_db().serial)
+
+
+def _tenant_scope_key() -> tuple[int, int, str, str]:
     tenant = current_tenant()
-    return (threading.get_ident(), tenant.db_server, tenant.schema_name)
+    return (threading.get_ident(), current_db().serial, tenant.db_server, tenant.schema_name)
+
+
+def _new_platform_session() -> Session:
+    return Session(bind=current_db().platform_engine)
 
 
 def _new_tenant_session() -> Session:
-    return Session(bind=db.tenant_engine(current_tenant()), info={"realm": "tenant"})
+    return Session(bind=current_db().tenant_engine(current_tenant()), info={"realm": "tenant"})
 
 
-platform_session: scoped_session[Session] = scoped_session(sessionmaker())
+platform_session: scoped_session[Session] = scoped_session(
+    _new_platform_session, scopefunc=_platform_scope_key
+)
 tenant_session: scoped_session[Session] = scoped_session(
     _new_tenant_session, scopefunc=_tenant_scope_key
 )
-
-
-def configure(url: str, servers: dict[str, str] | None = None) -> Database:
-    """Point the process at a database server (and extra tenant servers)."""
-    platform_session.remove()
-    db.dispose()
-    db.url = url
-    db.servers = dict(servers or {})
-    db._platform = build_engine(url)
-    platform_session.configure(bind=db._platform)
-    return db
 
 
 @contextmanager

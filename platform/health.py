@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify, render_template
 from sqlalchemy import text
 
-from aimi.platform.db import db
+from aimi.platform.db import current_db
 
 bp = Blueprint("platform", __name__)
 
@@ -29,7 +29,7 @@ def readyz():
     settings = current_app.extensions["aimi_settings"]
     checks: dict[str, str] = {}
     try:
-        with db.platform_engine.connect() as conn:
+        with current_db().platform_engine.connect() as conn:
             conn.execute(text("SELECT 1"))
         checks["database"] = "ok"
     except Exception as exc:

@@ -21,7 +21,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import select
 
-from aimi.platform.db import db, platform_session
+from aimi.platform.db import current_db, platform_session
 from aimi.platform.tenancy import TenantRef
 
 
@@ -43,16 +43,16 @@ def head(tree: str) -> str | None:
 
 
 def _version_schema(tenant: TenantRef) -> str | None:
-    return None if db.is_sqlite else tenant.schema_name
+    return None if current_db().is_sqlite else tenant.schema_name
 
 
 def platform_revision() -> str | None:
-    with db.platform_engine.connect() as conn:
+    with current_db().platform_engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
 
 
 def tenant_revision(tenant: TenantRef) -> str | None:
-    with db.tenant_engine(tenant).connect() as conn:
+    with current_db().tenant_engine(tenant).connect() as conn:
         ctx = MigrationContext.configure(
             conn, opts={"version_table_schema": _version_schema(tenant)}
         )
@@ -61,7 +61,7 @@ def tenant_revision(tenant: TenantRef) -> str | None:
 
 def upgrade_platform(revision: str = "head") -> None:
     cfg = _config("platform")
-    with db.platform_engine.begin() as conn:
+    with current_db().platform_engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
 
@@ -69,7 +69,7 @@ def upgrade_platform(revision: str = "head") -> None:
 def _run_tenant(tenant: TenantRef, action: str, revision: str) -> None:
     cfg = _config("tenant")
     cfg.attributes["version_schema"] = _version_schema(tenant)
-    with db.tenant_engine(tenant).begin() as conn:
+    with current_db().tenant_engine(tenant).begin() as conn:
         cfg.attributes["connection"] = conn
         getattr(command, action)(cfg, revision)
 

@@ -16,12 +16,16 @@ import logging
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from flask import Flask
 from sqlalchemy import and_, or_, select
 
 from aimi.platform.timeutil import utcnow
 from aimi.plugins import queue as rq_wiring
+
+if TYPE_CHECKING:  # jobs imports this module
+    from aimi.plugins.jobs import Origin
 
 log = logging.getLogger(__name__)
 
@@ -36,9 +40,9 @@ _pending: dict[str, Future] = {}
 _idle = threading.Condition(_lock)
 
 
-def submit(app: Flask | None, tenant_slug: str, job_id: str) -> bool:
-    """Run the job on the pool, in an empty context of its own (as on a worker); False
-    when it is waiting in the pool already."""
+def submit(origin: Origin, tenant_slug: str, job_id: str) -> bool:
+    """Run the job on the pool, in an empty context of its own (as on a worker) given back
+    ``origin``'s app and database; False when it is waiting in the pool already."""
     from aimi.plugins import jobs
 
     global _executor
@@ -49,7 +53,7 @@ def submit(app: Flask | None, tenant_slug: str, job_id: str) -> bool:
         if key in _pending:  # waiting in the pool already (a sweep found it queued)
             return False
         run = functools.partial(jobs.run_with_retries, heartbeat=True)
-        future = _executor.submit(contextvars.Context().run, jobs.in_app, app, run, tenant_slug, job_id)
+        future = _executor.submit(contextvars.Context().run, origin.run, run, tenant_slug, job_id)
         _pending[key] = future
     future.add_done_callback(functools.partial(_finished, key))
     return True
@@ -88,8 +92,9 @@ def sweep(app: Flask) -> list[str]:
         and_(Job.status == "queued", Job.created_at < now - timedelta(seconds=rq_wiring.SWEEP_GRACE)),
         jobs.dead(now)))
     with app.app_context():
+        origin = jobs.Origin.here()
         for tenant in jobs.active_tenants():
             with jobs.session_for(tenant) as session:
                 found = session.scalars(select(Job.id).where(waiting)).all()
-            sent += [f"{tenant.slug}:{job_id}" for job_id in found if submit(app, tenant.slug, job_id)]
+            sent += [f"{tenant.slug}:{job_id}" for job_id in found if submit(origin, tenant.slug, job_id)]
     return sent

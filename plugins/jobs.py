@@ -33,7 +33,7 @@ from sqlalchemy import and_, event, func, or_, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from aimi.platform.db import db, tenant_scope, tenant_session
+from aimi.platform.db import Database, current_db, tenant_scope, tenant_session, use_database
 from aimi.platform.tenancy import TenantRef
 from aimi.platform.timeutil import utcnow
 from aimi.plugins import background
@@ -178,7 +178,7 @@ def dispatch(tenant: TenantRef, job: Job) -> None:
     url = rq_wiring.redis_url()
     if not url:
         if job.queue in background.QUEUES:  # after the response, never inside the request
-            background.submit(_current_app(), tenant.slug, job.id)
+            background.submit(Origin.here(), tenant.slug, job.id)
         else:
             run_here(tenant.slug, job.id)
         return
@@ -206,7 +206,7 @@ def _to_rq(url: str, slug: str, job: Job) -> None:
 def run_here(tenant_slug: str, job_id: str) -> None:
     """Run a job in this process and wait for it: in a thread of its own, so it gets its
     own database session and an empty context, exactly as on a worker."""
-    thread = threading.Thread(target=in_app, args=(_current_app(), run_with_retries, tenant_slug, job_id),
+    thread = threading.Thread(target=Origin.here().run, args=(run_with_retries, tenant_slug, job_id),
                               name=f"aimi-job-{job_id}")
     thread.start()
     thread.join()
@@ -234,21 +234,32 @@ def run_job(tenant_slug: str, job_id: str, *, heartbeat: bool = False) -> str | 
     whose tenant is gone when it ends, whatever happens. Returns the final status, or
     None when there was nothing to run (already done, failed, or running elsewhere)."""
     rq_job = get_current_job()
-    return contextvars.Context().run(in_app, _current_app(), _run, tenant_slug, job_id, rq_job,
+    return contextvars.Context().run(Origin.here().run, _run, tenant_slug, job_id, rq_job,
                                      heartbeat or rq_job is not None)
 
 
-def _current_app() -> Flask | None:
-    return current_app._get_current_object() if has_app_context() else None
+@dataclass(frozen=True)
+class Origin:
+    """Where a job is handed on from: the app in context (the worker's, or the request's
+    that queued it), else none (a script or test) and the database it bound. A thread or
+    an empty context starts with neither, so work run from here gets them back."""
 
+    app: Flask | None
+    database: Database
 
-def in_app(app: Flask | None, work: Callable[..., Any], *args: Any) -> Any:
-    """Run ``work`` inside ``app``'s context (the worker's, or the request's that queued
-    it), so plugins read the app's settings (e.g. where files live) as in a request."""
-    if app is None:
-        return work(*args)
-    with app.app_context():
-        return work(*args)
+    @classmethod
+    def here(cls) -> Origin:
+        app = current_app._get_current_object() if has_app_context() else None
+        return cls(app, current_db())
+
+    def run(self, work: Callable[..., Any], *args: Any) -> Any:
+        """Run ``work`` inside the app's context, so plugins read its settings (e.g. where
+        files live) and its database as in a request."""
+        with use_database(self.database):
+            if self.app is None:
+                return work(*args)
+            with self.app.app_context():
+                return work(*args)
 
 
 def _run(tenant_slug: str, job_id: str, rq_job: RQJob | None, heartbeat: bool) -> str | None:
@@ -301,12 +312,12 @@ def _heartbeat(tenant: TenantRef, job_id: str, on_worker: bool) -> Iterator[None
     if not on_worker:
         yield
         return
-    stop = threading.Event()
+    stop, database = threading.Event(), current_db()  # the thread starts with no context
 
     def beat() -> None:
         while not stop.wait(rq_wiring.HEARTBEAT_SECONDS):
             try:
-                with session_for(tenant) as session:
+                with session_for(tenant, database) as session:
                     session.execute(update(Job).where(Job.id == job_id, Job.status == "running")
                                     .values(heartbeat_at=utcnow()))
                     session.commit()
@@ -396,7 +407,7 @@ def sweep(url: str) -> list[str]:
 def active_tenants() -> list[TenantRef]:
     from aimi.platform.models import Tenant
 
-    with Session(bind=db.platform_engine) as session:
+    with Session(bind=current_db().platform_engine) as session:
         return [row.ref() for row in session.scalars(select(Tenant).where(Tenant.status == "active"))]
 
 
@@ -414,7 +425,8 @@ def rerun(job: Job) -> None:
     job.started_at = job.finished_at = None
 
 
-def session_for(tenant: TenantRef) -> Session:
-    """A session of its own on the tenant's database, apart from the caller's unit of
-    work (a request's session must not commit a job's bookkeeping, nor the reverse)."""
-    return Session(bind=db.tenant_engine(tenant), expire_on_commit=False)
+def session_for(tenant: TenantRef, database: Database | None = None) -> Session:
+    """A session of its own on the tenant's database (the one in context unless given),
+    apart from the caller's unit of work (a request's session must not commit a job's
+    bookkeeping, nor the reverse)."""
+    return Session(bind=(database or current_db()).tenant_engine(tenant), expire_on_commit=False)

@@ -30,7 +30,7 @@ from flask import Flask
 from rq.registry import ScheduledJobRegistry
 from sqlalchemy.orm import Session
 
-from aimi.platform.db import tenant_scope, tenant_session
+from aimi.platform.db import APP_KEY, tenant_scope, tenant_session
 from aimi.platform.timeutil import utcnow
 from aimi.plugins import background, jobs, retention_jobs
 from aimi.plugins import queue as rq_wiring
@@ -122,8 +122,8 @@ _started_lock = threading.Lock()
 def start_in_process(app: Flask, *, reminder_seconds: float = REMINDER_SECONDS,
                      sweep_seconds: float = rq_wiring.SWEEP_SECONDS) -> threading.Event | None:
     """Start the web process's beat (once per app): sweep unfinished background jobs
-    every ``sweep_seconds`` and remind every ``reminder_seconds``. Returns the event that
-    stops it, or None when it runs already."""
+    every ``sweep_seconds`` and remind every ``reminder_seconds``, until stopped or the
+    app's database is closed. Returns the event that stops it, or None when it runs already."""
     with _started_lock:
         if id(app) in _started:
             return None
@@ -134,8 +134,8 @@ def start_in_process(app: Flask, *, reminder_seconds: float = REMINDER_SECONDS,
 
 
 def _beat(app: Flask, reminder_seconds: float, sweep_seconds: float, stop: threading.Event) -> None:
-    next_reminders = 0.0
-    while not stop.is_set():
+    next_reminders, database = 0.0, app.extensions[APP_KEY]
+    while not stop.is_set() and not database.closed:
         try:
             background.sweep(app)
             if time.monotonic() >= next_reminders:

@@ -18,7 +18,7 @@ from sqlalchemy import or_, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from aimi.platform.db import db
+from aimi.platform.db import current_db
 from aimi.platform.tenancy import current_tenant
 from aimi.platform.timeutil import utcnow
 from aimi.tenants.models import User
@@ -38,7 +38,7 @@ def record(user: User, now: datetime | None = None) -> None:
     now = now or utcnow()
     if not is_stale(user, now):
         return
-    with Session(bind=db.tenant_engine(current_tenant()),
+    with Session(bind=current_db().tenant_engine(current_tenant()),
                  info={"realm": "tenant", ACTIVITY_SESSION: True}) as session:
         session.execute(
             update(User).where(User.id == user.id, or_(User.last_active_at.is_(None),

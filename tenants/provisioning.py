@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from aimi.platform import directory, migrate, passwords
-from aimi.platform.db import TenantBase, db, platform_session, tenant_scope, tenant_session
+from aimi.platform.db import TenantBase, current_db, platform_session, tenant_scope, tenant_session
 from aimi.platform.models import PlatformAuditLog, Tenant, TenantDomain
 from aimi.platform.tenancy import TenantRef, validate_slug
 from aimi.platform.timeutil import utcnow
@@ -64,7 +64,7 @@ class NewTenant:
         weak = passwords.weakness(self.admin_password, (email, self.name, self.admin_name, self.slug))
         if weak:
             raise ProvisioningError(f"the admin password is too weak. {weak}")
-        if self.db_server != "default" and self.db_server not in db.servers:
+        if self.db_server != "default" and self.db_server not in current_db().servers:
             raise ProvisioningError(f"unknown database server {self.db_server!r}")
         return NewTenant(self.slug, self.name.strip(), email, self.admin_password,
                          self.admin_name.strip(), self.db_server)
@@ -102,12 +102,13 @@ def create_tenant(
 ) -> TenantRef:
     """Provision a tenant; raises ``ProvisioningError`` and leaves nothing on failure."""
     spec = spec.validate()
+    database = current_db()
     session = platform_session()
     if session.scalar(select(Tenant).where(Tenant.slug == spec.slug)):
         platform_session.remove()
         raise ProvisioningError(f"a tenant with slug {spec.slug!r} already exists; nothing changed")
     row = Tenant(slug=spec.slug, name=spec.name, status="provisioning",
-                 schema_name=db.schema_name_for(spec.slug), db_server=spec.db_server)
+                 schema_name=database.schema_name_for(spec.slug), db_server=spec.db_server)
     session.add(row)
     try:
         session.commit()
@@ -117,12 +118,12 @@ def create_tenant(
     ref = row.ref()
     created_schema = False
     try:
-        if db.schema_exists(ref):
+        if database.schema_exists(ref):
             raise ProvisioningError(
                 f"schema {ref.schema_name} already exists without a tenant; drop it or choose "
                 "another slug"
             )
-        db.create_schema(ref)
+        database.create_schema(ref)
         created_schema = True
         migrate.upgrade_tenant(ref)
         for step in steps:
@@ -133,7 +134,7 @@ def create_tenant(
     except Exception as exc:
         session.rollback()
         if created_schema:
-            db.drop_schema(ref)
+            database.drop_schema(ref)
         session.delete(session.get(Tenant, ref.id))
         session.commit()
         platform_session.remove()
@@ -206,7 +207,7 @@ def export_tenant(tenant: TenantRef, directory: Path) -> Path:
     counts: dict[str, int] = {}
     manifest = {"tenant": tenant.slug, "name": tenant.name, "exported_at": stamp,
                 "schema_revision": migrate.tenant_revision(tenant), "tables": counts}
-    with db.tenant_engine(tenant).connect() as conn, zipfile.ZipFile(
+    with current_db().tenant_engine(tenant).connect() as conn, zipfile.ZipFile(
         path, "w", zipfile.ZIP_DEFLATED
     ) as archive:
         for table in tables:
@@ -222,9 +223,9 @@ def delete_tenant(slug: str, export_dir: Path, *, actor: str = "cli") -> Path | 
     """Export the tenant's data, then drop its schema and its row. Returns the archive."""
     try:
         row = get_tenant(slug)
-        ref = row.ref()
-        archive = export_tenant(ref, export_dir) if db.schema_exists(ref) else None
-        db.drop_schema(ref)
+        ref, database = row.ref(), current_db()
+        archive = export_tenant(ref, export_dir) if database.schema_exists(ref) else None
+        database.drop_schema(ref)
         platform_session.delete(row)
         _platform_audit(actor, "tenant.deleted", slug, archive=str(archive or ""))
         platform_session.commit()

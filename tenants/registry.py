@@ -1,7 +1,7 @@
 """Find a tenant by slug or custom domain, with a short in-process cache.
 
-The cache holds platform data only (which schema a slug maps to), keyed by slug or
-domain; a change of status calls ``invalidate`` so this process sees it at once and
+The cache holds platform data only (which schema a slug maps to), keyed by the database
+in context and the slug or domain; a change of status calls ``invalidate`` so this process sees it at once and
 other processes within ``TTL`` seconds.
 """
 
@@ -12,17 +12,17 @@ import time
 
 from sqlalchemy import select
 
-from aimi.platform.db import platform_session
+from aimi.platform.db import current_db, platform_session
 from aimi.platform.models import Tenant, TenantDomain
 from aimi.platform.tenancy import TenantRef
 
 TTL = 5.0
-_cache: dict[tuple[str, str], tuple[float, TenantRef | None]] = {}
+_cache: dict[tuple[int, str, str], tuple[float, TenantRef | None]] = {}
 _lock = threading.Lock()
 
 
-def _cached(key: tuple[str, str], load) -> TenantRef | None:
-    now = time.monotonic()
+def _cached(kind: str, name: str, load) -> TenantRef | None:
+    key, now = (current_db().serial, kind, name), time.monotonic()
     with _lock:
         hit = _cache.get(key)
     if hit and now - hit[0] < TTL:
@@ -41,7 +41,7 @@ def by_slug(slug: str) -> TenantRef | None:
         row = platform_session.scalar(select(Tenant).where(Tenant.slug == slug))
         return row.ref() if row else None
 
-    return _cached(("slug", slug), load)
+    return _cached("slug", slug, load)
 
 
 def by_domain(domain: str) -> TenantRef | None:
@@ -53,7 +53,7 @@ def by_domain(domain: str) -> TenantRef | None:
         )
         return row.ref() if row else None
 
-    return _cached(("domain", domain), load)
+    return _cached("domain", domain, load)
 
 
 def invalidate() -> None:

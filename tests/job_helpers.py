@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 
 from rq import SimpleWorker
 
 from aimi.plugins import background
 from aimi.plugins import queue as rq_wiring
-from aimi.web.app import create_app
 
 SAMPLE = {
     "question": "Tell me about a time you resolved a conflict in your team.",
@@ -24,14 +22,10 @@ SAMPLE = {
 }
 
 
-@contextmanager
-def redis_app(world, redis_url: str) -> Iterator:
-    """The world's app, rebuilt with Redis configured (jobs go to RQ); afterwards the
-    world's own configuration (jobs in-process) is restored for the rest of the suite."""
-    try:
-        yield create_app(world.settings.with_(redis_url=redis_url))
-    finally:
-        create_app(world.settings)
+def redis_app(world, redis_url: str) -> AbstractContextManager:
+    """An app like the world's with Redis configured (jobs go to RQ); the world's own app
+    keeps running its jobs in-process."""
+    return world.app_with(redis_url=redis_url)
 
 
 def drain(redis_url: str) -> None:

@@ -11,12 +11,12 @@ import uuid
 
 import pytest
 from e2e_helpers import live_server, new_page
+from helpers import PASSWORD, csrf_token
 from PIL import Image
 
 from aimi.platform.db import tenant_scope, tenant_session
 from aimi.tenants import branding
 from aimi.tenants import settings as tenant_settings
-from conftest import PASSWORD, csrf_token
 
 
 def _image(fmt: str, size=(1200, 400)) -> bytes:
@@ -117,6 +117,7 @@ def test_a_logo_stays_in_its_college(world):
     assert world.client().get(f"/t/{alpha_ref.slug}/branding/..%2F..%2Fbeta").status_code == 404
 
 
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)  # layout: the backend adds nothing
 def test_in_chromium_a_missing_logo_leaves_the_name_and_the_accent_shows(world, browser):
     ref, _admin = _college(world)
     with tenant_scope(ref):

@@ -8,7 +8,7 @@ import pytest
 from helpers import PASSWORD, post_form
 from sqlalchemy import select
 
-from aimi.platform.db import db, platform_session
+from aimi.platform.db import platform_session
 from aimi.platform.models import PlatformAuditLog, SuperAdmin, Tenant
 from aimi.platform.tenancy import TenantRef
 from aimi.tenants import registry
@@ -118,15 +118,15 @@ def test_create_tenant_refuses_bad_slugs_and_creates_nothing(world, console, slu
     assert "Should Not Exist" not in console.get("/admin/").get_data(as_text=True)
     assert {t.slug for t in _all_tenants()} == before
     if world.backend == "mysql" and slug != "alpha":
-        name = f"{db.platform_schema}_t_{slug.replace('-', '_')}"
+        name = f"{world.database.platform_schema}_t_{slug.replace('-', '_')}"
         ghost = TenantRef(0, slug, "", name, "default", "provisioning")
-        assert not db.schema_exists(ghost)
+        assert not world.database.schema_exists(ghost)
 
 
 def test_failed_provisioning_is_rolled_back_and_explained(world, console):
     slug = unique_slug("ghost")
-    ghost = TenantRef(0, slug, "", db.schema_name_for(slug), "default", "provisioning")
-    db.create_schema(ghost)  # a leftover schema blocks provisioning half-way
+    ghost = TenantRef(0, slug, "", world.database.schema_name_for(slug), "default", "provisioning")
+    world.database.create_schema(ghost)  # a leftover schema blocks provisioning half-way
     try:
         resp = post_form(console, "/admin/tenants/new", "/admin/tenants/new", {
             "slug": slug, "name": "Ghost College", "admin_email": f"a@{slug}.example.com",
@@ -136,9 +136,9 @@ def test_failed_provisioning_is_rolled_back_and_explained(world, console):
         page = resp.get_data(as_text=True)
         assert "already exists without a tenant" in page and ROOT_EMAIL in page
         assert tenant_row(slug) is None
-        assert db.schema_exists(ghost)  # someone else's schema is left alone
+        assert world.database.schema_exists(ghost)  # someone else's schema is left alone
     finally:
-        db.drop_schema(ghost)
+        world.database.drop_schema(ghost)
 
 
 def test_create_tenant_form_errors_are_shown(world, console):

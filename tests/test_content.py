@@ -8,11 +8,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from services import need_service
 
 from aimi.evaluators import content, embeddings, text_features
 from aimi.evaluators.nlp import load_pipeline
 from aimi.plugins.types import AnswerInput, DimensionScore, OptionsError, ScoringContext
-from conftest import need_service
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 import semeval  # noqa: E402

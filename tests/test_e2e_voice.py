@@ -17,13 +17,13 @@ import pytest
 from e2e_helpers import in_tenant, launch_chromium, live_server, new_page, open_nav, sign_in
 from playwright.sync_api import Browser, expect, sync_playwright
 from score_helpers import new_user
+from services import need_service
 from speech_helpers import say
 from sqlalchemy import select
 from test_interviews import only_test_questions, questions  # noqa: F401  (fixtures)
 
 from aimi.tenants.interview_models import Interview, InterviewAnswer
 from aimi.tenants.recording_models import Recording
-from conftest import need_service
 
 pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 # Fast and full of fillers: the report must say so.

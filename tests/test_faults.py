@@ -20,6 +20,7 @@ from flask.cli import ScriptInfo
 from helpers import PASSWORD
 from rq import SimpleWorker
 from score_helpers import new_user
+from services import MYSQL_URL, RUN_ID
 from sqlalchemy import select, update
 from sqlalchemy.engine import make_url
 from test_accounts_flow import signed_out_token
@@ -32,9 +33,7 @@ from aimi.plugins import jobs
 from aimi.plugins import queue as rq_wiring
 from aimi.tenants.interview_models import InterviewAnswer
 from aimi.tenants.models import Job
-from aimi.web.app import create_app
 from aimi.web.cli import ensure_superadmin, main
-from conftest import MYSQL_URL, RUN_ID
 
 
 def _spare_port() -> int:
@@ -81,16 +80,8 @@ def own_redis():
     server.stop()
 
 
-@pytest.fixture
-def restore_world(world):
-    yield
-    create_app(world.settings)
-    assert world.client().get("/t/alpha/").status_code == 200
-
-
-@pytest.mark.usefixtures("restore_world")
-def test_sign_in_reset_and_console_work_with_redis_down(world, own_redis):
-    app = create_app(world.settings.with_(redis_url=own_redis.url, login_rate_limit=3))
+def test_sign_in_reset_and_console_work_with_redis_down(world, own_redis, other_app):
+    app = other_app(redis_url=own_redis.url, login_rate_limit=3)
     with app.app_context():
         ensure_superadmin("root-faults@platform.example.com", PASSWORD, "Root")
     mentor = world.email("alpha", "mentor")
@@ -113,14 +104,13 @@ def test_sign_in_reset_and_console_work_with_redis_down(world, own_redis):
     assert wrong[0] == 400 and wrong[-1] == 429 and set(wrong) == {400, 429}
 
 
-@pytest.mark.usefixtures("restore_world")
-def test_db_upgrade_creates_a_missing_platform_database(world, tmp_path):
+def test_db_upgrade_creates_a_missing_platform_database(world, tmp_path, other_app):
     if world.backend == "mysql":
         fresh = make_url(MYSQL_URL).set(database=f"aimit_{RUN_ID}_fresh")
         url = fresh.render_as_string(hide_password=False)
     else:
         url = f"sqlite:///{tmp_path / 'not' / 'yet' / 'aimi.db'}"
-    app = create_app(world.settings.with_(database_url=url))
+    app = other_app(database_url=url)
     result = CliRunner().invoke(main, ["db", "upgrade"], obj=ScriptInfo(create_app=lambda: app))
     assert result.exit_code == 0, result.output
     assert f"platform: at {migrate.head('platform')}" in result.output
@@ -156,9 +146,8 @@ def _drain(url: str) -> None:
     SimpleWorker(queues, connection=rq_wiring.connection(url)).work(burst=True)
 
 
-@pytest.mark.usefixtures("restore_world")
-def test_a_job_staged_while_redis_is_down_runs_when_it_returns(world, own_redis):
-    app = create_app(world.settings.with_(redis_url=own_redis.url))
+def test_a_job_staged_while_redis_is_down_runs_when_it_returns(world, own_redis, other_app):
+    app = other_app(redis_url=own_redis.url)
     own_redis.stop()
     with app.app_context():
         job = jobs.enqueue("test_fault_once", {}, tenant=world.tenants["alpha"])
@@ -177,12 +166,11 @@ def test_a_job_staged_while_redis_is_down_runs_when_it_returns(world, own_redis)
     assert _row(world, job.id).status == "done" and RUNS[job.id] == 1
 
 
-@pytest.mark.usefixtures("restore_world")
-def test_an_answer_submitted_while_redis_is_down_is_scored_when_it_returns(world, own_redis):
+def test_an_answer_submitted_while_redis_is_down_is_scored_when_it_returns(world, own_redis, other_app):
     """What the fault run saw: an answer submitted during the outage was never scored. Now
     the submission goes through, its scoring job waits in the database, and once Redis is
     back the sweep queues it and a worker scores the answer."""
-    app = create_app(world.settings.with_(redis_url=own_redis.url))
+    app = other_app(redis_url=own_redis.url)
     add_questions(world, "alpha")
     _user_id, address = new_user(world, "alpha")
     client = app.test_client()
@@ -216,9 +204,8 @@ def test_an_answer_submitted_while_redis_is_down_is_scored_when_it_returns(world
         assert scored.overall is not None and scored.interview.status == "scored"
 
 
-@pytest.mark.usefixtures("restore_world")
-def test_a_dead_workers_job_is_seen_within_a_minute_and_runs_once(world, own_redis):
-    app = create_app(world.settings.with_(redis_url=own_redis.url))
+def test_a_dead_workers_job_is_seen_within_a_minute_and_runs_once(world, own_redis, other_app):
+    app = other_app(redis_url=own_redis.url)
     with app.app_context():
         job = jobs.enqueue("test_fault_once", {}, tenant=world.tenants["alpha"])
     # A worker took it and was SIGKILLed: RQ's record went with it, the row says running.
@@ -245,10 +232,9 @@ def test_a_dead_workers_job_is_seen_within_a_minute_and_runs_once(world, own_red
     assert (done.status, done.attempts, RUNS[job.id]) == ("done", 2, 1)
 
 
-@pytest.mark.usefixtures("restore_world")
-def test_a_job_on_a_worker_writes_its_heartbeat(world, own_redis, monkeypatch):
+def test_a_job_on_a_worker_writes_its_heartbeat(world, own_redis, monkeypatch, other_app):
     monkeypatch.setattr(rq_wiring, "HEARTBEAT_SECONDS", 0.1)
-    app = create_app(world.settings.with_(redis_url=own_redis.url))
+    app = other_app(redis_url=own_redis.url)
     with app.app_context():
         # 1.3 s: MariaDB keeps whole seconds, so the last beat lands in a later second.
         job = jobs.enqueue("test_fault_once", {"sleep": 1.3}, tenant=world.tenants["alpha"])
@@ -273,11 +259,10 @@ with app.app_context():
 """
 
 
-@pytest.mark.usefixtures("restore_world")
-def test_a_worker_killed_with_sigkill_mid_job_is_rerun_once(world, own_redis):
+def test_a_worker_killed_with_sigkill_mid_job_is_rerun_once(world, own_redis, monkeypatch, other_app):
     """A real worker process, killed with SIGKILL while its job runs: the sweep sees the
     silent heartbeat and queues the job again; it runs to the end once."""
-    app = create_app(world.settings.with_(redis_url=own_redis.url))
+    app = other_app(redis_url=own_redis.url)
     with app.app_context():
         job = jobs.enqueue("test_fault_once", {"sleep": 60}, tenant=world.tenants["alpha"])
     env = {**os.environ, "AIMI_ENV": "testing", "AIMI_SECRET_KEY": world.settings.secret_key,

@@ -291,13 +291,8 @@ def test_suspended_college_jobs_are_refused(world, redis_url):
 
 def test_unreachable_queue_leaves_the_job_waiting_and_says_so(world):
     """The sweep sends it when Redis is back (tests/test_faults.py)."""
-    from aimi.web.app import create_app
-
-    try:
-        app = create_app(world.settings.with_(redis_url="redis://127.0.0.1:1/0"))
+    with world.app_with(redis_url="redis://127.0.0.1:1/0") as app:
         job = enqueue(app, "test_peek", {})
-    finally:
-        create_app(world.settings)
     waiting = row(job.id)
     assert waiting.status == "queued" and "queue, which could not be reached" in waiting.last_error
     with tenant_scope(registry.by_slug("alpha")):  # not left for other tests' workers to sweep

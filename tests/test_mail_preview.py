@@ -6,15 +6,11 @@ phone."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from e2e_helpers import live_server, sign_in
 from helpers import sign_in as client_sign_in
 from score_helpers import new_user
 
-from aimi.platform.db import tenant_scope, tenant_session
-from aimi.tenants import settings as tenant_settings
 from aimi.tenants.notifications import KINDS
 
 LOOKS = {"alpha": {"display_name": "Alpha Preview Institute", "accent_color": "#b0306a"},
@@ -23,19 +19,11 @@ ACCENT_RGB = "rgb(176, 48, 106)"  # alpha's #b0306a as Chromium computes it
 
 
 @pytest.fixture
-def branded(world) -> Iterator[dict]:
+def branded(change_settings) -> dict:
     """Each college with a name and accent colour of its own (restored afterwards)."""
-    before = {}
     for slug, looks in LOOKS.items():
-        with tenant_scope(world.tenants[slug]):
-            before[slug] = {key: getattr(tenant_settings.load(tenant_session()), key) for key in looks}
-            tenant_settings.save(tenant_session(), looks)
-            tenant_session.commit()
-    yield LOOKS
-    for slug, looks in before.items():
-        with tenant_scope(world.tenants[slug]):
-            tenant_settings.save(tenant_session(), looks)
-            tenant_session.commit()
+        change_settings(slug, looks)
+    return LOOKS
 
 
 def test_the_mail_has_its_own_route_and_a_policy_without_scripts(world, branded):

@@ -8,7 +8,6 @@ from click.testing import CliRunner
 from sqlalchemy import text
 
 from aimi.platform import migrate
-from aimi.platform.db import db
 from aimi.web.cli import main
 
 
@@ -32,8 +31,8 @@ def test_upgrade_reports_a_broken_tenant_and_upgrades_the_rest(world):
     broken = refs[1]
     # A stray table blocks the first operation of the first migration. (MySQL commits DDL
     # as it goes, so a migration failing half-way leaves its earlier tables behind.)
-    with db.tenant_engine(broken).begin() as conn:
-        conn.execute(text("CREATE TABLE " + ("" if db.is_sqlite else f"`{broken.schema_name}`.")
+    with world.database.tenant_engine(broken).begin() as conn:
+        conn.execute(text("CREATE TABLE " + ("" if world.database.is_sqlite else f"`{broken.schema_name}`.")
                           + "audit_log (id INTEGER PRIMARY KEY)"))
     result = _run(world, "db", "upgrade")
     assert result.exit_code != 0
@@ -44,8 +43,8 @@ def test_upgrade_reports_a_broken_tenant_and_upgrades_the_rest(world):
     assert migrate.tenant_revision(refs[2]) == head
     assert migrate.tenant_revision(broken) != head
     # Repair, re-run: everything at head, exit 0, tenants already at head are skipped.
-    with db.tenant_engine(broken).begin() as conn:
-        conn.execute(text("DROP TABLE " + ("" if db.is_sqlite else f"`{broken.schema_name}`.")
+    with world.database.tenant_engine(broken).begin() as conn:
+        conn.execute(text("DROP TABLE " + ("" if world.database.is_sqlite else f"`{broken.schema_name}`.")
                           + "audit_log"))
     result = _run(world, "db", "upgrade")
     assert result.exit_code == 0, result.output

@@ -40,10 +40,8 @@ from aimi.platform.db import tenant_scope, tenant_session
 from aimi.platform.timeutil import to_local, utcnow
 from aimi.plugins import background, jobs, notification_jobs, schedule
 from aimi.plugins import queue as rq_wiring
-from aimi.plugins import settings as plugin_settings
 from aimi.plugins.worker import scheduler_command
 from aimi.tenants import interviews, notices, notifications
-from aimi.tenants import settings as tenant_settings
 from aimi.tenants.interview_models import Assignment, Interview, InterviewAnswer, InterviewTemplate
 from aimi.tenants.models import Job, User, cohort_candidates
 from aimi.tenants.notification_models import Notification, NotificationPreference
@@ -505,23 +503,18 @@ def test_notifications_never_cross_tenants_or_users(world):
     assert not outbox(world, "beta", alpha_email)
 
 
-def _sendgrid_for(world, slug: str, options: dict) -> None:
-    with tenant_scope(world.tenants[slug]):
-        plugin_settings.save(tenant_session(), "sendgrid_mail", True, options)
-        tenant_session.commit()
-
-
 @pytest.fixture
-def sendgrid(world, monkeypatch):
+def sendgrid(monkeypatch, change_plugin):
+    """Alpha sends through SendGrid (a local stand-in) for this test; afterwards it is back
+    to its own state (and outbox)."""
     with sendgrid_server() as server:
         monkeypatch.setenv("AIMI_SENDGRID_API_HOST", server.url)
-        _sendgrid_for(world, "alpha", {"api_key": "SG.test-key",
-                                       "sender": "placements@alpha.example.com"})
+        change_plugin("alpha", "sendgrid_mail", True, {"api_key": "SG.test-key",
+                                                       "sender": "placements@alpha.example.com"})
         try:
             yield server
         finally:
             settle()
-            _sendgrid_for(world, "alpha", {"api_key": "", "sender": ""})
 
 
 def test_sendgrid_sends_the_v3_request(world, cohort, sendgrid):
@@ -628,19 +621,11 @@ LOOKS = {"alpha": {"display_name": "Alpha Institute of Technology", "accent_colo
 
 
 @pytest.fixture
-def branded(world) -> Iterator[dict]:
+def branded(change_settings) -> dict:
     """Each college with a name, accent colour and logo of its own (restored afterwards)."""
-    before = {}
     for slug, looks in LOOKS.items():
-        with tenant_scope(world.tenants[slug]):
-            before[slug] = {key: getattr(tenant_settings.load(tenant_session()), key) for key in looks}
-            tenant_settings.save(tenant_session(), looks)
-            tenant_session.commit()
-    yield LOOKS
-    for slug, looks in before.items():
-        with tenant_scope(world.tenants[slug]):
-            tenant_settings.save(tenant_session(), looks)
-            tenant_session.commit()
+        change_settings(slug, looks)
+    return LOOKS
 
 
 def parts(message: email.message.EmailMessage) -> tuple[str, str]:
@@ -1002,16 +987,12 @@ def signed(private: ec.EllipticCurvePrivateKey, events: list[dict], age: float =
 
 
 @pytest.fixture
-def webhook_key(world):
+def webhook_key(change_plugin):
     """A key pair made here; alpha's SendGrid plugin holds its public half (no API key:
-    mail still goes to the outbox)."""
+    mail still goes to the outbox) for this test."""
     private = ec.generate_private_key(ec.SECP256R1())
-    _sendgrid_for(world, "alpha", {"webhook_key": public_key(private)})
-    try:
-        yield private
-    finally:
-        _sendgrid_for(world, "alpha", {"webhook_key": ""})
-        _sendgrid_for(world, "beta", {"webhook_key": ""})
+    change_plugin("alpha", "sendgrid_mail", True, {"webhook_key": public_key(private)})
+    return private
 
 
 def post_events(world, slug: str, body: bytes, headers: dict):
@@ -1092,10 +1073,10 @@ def test_stale_or_replayed_events_are_refused_with_a_clear_400(world, cohort, we
     assert cohort["emails"][1] not in suppressed_addresses(world, "alpha")
 
 
-def test_events_never_cross_tenants(world, cohort, webhook_key):
+def test_events_never_cross_tenants(world, cohort, webhook_key, change_plugin):
     events = [{"email": cohort["emails"][0], "event": "unsubscribe", "aimi_tenant": "alpha"}]
     assert post_events(world, "beta", *signed(webhook_key, events)).status_code == 403  # beta has no key
-    _sendgrid_for(world, "beta", {"webhook_key": public_key(webhook_key)})  # one account for both
+    change_plugin("beta", "sendgrid_mail", True, {"webhook_key": public_key(webhook_key)})  # one account
     resp = post_events(world, "beta", *signed(webhook_key, events))
     assert resp.status_code == 200 and resp.get_json() == {"suppressed": 0}  # alpha's message: ignored
     assert cohort["emails"][0] not in suppressed_addresses(world, "beta")

@@ -8,7 +8,6 @@ import logging
 
 from aimi.platform.db import tenant_scope
 from aimi.platform.logsetup import ContextFilter, JsonFormatter, request_id
-from aimi.web.app import create_app
 
 
 def test_healthz_on_every_host(world):
@@ -18,14 +17,13 @@ def test_healthz_on_every_host(world):
 
 
 def test_readyz_checks_database_and_redis(world, redis_url):
-    ready = create_app(world.settings.with_(redis_url=redis_url)).test_client().get("/readyz")
+    with world.app_with(redis_url=redis_url) as app:
+        ready = app.test_client().get("/readyz")
     assert ready.status_code == 200
     assert ready.get_json()["checks"] == {"database": "ok", "redis": "ok"}
-    broken = create_app(world.settings.with_(redis_url="redis://127.0.0.1:1/0"))
-    resp = broken.test_client().get("/readyz")
+    with world.app_with(redis_url="redis://127.0.0.1:1/0") as broken:
+        resp = broken.test_client().get("/readyz")
     assert resp.status_code == 503 and resp.get_json()["checks"]["redis"].startswith("error")
-    # leave the shared world's app as the one configured
-    create_app(world.settings)
 
 
 def test_request_id_is_echoed_or_made(world):

@@ -373,7 +373,7 @@ class Pages:
 def test_plugin_blueprints_are_named_and_answer_only_tenants_that_enabled_them(world):
     manager = PluginManager(builtins=(), entry_points=False)
     manager.register(Pages("plugin_hello"), "hello")
-    portal = create_portal_app(world.settings)
+    portal = create_portal_app(world.settings, world.database)
     manager.register_blueprints(portal, "tenant")
     app = RealmDispatcher(world.app.wsgi_app, portal, world.app.extensions["aimi_console"],
                           base_domain=world.settings.base_domain,

@@ -10,7 +10,7 @@ import pytest
 from helpers import PASSWORD
 from sqlalchemy import select
 
-from aimi.platform.db import db, platform_session, tenant_scope, tenant_session
+from aimi.platform.db import platform_session, tenant_scope, tenant_session
 from aimi.platform.models import Tenant
 from aimi.platform.tenancy import TenantRef
 from aimi.tenants import provisioning, settings
@@ -35,7 +35,7 @@ def _spec(world, slug: str) -> provisioning.NewTenant:
 def test_created_tenant_has_schema_roles_settings_and_admin(world):
     slug = _slug()
     ref = world.new_tenant(slug, "Fresh College")
-    assert ref.status == "active" and db.schema_exists(ref)
+    assert ref.status == "active" and world.database.schema_exists(ref)
     with tenant_scope(ref):
         session = tenant_session()
         assert sorted(r.name for r in session.scalars(select(Role))) == ["admin", "candidate", "mentor"]
@@ -51,13 +51,13 @@ def test_failure_part_way_leaves_no_schema_and_no_row(world):
 
     def explode(ref, spec, hasher):
         seen.append(ref)
-        assert db.schema_exists(ref)  # the schema really was made before the failure
+        assert world.database.schema_exists(ref)  # the schema really was made before the failure
         raise RuntimeError("disk full")
 
     with pytest.raises(provisioning.ProvisioningError, match="rolled back: disk full"):
         provisioning.create_tenant(_spec(world, slug), world.hasher(),
                                    steps=(provisioning.seed, explode))
-    assert seen and not db.schema_exists(seen[0])
+    assert seen and not world.database.schema_exists(seen[0])
     assert _tenant_row(slug) is None
     # and the slug is free again
     assert world.new_tenant(slug).status == "active"
@@ -102,7 +102,7 @@ def test_delete_exports_then_drops(world, tmp_path):
     slug = _slug()
     ref = world.new_tenant(slug)
     archive = provisioning.delete_tenant(slug, tmp_path)
-    assert not db.schema_exists(ref) and _tenant_row(slug) is None
+    assert not world.database.schema_exists(ref) and _tenant_row(slug) is None
     with zipfile.ZipFile(archive) as zf:
         manifest = json.loads(zf.read("manifest.json"))
         users = json.loads(zf.read("users.json"))

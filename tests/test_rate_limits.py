@@ -18,7 +18,6 @@ from test_interviews import BASE, add_questions, show, start
 
 from aimi.platform.config import DEFAULT_RATE_LIMITS, Settings
 from aimi.web import throttle
-from aimi.web.app import create_app
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 import rate_limits as benchmark  # noqa: E402
@@ -31,9 +30,8 @@ def limited(world, redis_url):
     """The app with small limits counted in the test's Redis (emptied first: the other
     backend's run used the same tenant slugs and user ids)."""
     redis_lib.Redis.from_url(redis_url).flushdb()
-    yield create_app(world.settings.with_(redis_url=redis_url, rate_limits={**world.settings.rate_limits,
-                                                                           **SMALL}))
-    create_app(world.settings)
+    with world.app_with(redis_url=redis_url, rate_limits={**world.settings.rate_limits, **SMALL}) as app:
+        yield app
     assert world.client().get("/t/alpha/").status_code == 200
 
 
@@ -103,17 +101,16 @@ def test_registration_and_reset_are_limited_per_address_and_tenant(world, limite
 def test_with_redis_down_limits_count_in_memory_and_never_fail(world):
     server = OwnRedis()
     server.start()
-    app = create_app(world.settings.with_(redis_url=server.url, rate_limits={**world.settings.rate_limits,
-                                                                            **SMALL}))
     try:
-        server.stop()
-        client = app.test_client()
-        mentor = {"Authentication-Token": world.token("alpha", "mentor")}
-        assert [client.get("/t/alpha/api/v1/me", headers=mentor).status_code for _ in range(3)] == [200] * 3
-        assert_refused(client.get("/t/alpha/api/v1/me", headers=mentor), "Too many API requests")
+        with world.app_with(redis_url=server.url, rate_limits={**world.settings.rate_limits, **SMALL}) as app:
+            server.stop()
+            client = app.test_client()
+            mentor = {"Authentication-Token": world.token("alpha", "mentor")}
+            answers = [client.get("/t/alpha/api/v1/me", headers=mentor).status_code for _ in range(3)]
+            assert answers == [200] * 3
+            assert_refused(client.get("/t/alpha/api/v1/me", headers=mentor), "Too many API requests")
     finally:
         server.stop()
-        create_app(world.settings)
 
 
 def test_every_limited_endpoint_exists(world):
@@ -134,11 +131,10 @@ def test_no_legitimate_flow_meets_the_default_limits():
 
 
 @pytest.fixture
-def defaults(world, redis_url):
+def defaults(world, redis_url, other_app):
     """The app with the default limits, counted in the test's Redis."""
     redis_lib.Redis.from_url(redis_url).flushdb()
-    yield create_app(world.settings.with_(redis_url=redis_url, rate_limits=dict(DEFAULT_RATE_LIMITS)))
-    create_app(world.settings)
+    return other_app(redis_url=redis_url, rate_limits=dict(DEFAULT_RATE_LIMITS))
 
 
 @pytest.fixture(scope="module")

@@ -7,14 +7,13 @@ from __future__ import annotations
 import re
 import uuid
 
-from helpers import sign_in
+from helpers import csrf_token, sign_in
 from score_helpers import new_cohort, new_user
 from sqlalchemy import select
 from test_accounts_flow import find_user, fresh_tenant, login, mailed_link, register
 
 from aimi.platform.db import tenant_scope, tenant_session
 from aimi.tenants.models import AuditLog, Cohort
-from conftest import csrf_token
 
 
 def _registered(world, ref) -> str:

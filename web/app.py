@@ -2,8 +2,10 @@
 
 ``create_app`` returns the platform app (front page, probes, CLI). Its WSGI entry is a
 ``RealmDispatcher`` that sends tenant traffic to the portal app and ``/admin`` to the
-console app, so each keeps its own routes, sessions and Flask-Security users. No
-migrations run here: start-up never touches the schema (``aimi db upgrade`` does).
+console app, so each keeps its own routes, sessions and Flask-Security users; the three
+share the one ``Database`` opened here (``app.extensions["aimi_db"]``), and another
+``create_app`` in the same process opens its own. No migrations run here: start-up never
+touches the schema (``aimi db upgrade`` does).
 """
 
 from __future__ import annotations
@@ -11,7 +13,8 @@ from __future__ import annotations
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from aimi.platform import config, db, logsetup
+from aimi.platform import config, logsetup
+from aimi.platform.db import open_database
 from aimi.platform.health import bp as health_bp
 from aimi.plugins.manager import get_manager
 from aimi.tenants.resolution import RealmDispatcher
@@ -23,8 +26,8 @@ from aimi.web.portal import create_portal_app
 def create_app(settings: config.Settings | None = None) -> Flask:
     settings = (settings or config.from_env()).validate()
     logsetup.configure(json_lines=settings.log_json)
-    db.configure(settings.effective_database_url, settings.db_servers)
-    app = make_flask("aimi.platform", settings, "platform")
+    database = open_database(settings.effective_database_url, settings.db_servers)
+    app = make_flask("aimi.platform", settings, "platform", database)
     app.register_blueprint(health_bp)
     get_manager().register_blueprints(app, "platform")
 
@@ -33,8 +36,8 @@ def create_app(settings: config.Settings | None = None) -> Flask:
         return {"brand": {"name": "aimi", "logo_url": "", "primary_color": "#4f46e5",
                           "accent_color": "#0ea5e9"}, "nav": []}
 
-    portal = create_portal_app(settings)
-    console = create_console_app(settings)
+    portal = create_portal_app(settings, database)
+    console = create_console_app(settings, database)
     app.extensions["aimi_portal"] = portal
     app.extensions["aimi_console"] = console
     app.wsgi_app = RealmDispatcher(  # type: ignore[method-assign]

@@ -103,8 +103,9 @@ def db_upgrade() -> None:
     from sqlalchemy.exc import OperationalError
 
     from aimi.platform import migrate
-    from aimi.platform.db import create_database
-    from aimi.platform.db import db as db_state
+    from aimi.platform.db import create_database, current_db
+
+    db_state = current_db()
 
     try:
         created = db_state.create_platform_database()

@@ -88,14 +88,18 @@ def uses_app_unless_default(default: Callable[[], Any]) -> Callable:
                 with info.load_app().app_context():
                     return ctx.invoke(function, *args, **kwargs)
             from aimi.platform import config
-            from aimi.platform.db import configure, platform_session
+            from aimi.platform.db import open_database, platform_session, use_database
 
             settings = config.from_env().validate()
-            configure(settings.effective_database_url, settings.db_servers)
+            database = open_database(settings.effective_database_url, settings.db_servers)
             try:
-                return ctx.invoke(function, *args, **kwargs)
+                with use_database(database):
+                    try:
+                        return ctx.invoke(function, *args, **kwargs)
+                    finally:
+                        platform_session.remove()
             finally:
-                platform_session.remove()
+                database.dispose()
 
         return functools.update_wrapper(command, function)
 

@@ -28,7 +28,7 @@ from werkzeug.routing import IntegerConverter
 from aimi.evaluators.speech_analysis import clock
 from aimi.platform import wording
 from aimi.platform.config import Settings
-from aimi.platform.db import platform_session
+from aimi.platform.db import APP_KEY, Database, platform_session
 from aimi.platform.logsetup import request_id
 from aimi.platform.timeutil import format_local
 from aimi.plugins.manager import PluginDisabledError, PluginManager
@@ -133,7 +133,8 @@ def _settings_in_context() -> Settings | None:
     return current_app.extensions["aimi_settings"] if has_app_context() else None
 
 
-def make_flask(name: str, settings: Settings, portal: str) -> Flask:
+def make_flask(name: str, settings: Settings, portal: str, database: Database) -> Flask:
+    """A Flask app with what every aimi app shares; its requests and jobs use ``database``."""
     app = Flask(
         name,
         root_path=str(WEB_DIR),
@@ -156,6 +157,7 @@ def make_flask(name: str, settings: Settings, portal: str) -> Flask:
         AIMI_PORTAL=portal,
     )
     app.extensions["aimi_settings"] = settings
+    app.extensions[APP_KEY] = database
     PluginManager.platform_settings = staticmethod(_settings_in_context)
 
     @app.before_request

@@ -25,11 +25,15 @@ from aimi.tenants.models import User
 from aimi.web import second_factor, tokens
 
 TOKEN_MAX_AGE = 12 * 3600  # a working day; a client signs in again for a new one
+# passlib's smallest argon2 cost (Settings.fast_password_hashing, tests only); a hash keeps
+# its own parameters, so either cost checks the other's hashes.
+FAST_ARGON2 = {"argon2__memory_cost": 8, "argon2__rounds": 1, "argon2__parallelism": 1}
 
 
 def security_config(settings: Settings, *, issuer: str) -> dict:
     return {
         "SECURITY_PASSWORD_HASH": "argon2",
+        "SECURITY_PASSWORD_HASH_PASSLIB_OPTIONS": FAST_ARGON2 if settings.fast_password_hashing else {},
         "SECURITY_PASSWORD_SALT": settings.effective_password_salt,
         # aimi.platform.passwords' policy: zxcvbn estimates how guessable a password is;
         # its advice ("Add another word or two...") is what the form shows.

@@ -10,7 +10,7 @@ from flask import Flask, url_for
 from flask_security import SQLAlchemySessionUserDatastore, current_user
 
 from aimi.platform.config import Settings
-from aimi.platform.db import platform_session
+from aimi.platform.db import Database, platform_session
 from aimi.platform.models import PlatformRole, SuperAdmin
 from aimi.plugins.manager import get_manager
 from aimi.web import guards
@@ -19,8 +19,8 @@ from aimi.web.flaskbase import make_flask
 from aimi.web.security import init_security, security_config
 
 
-def create_console_app(settings: Settings) -> Flask:
-    app = make_flask("aimi.web.console", settings, "console")
+def create_console_app(settings: Settings, database: Database) -> Flask:
+    app = make_flask("aimi.web.console", settings, "console", database)
     app.config.update(security_config(settings, issuer="aimi console"))
     app.config.update(SESSION_COOKIE_NAME="aimi_console", SESSION_COOKIE_PATH="/admin/",
                       SECURITY_POST_LOGIN_VIEW="/admin/", SECURITY_POST_LOGOUT_VIEW="/admin/login")

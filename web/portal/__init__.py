@@ -6,7 +6,7 @@ from flask import Flask, g, request, url_for
 from flask_security import SQLAlchemySessionUserDatastore, current_user
 
 from aimi.platform.config import Settings
-from aimi.platform.db import tenant_session
+from aimi.platform.db import Database, tenant_session
 from aimi.plugins.manager import get_manager
 from aimi.tenants import activity
 from aimi.tenants.models import Role, User
@@ -51,8 +51,8 @@ def _endpoints() -> set[str]:
     return set(current_app.view_functions)
 
 
-def create_portal_app(settings: Settings) -> Flask:
-    app = make_flask("aimi.web.portal", settings, "tenant")
+def create_portal_app(settings: Settings, database: Database) -> Flask:
+    app = make_flask("aimi.web.portal", settings, "tenant", database)
     app.session_interface = tenancy.TenantSessionInterface()
     tenancy.init_app(app)  # first: nothing runs before the tenant is known
     app.config.update(security_config(settings, issuer="aimi"))
