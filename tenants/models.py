@@ -52,6 +52,8 @@ class User(TenantBase, AccountMixin):
     __tablename__ = "users"
 
     roles: Mapped[list[Role]] = relationship(secondary=roles_users, lazy="selectin")
+    # The college's own number for a candidate (exports, membership by CSV); unique when set.
+    roll_number: Mapped[str | None] = mapped_column(String(40), unique=True)
 
     def requires_two_factor(self) -> bool:
         """Tenant admins must use TOTP where the configuration demands it."""
@@ -79,6 +81,8 @@ class Cohort(TenantBase):
     batch: Mapped[str] = mapped_column(String(40), default="")
     description: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # Given at self-registration, puts the new candidate in this cohort (None: no code).
+    join_code: Mapped[str | None] = mapped_column(String(16), unique=True)
 
     candidates: Mapped[list[User]] = relationship(secondary=cohort_candidates, lazy="selectin")
     mentors: Mapped[list[User]] = relationship(secondary=cohort_mentors, lazy="selectin")

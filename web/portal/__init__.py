@@ -23,6 +23,7 @@ NAV = (
     ("Question banks", "questions.banks", ("admin", "mentor")),
     ("Templates", "assignments.templates", ("admin", "mentor")),
     ("Review queue", "review.queue", ("admin", "mentor")),
+    ("Readiness", "readiness.cohort", ("admin", "mentor")),
     ("Announcements", "announcements.new", ("admin", "mentor")),
     ("Analytics", "analytics.index", ("admin",)),
     ("Users", "manage.users", ("admin",)),
@@ -136,10 +137,11 @@ def _feature_modules():
         my_data,
         notifications,
         questions,
+        readiness,
         recordings,
         review,
         unassigned,
     )
 
     return (manage, api, questions, interviews, recordings, assignments, review, analytics, notifications,
-            mail_events, my_data, announcements, unassigned, branding, candidates)
+            mail_events, my_data, announcements, unassigned, branding, candidates, readiness)
