@@ -123,7 +123,8 @@ def expected_rows(cohort: dict) -> list[list[str]]:
     day = (utcnow() - timedelta(days=2)).date()
     later = (day + timedelta(days=1)).isoformat()
     return [
-        [asha, cohort["roll"], a, cohort["name"], "2", "61.2", "70.0", "52.5", "61.2", "0", "0", "", "", later],
+        [asha, cohort["roll"], a, cohort["name"], "2", "61.2", "70.0", "52.5", "61.2", "0", "0", "", "",
+         later],
         [ben, "", b, cohort["name"], "1", "65.0", "40.0", "90.0", "65.0", "0", "0", "", "", day.isoformat()],
         [cal, "", c, cohort["name"], "0", "", "", "", "", "0", "0", "", "", ""],
     ]

@@ -1,4 +1,5 @@
-"""Self-registration under the tenant's policy: closed, invite code, e-mail domain, open."""
+"""Self-registration under the tenant's policy: closed, invite code, e-mail domain, open;
+an optional cohort join code puts the new candidate in that cohort."""
 
 from __future__ import annotations
 
@@ -12,13 +13,17 @@ from wtforms import StringField
 from wtforms.validators import Length, Optional
 
 from aimi.platform.db import tenant_session
-from aimi.tenants import audit
+from aimi.tenants import audit, join_codes
 from aimi.tenants.models import Role
 
 
 class TenantRegisterForm(RegisterFormV2):
     full_name = StringField("Full name", validators=[Optional(), Length(max=120)])
     invite_code = StringField("Invite code", validators=[Optional(), Length(max=80)])
+    cohort_code = StringField(
+        "Cohort join code (optional)", validators=[Optional(), Length(max=40)],
+        description="From your placement cell: it puts you in your class's cohort, so your mentor "
+                    "follows your practice. Leave it empty if you have none.")
 
     def validate(self, **kwargs) -> bool:
         ok = super().validate(**kwargs)
@@ -34,6 +39,13 @@ class TenantRegisterForm(RegisterFormV2):
                 and not policy.email_allowed(self.email.data)):
             self.email.errors = [*self.email.errors, policy.registration_note()]
             ok = False
+        if self.cohort_code.data and self.cohort_code.data.strip() \
+                and join_codes.cohort_for(tenant_session(), self.cohort_code.data) is None:
+            self.cohort_code.errors = [*self.cohort_code.errors,
+                                       "No cohort has this join code. Check it with your placement cell "
+                                       "(letters and digits, as given), or leave it empty to register "
+                                       "without a cohort."]
+            ok = False
         if policy.registration_policy == "closed":
             ok = False
         return ok
@@ -45,9 +57,10 @@ def registration_closed_page():
                            note=g.tenant_settings.registration_note()), 403
 
 
-def _on_registered(app, user, **_kwargs) -> None:
-    """Self-registered users are candidates. Flask-Security commits after the view, so
-    the user, the role and the audit entry are written together or not at all."""
+def _on_registered(app, user, form_data=None, **_kwargs) -> None:
+    """Self-registered users are candidates, in the cohort of the join code they gave.
+    Flask-Security commits after the view, so the user, the role, the cohort and the
+    audit entries are written together or not at all."""
     session = tenant_session()
     candidate = session.scalar(select(Role).where(Role.name == "candidate"))
     if candidate not in user.roles:
@@ -55,6 +68,9 @@ def _on_registered(app, user, **_kwargs) -> None:
     session.flush()  # gives the new user its id for the audit entry
     audit.record(session, "user.registered", actor=user, target_type="user", target_id=user.id,
                  details={"email": user.email}, ip=request.remote_addr)
+    cohort = join_codes.cohort_for(session, (form_data or {}).get("cohort_code"))
+    if cohort is not None:
+        join_codes.join(session, user, cohort, ip=request.remote_addr)
 
 
 def init_app(app) -> None:
