@@ -91,7 +91,7 @@ def read_list(data: str | bytes) -> list[tuple[int, str]]:
             data = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             raise ListError("The file is not UTF-8 text; save it as CSV UTF-8 and upload it again.") from exc
-    found = []
+    found: list[tuple[int, str]] = []
     for number, row in enumerate(csv.reader(io.StringIO(data)), start=1):
         value = next((cell.strip() for cell in row if cell.strip()), "")
         if not value or (not found and value.lower() in HEADERS):

@@ -4,6 +4,8 @@ every change is audited."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_security import current_user
@@ -162,7 +164,8 @@ def cohort_add_candidate(cohort_id: int) -> ResponseReturnValue:
         abort(404, "There is no candidate outside this cohort with this number; search again.")
     session.commit()
     flash(f"{user.display_name} added to {found.name}.", "success")
-    back = {k: v for k, v in (("q", request.form.get("q", "")), ("page", request.form.get("page", ""))) if v}
+    back: dict[str, Any] = {k: v for k, v in (("q", request.form.get("q", "")),
+                                                  ("page", request.form.get("page", ""))) if v}
     return redirect(url_for("manage.cohort_candidates", cohort_id=found.id, **back))
 
 
