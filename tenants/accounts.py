@@ -25,7 +25,8 @@ from aimi.tenants.models import ROLE_NAMES, Cohort, Invitation, Role, User
 
 INVITE_DAYS = 14
 MAX_IMPORT_ROWS = 5000
-IMPORT_COLUMNS = ("email", "full_name", "role", "cohort")
+IMPORT_COLUMNS = ("email", "full_name", "role", "cohort", "roll_number")
+MAX_ROLL_NUMBER = 40
 
 
 class AccountError(ValueError):
@@ -53,19 +54,51 @@ def find_by_email(session: Session, email: str) -> User | None:
     return session.scalar(select(User).where(func.lower(User.email) == email.lower()))
 
 
+def find_by_roll_number(session: Session, roll_number: str) -> User | None:
+    """The user with this roll number, whatever its case."""
+    return session.scalar(select(User).where(func.lower(User.roll_number) == roll_number.strip().lower()))
+
+
+def check_roll_number(session: Session, value: str | None, user: User | None = None) -> str | None:
+    """A roll number as stored (surrounding spaces dropped; blank is none), or
+    ``AccountError`` when it is too long or another user of the college has it."""
+    roll = (value or "").strip()
+    if not roll:
+        return None
+    if len(roll) > MAX_ROLL_NUMBER:
+        raise AccountError(f"a roll number has at most {MAX_ROLL_NUMBER} characters; "
+                           f"{roll[:20]!r}… is longer")
+    holder = find_by_roll_number(session, roll)
+    if holder is not None and holder is not user:
+        raise AccountError(f"roll number {roll} already belongs to {holder.email}")
+    return roll
+
+
+def set_roll_number(session: Session, user: User, value: str | None, actor=None) -> bool:
+    """Change a user's roll number (audited); False when it was already that."""
+    roll = check_roll_number(session, value, user)
+    if roll == user.roll_number:
+        return False
+    before, user.roll_number = user.roll_number, roll
+    audit.record(session, "user.roll_number_changed", actor=actor, target_type="user", target_id=user.id,
+                 details={"email": user.email, "changes": {"roll_number": [before or "", roll or ""]}})
+    return True
+
+
 def _roles(session: Session, names: list[str]) -> list[Role]:
     found = {r.name: r for r in session.scalars(select(Role).where(Role.name.in_(names)))}
     return [found[name] for name in names if name in found]
 
 
 def listing(search: str = "", role: str = "", *, by_email: bool = False) -> Select:
-    """Users by id (or by e-mail); ``search`` matches part of the e-mail or name whatever
-    its case, and a known ``role`` keeps only its holders."""
+    """Users by id (or by e-mail); ``search`` matches part of the e-mail, name or roll
+    number whatever its case, and a known ``role`` keeps only its holders."""
     stmt = select(User).order_by(User.email if by_email else User.id)
     if search:
         needle = search.lower()
         stmt = stmt.where(or_(func.lower(User.email).contains(needle, autoescape=True),
-                              func.lower(User.full_name).contains(needle, autoescape=True)))
+                              func.lower(User.full_name).contains(needle, autoescape=True),
+                              func.lower(User.roll_number).contains(needle, autoescape=True)))
     if role in ROLE_NAMES:
         stmt = stmt.where(User.roles.any(Role.name == role))
     return stmt
@@ -97,6 +130,7 @@ def create_user(
     password_hash: str | None = None,
     confirmed: bool = False,
     actor=None,
+    roll_number: str | None = None,
 ) -> User:
     email = normalise_email(email)
     names = check_roles(roles)
@@ -104,7 +138,9 @@ def create_user(
         raise AccountError("full name must be at most 120 characters")
     if find_by_email(session, email):
         raise AccountError(f"a user with e-mail {email} already exists")
+    roll = check_roll_number(session, roll_number)
     user = User(
+        roll_number=roll,
         email=email,
         full_name=full_name.strip(),
         password=password_hash,
@@ -116,7 +152,7 @@ def create_user(
     session.add(user)
     session.flush()
     audit.record(session, "user.created", actor=actor, target_type="user", target_id=user.id,
-                 details={"email": email, "roles": names})
+                 details={"email": email, "roles": names, **({"roll_number": roll} if roll else {})})
     return user
 
 
@@ -143,10 +179,11 @@ def _token_hash(token: str) -> str:
 
 
 def invite(session: Session, *, email: str, full_name: str = "", roles=("candidate",),
-           actor=None) -> tuple[User, str]:
+           actor=None, roll_number: str | None = None) -> tuple[User, str]:
     """Create a user without a password and an invitation; returns the user and the
     one-time token (only its hash is stored) for the e-mail link."""
-    user = create_user(session, email=email, full_name=full_name, roles=roles, actor=actor)
+    user = create_user(session, email=email, full_name=full_name, roles=roles, actor=actor,
+                       roll_number=roll_number)
     token = secrets.token_urlsafe(32)
     session.add(Invitation(
         email=user.email, role=",".join(user.role_names), token_hash=_token_hash(token),
@@ -189,7 +226,7 @@ class ImportResult:
 
 
 def import_csv(session: Session, data: str | bytes, actor=None) -> ImportResult:
-    """Invite one user per CSV row (columns: email, full_name, role, cohort).
+    """Invite one user per CSV row (columns: email, full_name, role, cohort, roll_number).
 
     Each row runs in a savepoint: a bad row is reported with its line number and
     rolled back alone, good rows are kept. The caller commits."""
@@ -229,7 +266,7 @@ def import_csv(session: Session, data: str | bytes, actor=None) -> ImportResult:
             roles = (values.get("role") or "candidate").replace(";", ",").split(",")
             user, token = invite(session, email=values.get("email", ""),
                                  full_name=values.get("full_name", ""),
-                                 roles=roles, actor=actor)
+                                 roles=roles, actor=actor, roll_number=values.get("roll_number"))
             if cohort is not None:
                 target = cohort.mentors if "mentor" in user.role_names else cohort.candidates
                 target.append(user)

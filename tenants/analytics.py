@@ -33,6 +33,7 @@ class CandidateResult:
     id: int
     name: str
     email: str
+    roll_number: str | None = None
     cohorts: list[str] = field(default_factory=list)
     interviews: int = 0
     mean_overall: float | None = None  # official: mentors' reviews where there are some
@@ -40,6 +41,10 @@ class CandidateResult:
     last_interview: datetime | None = None
     ai_mean_overall: float | None = None
     reviewed_answers: int = 0
+    # Over the interviews a mentor reviewed only: the mentors' official mean and the AI's.
+    reviewed_interviews: int = 0
+    mentor_mean_overall: float | None = None
+    ai_mean_of_reviewed: float | None = None
 
 
 def members(cohort_id: int) -> Select:
@@ -60,8 +65,9 @@ def candidate_results(session: Session, cohort_id: int | None = None) -> list[Ca
     official overall (and the AI's), mean per dimension, answers a mentor reviewed and the
     date of the last interview (a fixed number of queries)."""
     ids = candidates(cohort_id)
-    results = {r.id: CandidateResult(r.id, r.full_name or r.email, r.email) for r in session.execute(
-        select(User.id, User.full_name, User.email).where(User.id.in_(ids)).order_by(User.email))}
+    people = session.execute(select(User.id, User.full_name, User.email, User.roll_number)
+                             .where(User.id.in_(ids)).order_by(User.email))
+    results = {r.id: CandidateResult(r.id, r.full_name or r.email, r.email, r.roll_number) for r in people}
     for user_id, name in session.execute(
             select(cohort_candidates.c.user_id, Cohort.name)
             .join(Cohort, Cohort.id == cohort_candidates.c.cohort_id)
@@ -73,6 +79,7 @@ def candidate_results(session: Session, cohort_id: int | None = None) -> list[Ca
     scores = official.interview_scores(session, [row.id for row in rows])
     overalls: dict[int, list[float]] = {}
     ai_overalls: dict[int, list[float]] = {}
+    reviewed: dict[int, list[tuple[float, float]]] = {}  # (mentors' official, AI) per reviewed interview
     dimensions: dict[int, dict[str, list[float]]] = {}
     for row in rows:
         result, score = results[row.candidate_id], scores[row.id]
@@ -83,11 +90,17 @@ def candidate_results(session: Session, cohort_id: int | None = None) -> list[Ca
             overalls.setdefault(row.candidate_id, []).append(score.overall)
         if score.ai_overall is not None:
             ai_overalls.setdefault(row.candidate_id, []).append(score.ai_overall)
+        if score.source == "mentor" and score.overall is not None and score.ai_overall is not None:
+            reviewed.setdefault(row.candidate_id, []).append((score.overall, score.ai_overall))
         for name, value in score.dimensions.items():
             dimensions.setdefault(row.candidate_id, {}).setdefault(name, []).append(value)
     for user_id, result in results.items():
         result.mean_overall = _mean(overalls.get(user_id))
         result.ai_mean_overall = _mean(ai_overalls.get(user_id))
+        pairs = reviewed.get(user_id, [])
+        result.reviewed_interviews = len(pairs)
+        result.mentor_mean_overall = _mean([m for m, _ai in pairs])
+        result.ai_mean_of_reviewed = _mean([ai for _m, ai in pairs])
         result.dimensions = {n: round(mean(v), 1) for n, v in sorted(dimensions.get(user_id, {}).items())}
     return list(results.values())
 
@@ -102,13 +115,16 @@ def dimensions_in(results: list[CandidateResult]) -> list[str]:
 
 def results_table(results: list[CandidateResult]) -> tuple[list[str], list[list[Any]]]:
     """The export's header and rows: one row per candidate, blanks where nothing is scored;
-    the official means first, the AI's mean overall beside them."""
+    the official means first, the AI's mean overall beside them, then the interviews a mentor
+    reviewed: the mentors' mean and the AI's mean of the same interviews."""
     names = dimensions_in(results)
-    header = ["Name", "Email", "Cohorts", "Scored interviews", "Mean overall",
+    header = ["Name", "Roll number", "Email", "Cohorts", "Scored interviews", "Mean overall",
               *[f"Mean {n}" for n in names], "AI mean overall", "Mentor-reviewed answers",
-              "Last interview (UTC)"]
-    rows = [[r.name, r.email, "; ".join(r.cohorts), r.interviews, r.mean_overall,
+              "Mentor-reviewed interviews", "Mentor mean overall (reviewed interviews)",
+              "AI mean overall (same interviews)", "Last interview (UTC)"]
+    rows = [[r.name, r.roll_number, r.email, "; ".join(r.cohorts), r.interviews, r.mean_overall,
              *[r.dimensions.get(n) for n in names], r.ai_mean_overall, r.reviewed_answers,
+             r.reviewed_interviews, r.mentor_mean_overall, r.ai_mean_of_reviewed,
              r.last_interview.date().isoformat() if r.last_interview else None] for r in results]
     return header, rows
 

@@ -1,5 +1,6 @@
 """One candidate's practice history as staff read it: every interview they took, newest
-first, with its official score (the mentor's where reviewed) and the AI's beside it.
+first, with its official score (the mentor's where reviewed) and the AI's beside it, and
+their readiness per target role.
 
 Admins read any candidate of their college, mentors only the candidates of their cohorts;
 anyone else gets ``CandidateNotFound`` so ids do not leak.
@@ -13,7 +14,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from aimi.tenants import official, reviews
+from aimi.tenants import official, progress, readiness, reviews
 from aimi.tenants.interview_models import Interview
 from aimi.tenants.models import User
 
@@ -38,6 +39,7 @@ class Entry:
 class History:
     candidate: User
     interviews: list[Entry]
+    readiness: list[readiness.Readiness]
 
     @property
     def scored(self) -> int:
@@ -63,5 +65,6 @@ def history(session: Session, viewer: User, candidate_id: int) -> History:
     rows = list(session.scalars(select(Interview).where(Interview.candidate_id == person.id)
                                 .order_by(Interview.started_at.desc(), Interview.id.desc())))
     scores = official.interview_scores(session, [r.id for r in rows if r.status == "scored"])
+    scored = [progress.scored_of(r, scores[r.id]) for r in reversed(rows) if r.id in scores]
     return History(person, [Entry(r.id, r.started_at, r.role, r.type, r.status, scores.get(r.id))
-                            for r in rows])
+                            for r in rows], readiness.by_role(scored))

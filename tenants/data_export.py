@@ -127,7 +127,8 @@ def _data(session: Session, user: User, takes: list[Recording]) -> dict[str, Any
     return {
         "college": current_tenant().slug,
         "exported_at": utcnow(),
-        "profile": {"email": user.email, "full_name": user.full_name, "roles": user.role_names,
+        "profile": {"email": user.email, "full_name": user.full_name, "roll_number": user.roll_number,
+                    "roles": user.role_names,
                     "created_at": user.created_at, "last_login_at": user.last_login_at},
         "interviews": [_interview(i, reviews) for i in interviews],
         "recordings": [{"id": t.id, "answer_id": t.answer_id, "status": t.status, "created_at": t.created_at,

@@ -38,6 +38,8 @@ NAMES = {CANDIDATE: "Chetan Candidate", "priya@demo.example.com": "Priya Sharma"
          "rahul@demo.example.com": "Rahul Verma", "ananya@demo.example.com": "Ananya Iyer",
          "vikram@demo.example.com": "Vikram Rao"}
 ASSIGNMENT = "Placement drill: technical round"
+ROLL_NUMBERS = {email: f"21CS10{n}" for n, email in enumerate(NAMES, start=1)}
+JOIN_CODE = "CSE2027"  # self-registering candidates who give it join CSE 2027
 
 
 def seed_demo(hasher: Callable[[str], str], base_url: str = "") -> Iterator[str]:
@@ -61,11 +63,12 @@ def seed_demo(hasher: Callable[[str], str], base_url: str = "") -> Iterator[str]
             if accounts.find_by_email(session, email) is None:
                 password_hash = password_hash or hasher(PASSWORD)
                 accounts.create_user(session, email=email, full_name=name, roles=[role],
-                                     password_hash=password_hash, confirmed=True)
+                                     password_hash=password_hash, confirmed=True,
+                                     roll_number=ROLL_NUMBERS.get(email))
         cohort = session.scalar(select(Cohort).where(Cohort.name == "CSE 2027"))
         if cohort is None:
             cohort = Cohort(name="CSE 2027", batch="2023-2027", description="Computer science final years",
-                            mentors=[accounts.find_by_email(session, MENTOR)])
+                            mentors=[accounts.find_by_email(session, MENTOR)], join_code=JOIN_CODE)
             session.add(cohort)
         for email in NAMES:
             if (candidate := accounts.find_by_email(session, email)) not in cohort.candidates:

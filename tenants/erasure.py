@@ -138,9 +138,9 @@ def _audit_trail(session: Session, user: User) -> None:
 
 
 def _account(user: User) -> None:
-    """The placeholder: no name, no address, no password or second factor, every session
-    and token revoked (new uniquifiers), and no sign-in."""
-    user.email, user.full_name = erased_email(user.id), ERASED_NAME
+    """The placeholder: no name, address or roll number, no password or second factor, every
+    session and token revoked (new uniquifiers), and no sign-in."""
+    user.email, user.full_name, user.roll_number = erased_email(user.id), ERASED_NAME, None
     user.password = None
     user.tf_primary_method = user.tf_totp_secret = None
     user.last_login_ip = user.current_login_ip = None

@@ -57,6 +57,8 @@ class User(TenantBase, AccountMixin):
     last_active_at: Mapped[datetime | None] = mapped_column(DateTime)
     # The IANA zone the user reads times in; None: the college's.
     timezone: Mapped[str | None] = mapped_column(String(64))
+    # The college's own number for a candidate (exports, membership by CSV); unique when set.
+    roll_number: Mapped[str | None] = mapped_column(String(40), unique=True)
 
     def requires_two_factor(self) -> bool:
         """Tenant admins must use TOTP where the configuration demands it."""
@@ -84,6 +86,8 @@ class Cohort(TenantBase):
     batch: Mapped[str] = mapped_column(String(40), default="")
     description: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # Given at self-registration, puts the new candidate in this cohort (None: no code).
+    join_code: Mapped[str | None] = mapped_column(String(16), unique=True)
 
     candidates: Mapped[list[User]] = relationship(secondary=cohort_candidates, lazy="selectin")
     mentors: Mapped[list[User]] = relationship(secondary=cohort_mentors, lazy="selectin")

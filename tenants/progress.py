@@ -91,13 +91,29 @@ class MentorCohort:
 
 def history(session: Session, candidate_id: int) -> list[Scored]:
     """The candidate's scored interviews, oldest first, with their official scores."""
+    return histories(session, [candidate_id]).get(candidate_id, [])
+
+
+def histories(session: Session, candidate_ids: Sequence[int]) -> dict[int, list[Scored]]:
+    """Each candidate's scored interviews, oldest first, with their official scores (a
+    fixed number of queries whatever the number of candidates); no entry for none."""
+    if not candidate_ids:
+        return {}
     rows = list(session.execute(
-        select(Interview.id, Interview.started_at, Interview.role, Interview.type)
-        .where(Interview.candidate_id == candidate_id, Interview.status == "scored")
+        select(Interview.id, Interview.candidate_id, Interview.started_at, Interview.role, Interview.type)
+        .where(Interview.candidate_id.in_(list(candidate_ids)), Interview.status == "scored")
         .order_by(Interview.started_at, Interview.id)))
     scores = official.interview_scores(session, [r.id for r in rows])
-    return [Scored(r.id, r.started_at, r.role, r.type, scores[r.id].overall, scores[r.id].dimensions,
-                   scores[r.id].source, scores[r.id].ai_overall) for r in rows]
+    found: dict[int, list[Scored]] = {}
+    for r in rows:
+        found.setdefault(r.candidate_id, []).append(scored_of(r, scores[r.id]))
+    return found
+
+
+def scored_of(interview: Any, score: official.Score) -> Scored:
+    """An interview (anything with its id, started_at, role and type) with its official score."""
+    return Scored(interview.id, interview.started_at, interview.role, interview.type, score.overall,
+                  score.dimensions, score.source, score.ai_overall)
 
 
 def dimensions_of(scored: Sequence[Scored]) -> list[str]:

@@ -39,6 +39,9 @@ def build_cohort(world, slug: str = "alpha") -> dict:
     cal, cal_email = new_user(world, slug, "cal", name=f"Cal {t}")
     name = f"Analytics {t}"
     cohort = new_cohort(world, slug, [asha, ben, cal], name=name)
+    with tenant_scope(world.tenants[slug]):
+        tenant_session.get(User, asha).roll_number = f"R-{t}"
+        tenant_session.commit()
     due = utcnow() + timedelta(days=3)
     assignment = new_assignment(world, slug, cohort, f"Placement mock {t}", due)
     point_a, point_b = f"Explain the trade-off {t}", f"Name a metric {t}"
@@ -54,7 +57,8 @@ def build_cohort(world, slug: str = "alpha") -> dict:
     scored_interview(world, slug, ben, day, [answer_report({"content": 10})], status="in_progress",
                      assignment_id=assignment)
     return {"id": cohort, "name": name, "tag": t, "assignment": assignment, "points": (point_a, point_b),
-            "emails": (asha_email, ben_email, cal_email), "names": (f"Asha {t}", f"Ben {t}", f"Cal {t}")}
+            "emails": (asha_email, ben_email, cal_email), "names": (f"Asha {t}", f"Ben {t}", f"Cal {t}"),
+            "roll": f"R-{t}"}
 
 
 def table_rows(html: str, anchor: str) -> dict[str, list[str]]:
@@ -148,9 +152,10 @@ def expected_rows(cohort: dict) -> list[list[str]]:
     day = (utcnow() - timedelta(days=2)).date()
     later = (day + timedelta(days=1)).isoformat()
     return [
-        [asha, a, cohort["name"], "2", "61.2", "70.0", "52.5", "61.2", "0", later],
-        [ben, b, cohort["name"], "1", "65.0", "40.0", "90.0", "65.0", "0", day.isoformat()],
-        [cal, c, cohort["name"], "0", "", "", "", "", "0", ""],
+        [asha, cohort["roll"], a, cohort["name"], "2", "61.2", "70.0", "52.5", "61.2", "0", "0", "", "",
+         later],
+        [ben, "", b, cohort["name"], "1", "65.0", "40.0", "90.0", "65.0", "0", "0", "", "", day.isoformat()],
+        [cal, "", c, cohort["name"], "0", "", "", "", "", "0", "0", "", "", ""],
     ]
 
 
@@ -160,10 +165,12 @@ def test_csv_export_of_a_cohort(world, alpha_cohort):
     assert resp.mimetype == "text/csv"
     assert "attachment" in resp.headers["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(resp.data.decode("utf-8-sig"))))
-    assert rows[0] == ["Name", "Email", "Cohorts", "Scored interviews", "Mean overall", "Mean content",
-                       "Mean structure", "AI mean overall", "Mentor-reviewed answers", "Last interview (UTC)"]
+    assert rows[0] == ["Name", "Roll number", "Email", "Cohorts", "Scored interviews", "Mean overall",
+                       "Mean content", "Mean structure", "AI mean overall", "Mentor-reviewed answers",
+                       "Mentor-reviewed interviews", "Mentor mean overall (reviewed interviews)",
+                       "AI mean overall (same interviews)", "Last interview (UTC)"]
     # Asha's overalls: answers (55, 65) -> 60 and 62.5 -> mean 61.2; Ben 65.
-    assert sorted(rows[1:], key=lambda r: r[1]) == sorted(expected_rows(alpha_cohort), key=lambda r: r[1])
+    assert sorted(rows[1:], key=lambda r: r[2]) == sorted(expected_rows(alpha_cohort), key=lambda r: r[2])
     with tenant_scope(world.tenants["alpha"]):
         entry = tenant_session.scalar(select(AuditLog).where(AuditLog.action == "analytics.exported")
                                       .order_by(AuditLog.id.desc()))
@@ -177,20 +184,20 @@ def test_xlsx_export_parses_with_the_same_rows(world, alpha_cohort):
     assert resp.mimetype == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     sheet = load_workbook(io.BytesIO(resp.data)).active
     rows = [list(r) for r in sheet.iter_rows(values_only=True)]
-    assert rows[0][:2] == ["Name", "Email"] and len(rows) == 4
-    by_email = {r[1]: r for r in rows[1:]}
+    assert rows[0][:3] == ["Name", "Roll number", "Email"] and len(rows) == 4
+    by_email = {r[2]: r for r in rows[1:]}
     asha, ben, cal = alpha_cohort["emails"]
-    assert by_email[asha][3:7] == [2, 61.2, 70, 52.5]
-    assert by_email[ben][3:7] == [1, 65, 40, 90]
-    assert by_email[cal][3:] == [0, None, None, None, None, 0, None]
+    assert by_email[asha][1] == alpha_cohort["roll"] and by_email[asha][4:8] == [2, 61.2, 70, 52.5]
+    assert by_email[ben][4:8] == [1, 65, 40, 90]
+    assert by_email[cal][4:] == [0, None, None, None, None, 0, 0, None, None, None]
 
 
 def test_export_of_all_candidates_stays_in_the_tenant(world, alpha_cohort):
     beta = build_cohort(world, "beta")  # look-alike data: same shape, same cohort naming
     alpha_csv = export(world.login("alpha", "admin"), "alpha", "csv").data.decode("utf-8-sig")
     beta_csv = export(world.login("beta", "admin"), "beta", "csv").data.decode("utf-8-sig")
-    alpha_emails = {r[1] for r in list(csv.reader(io.StringIO(alpha_csv)))[1:]}
-    beta_emails = {r[1] for r in list(csv.reader(io.StringIO(beta_csv)))[1:]}
+    alpha_emails = {r[2] for r in list(csv.reader(io.StringIO(alpha_csv)))[1:]}
+    beta_emails = {r[2] for r in list(csv.reader(io.StringIO(beta_csv)))[1:]}
     assert set(alpha_cohort["emails"]) <= alpha_emails and world.email("alpha", "candidate") in alpha_emails
     assert set(beta["emails"]) <= beta_emails
     assert not alpha_emails & beta_emails
@@ -202,7 +209,7 @@ def test_export_of_all_candidates_stays_in_the_tenant(world, alpha_cohort):
     xlsx = export(world.login("alpha", "admin"), "alpha", "xlsx", beta["id"])
     if xlsx.status_code == 200:
         sheet = load_workbook(io.BytesIO(xlsx.data)).active
-        emails = {r[1] for r in sheet.iter_rows(min_row=2, values_only=True)}
+        emails = {r[2] for r in sheet.iter_rows(min_row=2, values_only=True)}
         assert not emails & beta_emails
     else:
         assert xlsx.status_code == 404

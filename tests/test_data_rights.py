@@ -117,7 +117,7 @@ def test_a_candidate_exports_everything_and_downloads_it_from_the_notification(w
     with zipfile.ZipFile(io.BytesIO(resp.data)) as zipped:
         data = json.loads(zipped.read("data.json"))
         assert zipped.read(f"recordings/{alpha_data['recording_id']}.wav") == AUDIO
-    assert data["profile"]["email"] == alpha_data["email"]
+    assert data["profile"]["email"] == alpha_data["email"] and data["profile"]["roll_number"] is None
     [interview] = data["interviews"]
     [answer] = interview["answers"]
     assert answer["answer"] == alpha_data["words"]
@@ -176,7 +176,8 @@ def snapshot(world, slug: str, data: dict) -> dict:
         answer = session.get(InterviewAnswer, data["answer_id"])
         take = session.get(Recording, data["recording_id"])
         review = session.scalar(select(MentorReview).where(MentorReview.answer_id == answer.id))
-        found = {"email": user.email, "name": user.full_name, "active": user.active, "text": answer.text,
+        found = {"email": user.email, "name": user.full_name, "roll": user.roll_number, "active": user.active,
+                 "text": answer.text,
                  "overall": answer.overall, "report": answer.report, "transcript": take.transcript,
                  "chunks": len(take.chunks), "review": (review.overall, review.scores, review.comment),
                  "erased": session.scalar(select(AuditLog).where(
@@ -193,6 +194,9 @@ def test_an_admin_erases_a_candidate_and_only_anonymous_scores_remain(world, alp
     admin = world.login("alpha", "admin")
     user_page = admin.get(f"/t/alpha/manage/users/{alpha_data['id']}").get_data(as_text=True)
     assert f"/t/alpha/manage/users/{alpha_data['id']}/erase" in user_page
+    roll = admin.post(f"/t/alpha/manage/users/{alpha_data['id']}/roll-number",
+                      data={"csrf_token": csrf_token(user_page), "roll_number": f"ER-{alpha_data['id']}"})
+    assert roll.status_code == 302
     token = erase_page(admin, "alpha", alpha_data["id"])
     before = snapshot(world, "alpha", alpha_data)
 
@@ -207,6 +211,7 @@ def test_an_admin_erases_a_candidate_and_only_anonymous_scores_remain(world, alp
     after = snapshot(world, "alpha", alpha_data)
     assert (after["email"], after["name"], after["active"]) == (
         erasure.erased_email(alpha_data["id"]), erasure.ERASED_NAME, False)
+    assert before["roll"] == f"ER-{alpha_data['id']}" and after["roll"] is None
     assert after["text"] == "" and after["transcript"] is None and after["chunks"] == 0
     assert after["files"] == [None, None] and stored(world, "alpha", export_key) is None
     assert alpha_data["words"] not in json.dumps(after["report"])

@@ -258,7 +258,7 @@ def test_sample_csv_is_linked_and_imports_cleanly(world):
     assert "/t/alpha/manage/users/import/sample.csv" in page
     sample = admin.get("/t/alpha/manage/users/import/sample.csv")
     assert sample.status_code == 200 and sample.mimetype == "text/csv"
-    assert sample.get_data(as_text=True).startswith("email,full_name,role,cohort\n")
+    assert sample.get_data(as_text=True).startswith("email,full_name,role,cohort,roll_number\n")
     resp = post_form(admin, "/t/alpha/manage/users/import", "/t/alpha/manage/users/import",
                      {"file": (io.BytesIO(sample.get_data()), "sample.csv")},
                      content_type="multipart/form-data")

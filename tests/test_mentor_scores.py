@@ -125,14 +125,17 @@ def test_dashboards_and_exports_read_the_official_score(world, college):
     analytics = f"/t/{slug}/analytics/"
     rows = list(csv.reader(io.StringIO(post_form(admin, analytics, analytics + "export.csv", {})
                                        .get_data(as_text=True).lstrip("\ufeff"))))
-    header, row = rows[0], next(r for r in rows[1:] if r[1] == college["candidate_email"])
+    header, row = rows[0], next(r for r in rows[1:] if r[2] == college["candidate_email"])
     values = dict(zip(header, row, strict=True))
     assert values["Mean overall"] == f"{MENTOR_OVERALL}" and values["Mean content"] == "80.0"
     assert values["Mean language"] == "75.0" and values["AI mean overall"] == f"{AI_OVERALL}"
-    assert values["Mentor-reviewed answers"] == "1"
+    assert values["Mentor-reviewed answers"] == "1" and values["Mentor-reviewed interviews"] == "1"
+    # The mentor's figure beside the AI's for the same reviewed interview.
+    assert values["Mentor mean overall (reviewed interviews)"] == f"{MENTOR_OVERALL}"
+    assert values["AI mean overall (same interviews)"] == f"{AI_OVERALL}"
     book = load_workbook(io.BytesIO(post_form(admin, analytics, analytics + "export.xlsx", {}).data))
     sheet = [list(r) for r in book.active.iter_rows(values_only=True)]
-    xrow = dict(zip(sheet[0], next(r for r in sheet[1:] if r[1] == college["candidate_email"]), strict=True))
+    xrow = dict(zip(sheet[0], next(r for r in sheet[1:] if r[2] == college["candidate_email"]), strict=True))
     assert xrow["Mean overall"] == MENTOR_OVERALL and xrow["AI mean overall"] == AI_OVERALL
 
     heat = admin.get(f"/t/{slug}/analytics/").get_data(as_text=True)

@@ -24,6 +24,8 @@ NAV = (
     ("Question banks", "questions.banks", ("admin", "mentor")),
     ("Templates", "assignments.templates", ("admin", "mentor")),
     ("Review queue", "review.queue", ("admin", "mentor")),
+    # Admins reach it from their dashboard and Analytics: their menu is full.
+    ("Readiness", "readiness.cohort", ("mentor",)),
     ("Announcements", "announcements.new", ("admin", "mentor")),
     ("Analytics", "analytics.index", ("admin",)),
     ("Users", "manage.users", ("admin",)),
@@ -145,6 +147,7 @@ def _feature_modules():
         my_data,
         notifications,
         questions,
+        readiness,
         recordings,
         review,
         time_zone,
@@ -152,4 +155,4 @@ def _feature_modules():
     )
 
     return (manage, api, questions, interviews, recordings, assignments, review, analytics, notifications,
-            mail_events, my_data, announcements, unassigned, branding, candidates, time_zone)
+            mail_events, my_data, announcements, unassigned, branding, candidates, time_zone, readiness)

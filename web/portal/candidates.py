@@ -8,7 +8,7 @@ from flask.typing import ResponseReturnValue
 from flask_security import current_user
 
 from aimi.platform.db import tenant_session
-from aimi.tenants import candidate_history
+from aimi.tenants import candidate_history, readiness
 from aimi.tenants.interview_models import ROLES
 from aimi.web.portal.interviews import TYPE_LABELS
 from aimi.web.portal.questions import staff_view
@@ -24,7 +24,8 @@ def history(candidate_id: int) -> ResponseReturnValue:
         found = candidate_history.history(session, current_user, candidate_id)
     except candidate_history.CandidateNotFound:
         abort(404, "There is no candidate with this number among the ones you may see.")
-    return render_template("candidates/history.html", history=found, roles=ROLES, type_labels=TYPE_LABELS)
+    return render_template("candidates/history.html", history=found, roles=ROLES, type_labels=TYPE_LABELS,
+                           recent=readiness.RECENT)
 
 
 def init_app(app: Flask) -> None:

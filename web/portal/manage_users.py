@@ -25,9 +25,9 @@ from aimi.web.portal.public import send_invitation
 
 ROLE_CHOICES = [SelectChoice(name, name.title()) for name in ROLE_NAMES]
 SAMPLE_CSV = (
-    "email,full_name,role,cohort\n"
-    "asha.rao@example.edu,Asha Rao,candidate,\n"
-    "vikram.iyer@example.edu,Vikram Iyer,mentor,\n"
+    "email,full_name,role,cohort,roll_number\n"
+    "asha.rao@example.edu,Asha Rao,candidate,,21CS1042\n"
+    "vikram.iyer@example.edu,Vikram Iyer,mentor,,\n"
 )
 
 
@@ -41,6 +41,14 @@ class InviteForm(FlaskForm):
 class RolesForm(FlaskForm):
     roles = MultiCheckboxField("Roles", choices=ROLE_CHOICES,
                                description="Admins manage the portal; mentors review candidates.")
+
+
+class RollNumberForm(FlaskForm):
+    roll_number = StringField("Roll number", filters=[strip], description=(
+        "The college's number for this person, as in your records; exports show it and cohort "
+        "lists can be pasted by it. Leave blank for none."),
+        validators=[Length(max=accounts.MAX_ROLL_NUMBER, message=(
+            f"Keep the roll number to {accounts.MAX_ROLL_NUMBER} characters or fewer."))])
 
 
 class ImportForm(FlaskForm):
@@ -77,11 +85,13 @@ def users() -> ResponseReturnValue:
                            roles=ROLE_NAMES), 422 if form.errors else 200
 
 
-def _user_page(session: Session, user: User, form: RolesForm, status: int = 200) -> ResponseReturnValue:
+def _user_page(session: Session, user: User, form: RolesForm, status: int = 200,
+               roll_form: RollNumberForm | None = None) -> ResponseReturnValue:
     return render_template("manage/user.html", user=user, form=form,
                            cohorts=cohorts.of_member(session, user),
                            history=audit.recent_about(session, "user", user.id),
-                           erased=erasure.is_erased(user)), status
+                           erased=erasure.is_erased(user),
+                           roll_form=roll_form or RollNumberForm(roll_number=user.roll_number or "")), status
 
 
 @bp.get("/users/<int:user_id>")
@@ -111,6 +121,25 @@ def user_roles(user_id: int) -> ResponseReturnValue:
             flash(f"Roles of {found.email} are now: {', '.join(found.role_names)}.", "success")
             return redirect(url_for("manage.user", user_id=found.id))
     return _user_page(session, found, form, 422)
+
+
+@bp.post("/users/<int:user_id>/roll-number")
+@admin_view
+def user_roll_number(user_id: int) -> ResponseReturnValue:
+    session = tenant_session()
+    found = get_or_404(session, User, user_id, "user")
+    form = RollNumberForm()
+    if form.validate_on_submit():
+        try:
+            changed = accounts.set_roll_number(session, found, form.roll_number.data, actor=current_user)
+        except accounts.AccountError as exc:
+            form.roll_number.errors.append(f"{str(exc).capitalize()}.")
+        else:
+            session.commit()
+            flash(f"Roll number of {found.email} saved." if changed else "The roll number was already that; "
+                  "nothing changed.", "success" if changed else "info")
+            return redirect(url_for("manage.user", user_id=found.id))
+    return _user_page(session, found, RolesForm(roles=found.role_names), 422, roll_form=form)
 
 
 @bp.post("/users/<int:user_id>/active")

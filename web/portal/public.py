@@ -14,7 +14,7 @@ from wtforms.validators import DataRequired, EqualTo, Length
 from aimi.platform.db import tenant_session
 from aimi.platform.timeutil import format_local
 from aimi.platform.wording import plural
-from aimi.tenants import accounts, analytics, assignments, notifications, progress, unassigned
+from aimi.tenants import accounts, analytics, assignments, notifications, progress, readiness, unassigned
 from aimi.tenants.interview_models import ROLES
 from aimi.tenants.models import User
 from aimi.tenants.progress import Scored
@@ -70,6 +70,7 @@ def _candidate_dashboard(session):
         comparison=progress.compare(first, second) if first and second else None,
         badges=progress.badges(scored, tz), recommendation=progress.recommend(scored), due=due,
         roles=ROLES, no_cohort=not unassigned.in_a_cohort(session, current_user),
+        readiness=readiness.by_role(scored), recent=readiness.RECENT,
     ), 422 if error else 200
 
 

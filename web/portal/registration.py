@@ -1,5 +1,6 @@
-"""Self-registration under the tenant's policy (closed, invite code, e-mail domain, open) and
-the confirmation of the new account's address.
+"""Self-registration under the tenant's policy (closed, invite code, e-mail domain, open),
+an optional cohort join code that puts the new candidate in that cohort, and the
+confirmation of the new account's address.
 
 Flask-Security confirms an address when its mailed link is opened (a GET). Mail scanners and
 link previews open links too, so here the link opens a page whose button POSTs the same
@@ -17,12 +18,16 @@ from wtforms import StringField
 from wtforms.validators import Length, Optional
 
 from aimi.platform.db import tenant_session
-from aimi.tenants import accounts
+from aimi.tenants import accounts, join_codes
 
 
 class TenantRegisterForm(RegisterFormV2):
     full_name = StringField("Full name", validators=[Optional(), Length(max=120)])
     invite_code = StringField("Invite code", validators=[Optional(), Length(max=80)])
+    cohort_code = StringField(
+        "Cohort join code (optional)", validators=[Optional(), Length(max=40)],
+        description="From your placement cell: it puts you in your class's cohort, so your mentor "
+                    "follows your practice. Leave it empty if you have none.")
 
     def validate(self, **kwargs) -> bool:
         ok = super().validate(**kwargs)
@@ -38,6 +43,13 @@ class TenantRegisterForm(RegisterFormV2):
                 and not policy.email_allowed(self.email.data)):
             self.email.errors = [*self.email.errors, policy.registration_note()]
             ok = False
+        if self.cohort_code.data and self.cohort_code.data.strip() \
+                and join_codes.cohort_for(tenant_session(), self.cohort_code.data) is None:
+            self.cohort_code.errors = [*self.cohort_code.errors,
+                                       "No cohort has this join code. Check it with your placement cell "
+                                       "(letters and digits, as given), or leave it empty to register "
+                                       "without a cohort."]
+            ok = False
         if policy.registration_policy == "closed":
             ok = False
         return ok
@@ -49,10 +61,15 @@ def registration_closed_page():
                            note=g.tenant_settings.registration_note()), 403
 
 
-def _on_registered(app, user, **_kwargs) -> None:
-    """Self-registered users are candidates. Flask-Security commits after the view, so
-    the user, the role and the audit entry are written together or not at all."""
-    accounts.registered(tenant_session(), user, request.remote_addr)
+def _on_registered(app, user, form_data=None, **_kwargs) -> None:
+    """Self-registered users are candidates, in the cohort of the join code they gave.
+    Flask-Security commits after the view, so the user, the role, the cohort and the
+    audit entries are written together or not at all."""
+    session = tenant_session()
+    accounts.registered(session, user, request.remote_addr)
+    cohort = join_codes.cohort_for(session, (form_data or {}).get("cohort_code"))
+    if cohort is not None:
+        join_codes.join(session, user, cohort, ip=request.remote_addr)
 
 
 def _confirmation_page():

@@ -13,7 +13,8 @@ from flask_security import current_user
 from aimi.evaluators.criteria import CRITERIA_TYPES
 from aimi.platform.db import tenant_session
 from aimi.plugins import jobs
-from aimi.tenants import calibration, notices, official, questions, reviews
+from aimi.tenants import calibration, cohorts, notices, official, questions, review_filters, reviews
+from aimi.tenants.interview_models import INTERVIEW_TYPES, ROLES
 from aimi.tenants.models import User
 from aimi.web.pagination import paginate
 from aimi.web.portal import evidence
@@ -31,14 +32,19 @@ def review_queue() -> ResponseReturnValue:
     tab = request.args.get("tab", "to_review")
     if tab not in reviews.TABS:
         tab = "to_review"
-    page = paginate(session, reviews.queue(current_user, tab), scalars=False)
+    filters, filter_errors = review_filters.parse(session, current_user, request.args)
+    page = paginate(session, filters.apply(reviews.queue(current_user, tab), g.timezone), scalars=False)
     rules = official.Rules.load(session)
     verdicts = {row[3].id: reviews.verdict(row[0], row[3], rules) for row in page.items if row[3] is not None}
     shown = {row[0].id: official.ai_score(row[0], rules) for row in page.items}
     drafting = reviews.others(session, current_user, (row[0].id for row in page.items)) \
         if tab != "reviewed" else {}
     return render_template("review/queue.html", page=page, tab=tab, tabs=reviews.TABS, verdicts=verdicts,
-                           shown=shown, drafting=drafting, agreement=reviews.agreement_stats(session))
+                           shown=shown, drafting=drafting, agreement=reviews.agreement_stats(session),
+                           filters=filters, filter_errors=filter_errors, roles=ROLES, types=INTERVIEW_TYPES,
+                           modes=review_filters.MODES,
+                           cohorts=list(session.scalars(cohorts.visible_to(current_user)))), \
+        422 if filter_errors else 200
 
 
 def _found(session, answer_id: int):
