@@ -528,3 +528,42 @@ def test_a_duration_sets_how_many_questions_fit(world, only_test_questions):
     refused = client.post(BASE.format(slug="alpha") + "/", data=form)
     assert refused.status_code == 422 and "Choose a duration from 5 to 120 minutes." in refused.get_data(
         as_text=True)
+
+
+def _answer_noting_difficulties(world, client, interview_id: int) -> list[str]:
+    served = []
+    while True:
+        _html, token = show(client, interview_id)
+        q = current(world, interview_id)
+        served.append(q["difficulty"])
+        resp = submit(client, interview_id, q["position"], q["good"], token)
+        if "/progress" in resp.headers["Location"]:
+            return served
+
+
+def test_a_chosen_difficulty_is_served_even_when_its_questions_were_seen_recently(world, only_test_questions):
+    """The walk-through: Medium chosen, Hard and Easy served (fresh questions won over the
+    chosen difficulty) while the report said Medium."""
+    client = new_candidate(world)
+    for _attempt in range(2):
+        interview_id = start(client, difficulty="medium", num_questions="2")
+        assert _answer_noting_difficulties(world, client, interview_id) == ["medium", "medium"]
+    report = client.get(f"{BASE.format(slug='alpha')}/{interview_id}/report").get_data(as_text=True)
+    assert "Medium difficulty" in report and 'id="difficulty-note"' not in report
+
+
+def test_too_few_questions_at_the_chosen_difficulty_are_filled_from_the_nearest_and_said(
+        world, only_test_questions):
+    client = new_candidate(world)
+    interview_id = start(client, difficulty="medium", num_questions="3")  # the bank holds 2 Medium
+    html, _token = show(client, interview_id)
+    assert ("hold 2 Medium Technical questions for Software Engineer, so 1 question of 3 will be "
+            "Easy or Hard, the nearest difficulty") in html
+    served = _answer_noting_difficulties(world, client, interview_id)
+    assert served[:2] == ["medium", "medium"] and served[2] in ("easy", "hard")
+    report = client.get(f"{BASE.format(slug='alpha')}/{interview_id}/report").get_data(as_text=True)
+    note = report.split('id="difficulty-note">', 1)[1].split("</p>", 1)[0]
+    assert note == ("You chose Medium, but your college&#39;s question banks held too few Medium "
+                    f"questions: question 3 was {served[2].capitalize()}.")
+    pdf = client.get(f"{BASE.format(slug='alpha')}/{interview_id}/report.pdf")
+    assert pdf.status_code == 200
