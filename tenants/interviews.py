@@ -57,7 +57,7 @@ GENERAL_ADVICE = {
     "structure": "start with your main point, then give the reasons and an example, and close with the "
                  "result.",
     "language": "use short, plain sentences and read your answer back for spelling and grammar.",
-    "delivery": "speak at an even pace, pause instead of filler words, and keep to the time limit.",
+    "delivery": "answer in full sentences and say it directly, without filler words or hedges.",
     "tone": "commit to your points: say in the first person what you would do or recommend, and why.",
 }
 STEP_DOWN_BELOW = 45.0
