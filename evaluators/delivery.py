@@ -22,7 +22,16 @@ from typing import Any
 
 from aimi.evaluators.answer_form import LIST_BELOW, fluency_factor, prose_share
 from aimi.evaluators.speech_analysis import FLAT_LOUDNESS_DB, SpeechNorms, clock, norms_from_options
-from aimi.evaluators.textview import Hit, TextView, clamp, hedge_hits, per_100, quoted, typed_filler_hits, view
+from aimi.evaluators.textview import (
+    Hit,
+    TextView,
+    clamp,
+    hedge_hits,
+    per_100,
+    quoted,
+    typed_filler_hits,
+    view,
+)
 from aimi.platform.wording import plural
 from aimi.plugins.hookspecs import hookimpl
 from aimi.plugins.types import AnswerInput, DimensionScore, OptionSpec, ScoringContext

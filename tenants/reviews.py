@@ -22,8 +22,8 @@ from sqlalchemy.orm import Session, aliased
 from aimi.evaluators.criteria import criterion_id
 from aimi.platform.timeutil import utcnow
 from aimi.tenants import agreement, official
-from aimi.tenants.interviews import content_evidence
 from aimi.tenants.interview_models import Interview, InterviewAnswer, MentorReview
+from aimi.tenants.interviews import content_evidence
 from aimi.tenants.models import User, cohort_candidates, cohort_mentors
 
 REVIEWABLE_STATUSES = ("submitted", "scored")

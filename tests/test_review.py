@@ -403,9 +403,11 @@ def test_the_rubric_checklist_starts_from_the_ais_judgement(world, mentored):
         session = tenant_session()
         version = QuestionVersion(version=1, text=question, role="general", type="behavioural",
                                   difficulty="medium", rubric=criteria)
-        session.add(Question(bank=QuestionBank(name=f"Bank {tag()}"), versions=[version], retired_at=utcnow()))
+        session.add(Question(bank=QuestionBank(name=f"Bank {tag()}"), versions=[version],
+                             retired_at=utcnow()))
         interview = Interview(candidate_id=candidate_id, role="software-engineer", type="hr",
-                              difficulty_mode="medium", num_questions=1, status="scored", submitted_at=utcnow())
+                              difficulty_mode="medium", num_questions=1, status="scored",
+                              submitted_at=utcnow())
         session.add(interview)
         session.flush()
         answer = InterviewAnswer(interview=interview, position=0, question_version_id=version.id,
