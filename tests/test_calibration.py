@@ -107,7 +107,9 @@ def test_thirty_reviews_calibrate_new_scores_shown_with_the_raw_beside(world, co
     before, after = (float(v) for v in re.findall(r"[\d.]+", content[4]))
     assert before == RAISE and after < 3.0  # on reviews held out of each fit
     assert rows["technical/structure"][-1].startswith("No")  # mentors agreed: nothing to learn
-    assert "Technical 30" in html and 'data-calibration="on"' in html
+    assert "Technical 30 of 30" in html and 'data-calibration="on"' in html
+    assert 'data-calibration-state="in_use"' in html
+    assert "Technical content scores are shown calibrated" in html
     with tenant_scope(world.tenants[slug]):
         assert tenant_session.scalar(select(func.count()).select_from(Calibration)) == 2
 
@@ -132,7 +134,9 @@ def test_thirty_reviews_calibrate_new_scores_shown_with_the_raw_beside(world, co
     page = candidate.get(f"/t/{slug}/interviews/{scored['interview_id']}/report").get_data(as_text=True)
     assert "calibrated" not in page
     assert re.search(rf"Content</th><td class=\"num\">{raw:.0f}</td>", page)
-    assert 'data-calibration="off"' in admin.get(f"/t/{slug}/analytics/").get_data(as_text=True)
+    html = admin.get(f"/t/{slug}/analytics/").get_data(as_text=True)
+    assert 'data-calibration="off"' in html and 'data-calibration-state="off"' in html
+    assert "<strong>Switched off</strong>: pages show the AI's raw scores. The last fit" in html
     assert set_calibration(admin, slug, "on").status_code == 302
     assert "AI, calibrated to your mentors" in candidate.get(
         f"/t/{slug}/interviews/{scored['interview_id']}/report").get_data(as_text=True)
@@ -166,7 +170,7 @@ def test_a_college_calibration_never_touches_another_colleges_scores(world, coll
         assert tenant_session.scalar(select(func.count()).select_from(Calibration)) == 0
     beta = world.login("beta", "admin")
     html = beta.get("/t/beta/analytics/").get_data(as_text=True)
-    assert "Not fitted yet" in html and "calibration-figures" not in html
+    assert 'data-calibration-state="waiting"' in html and "calibration-figures" not in html
     admin = world.login(college["slug"], "admin")
     assert 'data-calibration="on"' in admin.get(f"/t/{college['slug']}/analytics/").get_data(as_text=True)
 
