@@ -30,6 +30,7 @@ from aimi.platform.timeutil import utcnow
 from aimi.platform.wording import kind_label, plural
 from aimi.plugins import jobs
 from aimi.tenants import notices
+from aimi.tenants import settings as tenant_settings
 from aimi.tenants.interview_models import (
     DIFFICULTIES,
     INTERVIEW_TYPES,
@@ -171,7 +172,7 @@ def questions_for_duration(session: Session, role: str, type: str, minutes: int)
     if isinstance(minutes, bool) or not isinstance(minutes, int) or not 5 <= minutes <= MAX_DURATION:
         raise InterviewError(f"Choose a duration from 5 to {MAX_DURATION} minutes.", "duration_minutes")
     kinds = {_kind_at(type, position) for position in range(2)} if type in INTERVIEW_TYPES else set()
-    limits = [q.time_limit_seconds for kind in kinds for q in session.scalars(_pool(role, kind))]
+    limits = [time_limit(session, q) for kind in kinds for q in session.scalars(_pool(role, kind))]
     if not limits:
         raise InterviewError("Your college's question banks hold no questions for this choice yet.", "role")
     return max(1, min(MAX_QUESTIONS, int(minutes * 60 // (sum(limits) / len(limits)))))
@@ -205,9 +206,17 @@ def present(session: Session, interview: Interview) -> InterviewAnswer | None:
     version = _pick(session, interview, interview.current_position, next_difficulty(interview))
     answer = InterviewAnswer(position=interview.current_position, question_version_id=version.id,
                              question=version, difficulty=version.difficulty, text="",
-                             presented_at=utcnow(), time_limit_seconds=version.time_limit_seconds)
+                             presented_at=utcnow(), time_limit_seconds=time_limit(session, version))
     interview.answers.append(answer)
     return answer
+
+
+def time_limit(session: Session, version: QuestionVersion) -> int:
+    """A question's limit (set for saying the answer) plus the college's allowance for typing
+    it, which on a phone takes far longer; the answer box is always there, so every question
+    gets it."""
+    allowance = tenant_settings.load(session).typing_allowance_percent
+    return version.time_limit_seconds + round(version.time_limit_seconds * allowance / 100)
 
 
 def next_difficulty(interview: Interview) -> str:
