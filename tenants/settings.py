@@ -138,7 +138,8 @@ def validate(values: dict) -> TenantSettings:
     if isinstance(years, bool) or years not in INACTIVE_YEARS:
         errors["inactive_account_years"] = "choose off, 1, 2 or 3 years"
     allowance = candidate.typing_allowance_percent
-    if isinstance(allowance, bool) or not isinstance(allowance, int) or not 0 <= allowance <= MAX_TYPING_ALLOWANCE:
+    if isinstance(allowance, bool) or not isinstance(allowance, int) \
+            or not 0 <= allowance <= MAX_TYPING_ALLOWANCE:
         errors["typing_allowance_percent"] = f"use a whole number from 0 to {MAX_TYPING_ALLOWANCE}"
     if not isinstance(candidate.calibration_enabled, bool):
         errors["calibration_enabled"] = "say on or off"

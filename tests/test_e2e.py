@@ -240,14 +240,16 @@ def test_on_a_phone_the_answer_box_follows_the_question_and_time_up_keeps_what_w
         page.get_by_label("Number of questions").fill("1")
         page.get_by_role("button", name="Start the interview").click()
         expect(page.get_by_label("Your answer")).to_be_visible()
-        question, box, consent = (page.locator(s).bounding_box() for s in ("#q-text", "#iv-text", "#iv-consent"))
+        question, box, consent = (page.locator(s).bounding_box()
+                                  for s in ("#q-text", "#iv-text", "#iv-consent"))
         assert question["y"] < box["y"] < consent["y"], (question, box, consent)
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
 
         interview_id = int(re.search(r"/interviews/(\d+)", page.url).group(1))
 
         def almost_closed(session):  # 8 s of the server's grace left: the page closes the box in 3
-            answer = session.scalar(select(InterviewAnswer).where(InterviewAnswer.interview_id == interview_id))
+            answer = session.scalar(select(InterviewAnswer)
+                                    .where(InterviewAnswer.interview_id == interview_id))
             answer.presented_at = utcnow() - timedelta(seconds=answer.time_limit_seconds + GRACE_SECONDS - 8)
         in_tenant(world.tenants["alpha"], almost_closed)
         page.reload()
@@ -260,7 +262,8 @@ def test_on_a_phone_the_answer_box_follows_the_question_and_time_up_keeps_what_w
         assert len(typed) > 10
 
         def saved(session):
-            return session.scalar(select(InterviewAnswer.text).where(InterviewAnswer.interview_id == interview_id))
+            return session.scalar(select(InterviewAnswer.text)
+                                  .where(InterviewAnswer.interview_id == interview_id))
         deadline = time.monotonic() + 10
         while in_tenant(world.tenants["alpha"], saved) != typed and time.monotonic() < deadline:
             page.wait_for_timeout(200)
