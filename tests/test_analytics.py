@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from aimi.platform.db import tenant_scope, tenant_session
 from aimi.platform.timeutil import utcnow
+from aimi.platform.wording import figure as number_text
 from aimi.platform.wording import kind_label, plural
 from aimi.tenants import calibration, reviews
 from aimi.tenants.interview_models import InterviewAnswer, MentorReview
@@ -223,7 +224,7 @@ def test_ai_mentor_agreement_figure(world):
     assert " ".join(lead.split()) == (
         f"On the overall score, the AI was within 10 points of the mentor on "
         f"{stats.overall.within_share * 100:.0f}% of {plural(stats.overall.n, 'reviewed answer')}.")
-    assert f'<td class="num">{stats.overall.mean_abs_diff:.1f}</td>' in figure
+    assert f'<td class="num">{number_text(round(stats.overall.mean_abs_diff, 1))}</td>' in figure
 
 
 def test_agreement_says_plainly_what_each_figure_measures(world):

@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from test_review import make_answer, send_review
 
 from aimi.platform.db import tenant_scope, tenant_session
+from aimi.platform.wording import figure
 from aimi.plugins import jobs
 from aimi.tenants import calibration, calibration_fit
 from aimi.tenants.calibration_models import Calibration
@@ -151,7 +152,7 @@ def test_thirty_reviews_calibrate_new_scores_shown_with_the_raw_beside(world, co
                       admin.get(f"/t/{slug}/analytics/").get_data(as_text=True), re.S).group(1)
     cells = [re.sub(r"<[^>]+>", "", c) for c in re.findall(r"<td[^>]*>(.*?)</td>", since)]
     raw_diff = abs(mentor_content - raw)
-    assert cells[0] == "1" and cells[1].startswith(f"{raw_diff:.1f} → ")
+    assert cells[0] == "1" and cells[1].startswith(f"{figure(round(raw_diff, 1))} → ")
 
     # A review that leaves content blank is no evidence either way: it is not counted.
     second = score_new_answer(world, slug, college["candidate_id"])
