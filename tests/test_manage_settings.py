@@ -190,3 +190,4 @@ def test_audit_details_read_as_key_value_text(world):
         "Calibration enabled: yes → no",
     ]
     assert "{" not in row and "[" not in row and "None" not in row and "True" not in row
+    assert "Mentor review 7" in row
