@@ -370,7 +370,8 @@ def test_agreement_figure(world, fresh):
     assert stats.overall.correlation == pytest.approx(0.691, abs=0.001)
     assert "content" not in stats.dimensions  # left blank on every review: nothing measured
     page = queue_tab(admin, fresh, "reviewed")
-    assert "75% of reviewed answers within 10 points" in page and "Over 4 reviewed answers" in page
+    assert "the AI was within 10 points of the mentor on 75% of 4 reviewed answers" in page
+    assert "within 10 points of the AI's on 3 of 4 reviewed answers (75%)" in page
     assert re.search(r'data-dimension="overall"><th scope="row">Overall</th><td class="num">4</td>\s*'
                      r'<td class="num">12.4</td>\s*<td class="num">75%</td>\s*<td class="num">0.69</td>',
                      page)
