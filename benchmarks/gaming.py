@@ -2,7 +2,8 @@
 technical questions, five answers each) through the one scoring pipeline and prints, per kind
 of answer, the mean overall and content scores, and the share of questions that hold: both
 correct answers (plain words, the reference's words) score at least 60 and at least 20 points
-above each of the keyword list, the fluent wrong answer and the off-topic one.
+above each of the keyword list, the fluent wrong answer and the off-topic one; and the mean
+of every dimension per kind of answer (a keyword list should not top delivery or language).
 
 Run: ``python benchmarks/gaming.py [--method lexical|semantic|auto] [--verbose]``.
 """
@@ -44,6 +45,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     data = json.loads(SET.read_text("utf-8"))["questions"]
     overall: dict[str, list[float]] = {k: [] for k in (*CORRECT, *GAMING)}
     content: dict[str, list[float]] = {k: [] for k in (*CORRECT, *GAMING)}
+    dimensions: dict[str, dict[str, list[float]]] = {k: {} for k in (*CORRECT, *GAMING)}
     held_overall = held_content = 0
     for item in data:
         question = bank[item["question"]]
@@ -56,6 +58,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             by_overall[kind], by_content[kind] = report.overall, report.dimensions["content"].score
             overall[kind].append(report.overall)
             content[kind].append(report.dimensions["content"].score)
+            for name, dimension in report.dimensions.items():
+                dimensions[kind].setdefault(name, []).append(dimension.score)
         held_overall += holds(by_overall)
         held_content += holds(by_content)
         if args.verbose:
@@ -65,6 +69,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"{len(data)} questions; mean overall / content score by kind of answer:")
     for kind in overall:
         print(f"  {kind:16} {statistics.mean(overall[kind]):5.1f} / {statistics.mean(content[kind]):5.1f}")
+    names = sorted({name for found in dimensions.values() for name in found})
+    print("mean score per dimension by kind of answer:\n  " + " " * 16
+          + " ".join(f"{name[:9]:>9}" for name in names))
+    for kind, found in dimensions.items():
+        print(f"  {kind:16}" + " ".join(f"{statistics.mean(found[name]):9.1f}" for name in names))
     print(f"questions that hold (correct >= {PASS_AT:.0f} and >= {MARGIN:.0f} above each gaming answer): "
           f"overall {held_overall}/{len(data)} = {100 * held_overall / len(data):.0f}%, "
           f"content {held_content}/{len(data)} = {100 * held_content / len(data):.0f}%")

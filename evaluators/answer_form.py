@@ -5,7 +5,8 @@ rubric expects without explaining any of it. The share of the answer's words tha
 sentence-like stretches (between commas, semicolons, bullets and line breaks: at least four
 words, one of them a function word such as "is", "the", "because") measures that, once the
 answer has at least three short stretches; the content score is scaled by it, so a keyword
-list cannot collect the credit of an explanation.
+list cannot collect the credit of an explanation. A typed answer's delivery and language
+are scaled by it too (``fluency_factor``): a list has no flow or grammar to earn full marks on.
 """
 
 from __future__ import annotations
@@ -20,6 +21,9 @@ _FUNCTION_WORDS = frozenset(STOP_WORDS - _LINKS)
 MIN_WORDS = 4
 MIN_ITEMS = 3
 FLOOR = 0.25  # a pure list keeps this share of its content score
+LIST_BELOW = 0.5  # prose share under which the answer reads as a list of terms
+FLUENCY_FLOOR = 0.5  # ... and this share of its typed delivery and language scores
+_CACHE_KEY = "aimi.prose_share"
 
 
 def _stretches(doc: Any) -> list[tuple[int, int, int, bool]]:
@@ -50,7 +54,14 @@ def _stretches(doc: Any) -> list[tuple[int, int, int, bool]]:
 def prose_share(doc: Any) -> float:
     """Share (0-1) of the answer's words that stand in sentence-like stretches. Short stretches
     count against it only when there are at least MIN_ITEMS of them (a list): a short answer
-    ("the positive terminal") is terse, not a list."""
+    ("the positive terminal") is terse, not a list. Cached on the Doc: three evaluators ask."""
+    cached = doc.user_data.get(_CACHE_KEY)
+    if cached is None:
+        cached = doc.user_data[_CACHE_KEY] = _prose_share(doc)
+    return cached
+
+
+def _prose_share(doc: Any) -> float:
     stretches = _stretches(doc)
     total = sum(n for _, _, n, _ in stretches)
     short = [n for _, _, n, sentence_like in stretches if not sentence_like]
@@ -69,3 +80,9 @@ def list_items(doc: Any) -> list[tuple[int, int]]:
 def form_factor(share: float) -> float:
     """How much of the content score a text with this prose share keeps."""
     return min(1.0, FLOOR + share)
+
+
+def fluency_factor(share: float) -> float:
+    """How much of a typed answer's delivery and language score a text with this prose share
+    keeps: a list of terms is not fluent prose, however clean its words are."""
+    return FLUENCY_FLOOR + (1.0 - FLUENCY_FLOOR) * share

@@ -21,7 +21,7 @@ from typing import Any
 from spacy.attrs import IS_ALPHA, LIKE_NUM
 
 from aimi.evaluators import contradiction, criteria, embeddings, tech_terms
-from aimi.evaluators.answer_form import form_factor, list_items, prose_share
+from aimi.evaluators.answer_form import LIST_BELOW, form_factor, list_items, prose_share
 from aimi.evaluators.text_features import (
     Term,
     TermIndex,
@@ -50,7 +50,6 @@ SEMANTIC_SHARE = 0.5  # share of the embedding cosine in the similarity when it 
 RECALL_BIAS = 2.0  # F-beta's beta: above 1 favours saying the reference's words over extra words
 PAIR_SHARE = 0.2  # share of word-pair overlap (word order, phrases) in the lexical similarity
 CONTRADICTION_WEIGHT = 0.5  # each contradiction divides coverage and similarity by 1 + this
-LIST_BELOW = 0.5  # prose share under which the answer reads as a list of terms
 
 
 @dataclass(frozen=True)

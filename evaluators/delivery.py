@@ -1,9 +1,12 @@
 """The "delivery" dimension: how the answer came across.
 
-Typed answers: filler words and hedges per 100 words. Interviewers hear "um", "like" and
-"I think maybe" as uncertainty; counting them per 100 words (not in total) keeps long and
-short answers comparable. Every occurrence is returned with its span so the UI can
-highlight it.
+Typed answers: true filler words (``textview.typed_filler_hits``: a typed "um", or "you
+know" set off by commas, not "as you see in the table") and hedges per 100 words, and
+whether the answer is written as prose: a list of terms keeps only part of its score
+(``answer_form.fluency_factor``). Interviewers read "um" and "I think maybe" as
+uncertainty; counting them per 100 words (not in total) keeps long and short answers
+comparable. Every occurrence is returned with its span so the UI can highlight it. The
+advice is for a reader: nothing about pace, pauses or being heard.
 
 Spoken answers (``AnswerInput.speech`` holds ``SpeechAnalysis.as_dict()``): pace against
 the tenant's norms, long pauses, fillers per minute as the recogniser heard them (the
@@ -17,8 +20,18 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+from aimi.evaluators.answer_form import LIST_BELOW, fluency_factor, prose_share
 from aimi.evaluators.speech_analysis import FLAT_LOUDNESS_DB, SpeechNorms, clock, norms_from_options
-from aimi.evaluators.textview import Hit, TextView, clamp, filler_hits, hedge_hits, per_100, quoted, view
+from aimi.evaluators.textview import (
+    Hit,
+    TextView,
+    clamp,
+    hedge_hits,
+    per_100,
+    quoted,
+    typed_filler_hits,
+    view,
+)
 from aimi.platform.wording import plural
 from aimi.plugins.hookspecs import hookimpl
 from aimi.plugins.types import AnswerInput, DimensionScore, OptionSpec, ScoringContext
@@ -59,15 +72,22 @@ def aimi_score_answer(answer: AnswerInput, context: ScoringContext) -> list[Dime
     hedges = hedge_hits(text.text)
     hedge_rate = per_100(len(hedges), text.word_count)
     advice = []
+    fluency = 1.0
     if answer.speech is None:
-        fillers = filler_hits(text.text)
+        fillers = typed_filler_hits(text.text)
         filler_rate = per_100(len(fillers), text.word_count)
         lost = FILLER_COST * filler_rate
         if fillers:
             advice.append(
-                f"You used filler words {plural(len(fillers), 'time')} ({_most_used(fillers)}), "
-                f"{filler_rate:g} per 100 words. A short silent pause sounds more confident than a filler.")
-        evidence: dict[str, Any] = {"words": text.word_count, "fillers": _group(fillers, filler_rate)}
+                f"You wrote filler words {plural(len(fillers), 'time')} ({_most_used(fillers)}), "
+                f"{filler_rate:g} per 100 words. Leave them out: in writing they add words, not meaning.")
+        share = prose_share(context.doc)
+        fluency = fluency_factor(share)
+        if share < LIST_BELOW:
+            advice.append("Your answer is a list of terms, not prose: write it in full sentences that link "
+                          "each point to the next, as you would explain it to an interviewer.")
+        evidence: dict[str, Any] = {"words": text.word_count, "fillers": _group(fillers, filler_rate),
+                                    "prose_share": round(share, 3)}
     else:
         lost, spoken_advice, evidence = _spoken(answer.speech, norms_from_options(context.options), text)
         advice.extend(spoken_advice)
@@ -76,7 +96,7 @@ def aimi_score_answer(answer: AnswerInput, context: ScoringContext) -> list[Dime
             f"Hedges like {_most_used(hedges)} appeared {plural(len(hedges), 'time')}. When you know the "
             "answer, say it directly: 'I recommend ...' rather than 'I think maybe ...'.")
     evidence["hedges"] = _group(hedges, hedge_rate)
-    score = clamp(100.0 - lost - HEDGE_COST * hedge_rate)
+    score = clamp(100.0 - lost - HEDGE_COST * hedge_rate) * fluency
     return [DimensionScore(NAME, round(score, 1), evidence, tuple(advice), plugin=NAME)]
 
 

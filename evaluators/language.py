@@ -8,7 +8,8 @@ tenant's own word list (the ``extra_words`` option). Grammar is a small set of r
 right far more often than wrong; a full grammar checker would need a model we cannot ship.
 A spoken answer is a transcript: its capitals and punctuation are the recogniser's, not the
 candidate's, so it is judged on neither (no capital-letter rules, no sentence-length
-readability).
+readability). A typed answer that is a list of terms keeps only part of its score
+(``answer_form.fluency_factor``): clean words in no sentences are not good language.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import Any
 
 from spellchecker import SpellChecker
 
+from aimi.evaluators.answer_form import LIST_BELOW, fluency_factor, prose_share
 from aimi.evaluators.textview import Hit, TextView, clamp, per_100, quoted, view
 from aimi.plugins.hookspecs import hookimpl
 from aimi.plugins.types import AnswerInput, DimensionScore, OptionSpec, ScoringContext
@@ -138,6 +140,13 @@ def aimi_score_answer(answer: AnswerInput, context: ScoringContext) -> list[Dime
         readability = {"advice": [], "skipped": "spoken answer: sentence breaks are the transcriber's"}
     score = sum(WEIGHTS[k] * v for k, v in parts.items()) / sum(WEIGHTS[k] for k in parts)
     advice = []
+    share = None
+    if not spoken:  # a transcript's commas are the recogniser's too
+        share = prose_share(context.doc)
+        score *= fluency_factor(share)
+        if share < LIST_BELOW:
+            advice.append("A list of terms shows no grammar or flow to judge: write the answer in full "
+                          "sentences.")
     if spelling:
         fixes = [f"{m['word']} -> {m['suggestion']}" for m in spelling]
         advice.append(f"Check the spelling of {quoted(fixes)}.")
@@ -150,6 +159,7 @@ def aimi_score_answer(answer: AnswerInput, context: ScoringContext) -> list[Dime
         "grammar": {"count": len(grammar), "items": grammar},
         "readability": readability,
         "vocabulary": vocabulary,
+        **({"prose_share": round(share, 3)} if share is not None else {}),
     }
     return [DimensionScore(NAME, round(score, 1), evidence, tuple(advice), plugin=NAME)]
 
@@ -199,7 +209,8 @@ def _error(word: str, start: int, end: int, message: str) -> dict[str, Any]:
 
 
 def _readability(text: TextView) -> dict[str, Any]:
-    """Flesch reading ease; spoken answers read best around 50-80 (plain English)."""
+    """Flesch reading ease (plain English reads at 50-80). Typed answers only: the advice is
+    for a reader, since a transcript's sentence breaks are the recogniser's."""
     words = [w.lower for w in text.words if w.alpha]
     sentences = max(1, sum(1 for s in text.sentences if s.words))
     if not words:
@@ -211,10 +222,10 @@ def _readability(text: TextView) -> dict[str, Any]:
     advice = []
     if per_sentence > 25:
         advice.append(f"Your sentences average {per_sentence:.0f} words. Split long sentences so each "
-                      "makes one point; listeners lose track after about 20 words.")
+                      "makes one point; readers lose track after about 20 words.")
     elif ease < 50:
-        advice.append("Prefer short, common words where they say the same thing: the answer is hard "
-                      "to follow when heard.")
+        advice.append("Prefer short, common words where they say the same thing: long words make the "
+                      "answer slow to read.")
     return {"flesch_reading_ease": round(ease, 1), "words_per_sentence": round(per_sentence, 1),
             "score": round(score, 1), "advice": advice}
 

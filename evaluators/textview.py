@@ -160,8 +160,27 @@ _KIND_OF_OWNERS = frozenset({
 _PREVIOUS_WORD = re.compile(r"(\w+)\W*$")
 
 
+# Typed text: only true fillers. A hesitation sound (typed "um") is one wherever it stands;
+# "you know", "I mean", "like", "basically" and "literally" only as an aside: after a comma and
+# before a comma or the sentence's end ("it was, you know, slow", "we fixed it, you know.").
+# Elsewhere they mean something in writing ("as you see in the table", "you know the bucket at
+# once", "I mean the average case", "basically, two steps"), and "you see", "actually" and
+# "yeah" are never counted in typed text.
+HESITATIONS = phrase_pattern(["um", "umm", "uh", "uhh", "uhm", "er", "erm", "hmm"])
+_PARENTHETICAL_FILLER = re.compile(
+    r",\s*(you\s+know|i\s+mean|like|basically|literally)(?=\s*(?:[,.!?;]|$))", re.IGNORECASE)
+
+
 def filler_hits(text: str) -> list[Hit]:
+    """Fillers as a recogniser writes speech down (the voice path)."""
     found = hits(FILLERS, text) + hits(LIKE_FILLER, text)
+    return sorted(found, key=lambda h: h.start)
+
+
+def typed_filler_hits(text: str) -> list[Hit]:
+    """Fillers in typed text: hesitation sounds, and the phrases above used as an aside."""
+    found = hits(HESITATIONS, text) + [Hit(m.group(1), m.start(1), m.end(1))
+                                       for m in _PARENTHETICAL_FILLER.finditer(text)]
     return sorted(found, key=lambda h: h.start)
 
 

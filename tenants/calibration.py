@@ -172,6 +172,20 @@ class Status:
     def fitted_at(self) -> datetime | None:
         return max((row.fitted_at for row in self.rows), default=None)
 
+    @property
+    def state(self) -> str:
+        """The one thing Analytics says first: "off" (switched off), "waiting" (no fit yet:
+        too few reviews), "unused" (fitted, but no map beat the raw scores) or "in_use"."""
+        if not self.enabled:
+            return "off"
+        if not self.rows:
+            return "waiting"
+        return "in_use" if any(row.kept for row in self.rows) else "unused"
+
+    @property
+    def in_use(self) -> list[Calibration]:
+        return [row for row in self.rows if row.kept]
+
 
 def status(session: Session) -> Status:
     return Status(official.Rules.load(session).calibrate, latest(session),

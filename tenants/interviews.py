@@ -30,6 +30,7 @@ from aimi.platform.timeutil import utcnow
 from aimi.platform.wording import kind_label, plural
 from aimi.plugins import jobs
 from aimi.tenants import notices
+from aimi.tenants import settings as tenant_settings
 from aimi.tenants.interview_models import (
     DIFFICULTIES,
     INTERVIEW_TYPES,
@@ -57,7 +58,7 @@ GENERAL_ADVICE = {
     "structure": "start with your main point, then give the reasons and an example, and close with the "
                  "result.",
     "language": "use short, plain sentences and read your answer back for spelling and grammar.",
-    "delivery": "speak at an even pace, pause instead of filler words, and keep to the time limit.",
+    "delivery": "answer in full sentences and say it directly, without filler words or hedges.",
     "tone": "commit to your points: say in the first person what you would do or recommend, and why.",
 }
 STEP_DOWN_BELOW = 45.0
@@ -171,7 +172,7 @@ def questions_for_duration(session: Session, role: str, type: str, minutes: int)
     if isinstance(minutes, bool) or not isinstance(minutes, int) or not 5 <= minutes <= MAX_DURATION:
         raise InterviewError(f"Choose a duration from 5 to {MAX_DURATION} minutes.", "duration_minutes")
     kinds = {_kind_at(type, position) for position in range(2)} if type in INTERVIEW_TYPES else set()
-    limits = [q.time_limit_seconds for kind in kinds for q in session.scalars(_pool(role, kind))]
+    limits = [time_limit(session, q) for kind in kinds for q in session.scalars(_pool(role, kind))]
     if not limits:
         raise InterviewError("Your college's question banks hold no questions for this choice yet.", "role")
     return max(1, min(MAX_QUESTIONS, int(minutes * 60 // (sum(limits) / len(limits)))))
@@ -205,9 +206,17 @@ def present(session: Session, interview: Interview) -> InterviewAnswer | None:
     version = _pick(session, interview, interview.current_position, next_difficulty(interview))
     answer = InterviewAnswer(position=interview.current_position, question_version_id=version.id,
                              question=version, difficulty=version.difficulty, text="",
-                             presented_at=utcnow(), time_limit_seconds=version.time_limit_seconds)
+                             presented_at=utcnow(), time_limit_seconds=time_limit(session, version))
     interview.answers.append(answer)
     return answer
+
+
+def time_limit(session: Session, version: QuestionVersion) -> int:
+    """A question's limit (set for saying the answer) plus the college's allowance for typing
+    it, which on a phone takes far longer; the answer box is always there, so every question
+    gets it."""
+    allowance = tenant_settings.load(session).typing_allowance_percent
+    return version.time_limit_seconds + round(version.time_limit_seconds * allowance / 100)
 
 
 def next_difficulty(interview: Interview) -> str:
@@ -265,9 +274,10 @@ def _pool(role: str, kind: str, company: str | None = ""):
 
 
 def _pick(session: Session, interview: Interview, position: int, difficulty: str) -> QuestionVersion:
-    """A question not asked in this interview, preferring one not seen in the candidate's
-    last interviews, then the difficulty closest to the wanted one; ties drawn at random
-    (seeded by interview and position, so a retry draws the same)."""
+    """A question not asked in this interview at the wanted difficulty (the nearest one when
+    none is left), preferring one not seen in the candidate's last interviews: a candidate who
+    chose Medium gets Medium, even a question seen before. Ties are drawn at random (seeded
+    by interview and position, so a retry draws the same)."""
     pool = list(session.scalars(_pool(interview.role, _kind_at(interview.type, position),
                                       interview.target_company)))
     if not pool:
@@ -278,8 +288,48 @@ def _pick(session: Session, interview: Interview, position: int, difficulty: str
     recent = _recently_seen(session, interview)
     random.Random(f"{interview.id}:{position}").shuffle(fresh)
     target = DIFFICULTIES.index(difficulty)
-    return min(fresh, key=lambda q: (q.question_id in recent,
-                                     abs(DIFFICULTIES.index(q.difficulty) - target)))
+    return min(fresh, key=lambda q: (abs(DIFFICULTIES.index(q.difficulty) - target),
+                                     q.question_id in recent))
+
+
+def difficulty_shortfall(session: Session, interview: Interview) -> str | None:
+    """What the set-up confirmation says when the banks hold fewer questions at the chosen
+    difficulty than the interview asks for (the rest come from the nearest difficulty);
+    None when they hold enough, or for adaptive interviews."""
+    chosen = interview.difficulty_mode
+    if chosen not in DIFFICULTIES:
+        return None
+    kinds = Counter(_kind_at(interview.type, position) for position in range(interview.num_questions))
+    short = []
+    for kind, needed in kinds.items():
+        pool = _pool(interview.role, kind, interview.target_company)
+        held = len({q.question_id for q in session.scalars(pool.where(QuestionVersion.difficulty == chosen))})
+        if held < needed:
+            short.append((kind, held, needed - held))
+    if not short:
+        return None
+    level = DIFFICULTIES.index(chosen)
+    nearest = " or ".join(d.capitalize() for d in DIFFICULTIES if abs(DIFFICULTIES.index(d) - level) == 1)
+    held_text = " and ".join(plural(held, f"{chosen.capitalize()} {kind_label(kind)} question")
+                             for kind, held, _ in short)
+    missing = sum(gap for _, _, gap in short)
+    return (f"Your college's question banks hold {held_text} for {ROLES[interview.role]}, so "
+            f"{plural(missing, 'question')} of {interview.num_questions} will be {nearest}, the nearest "
+            f"difficulty. The report says which.")
+
+
+def difficulty_note(interview: Interview) -> str | None:
+    """What the report says when questions were not at the chosen difficulty (the banks held
+    too few): which ones, and at what level. None when every question matched or adaptive."""
+    chosen = interview.difficulty_mode
+    if chosen not in DIFFICULTIES:
+        return None
+    off = sorted((a.position + 1, a.difficulty) for a in interview.answers if a.difficulty != chosen)
+    if not off:
+        return None
+    which = ", ".join(f"question {position} was {level.capitalize()}" for position, level in off)
+    return (f"You chose {chosen.capitalize()}, but your college's question banks held too few "
+            f"{chosen.capitalize()} questions: {which}.")
 
 
 def _recently_seen(session: Session, interview: Interview) -> set[int]:

@@ -19,9 +19,11 @@ from typing import Any
 from sqlalchemy import Select, and_, select
 from sqlalchemy.orm import Session, aliased
 
+from aimi.evaluators.criteria import criterion_id
 from aimi.platform.timeutil import utcnow
 from aimi.tenants import agreement, official
 from aimi.tenants.interview_models import Interview, InterviewAnswer, MentorReview
+from aimi.tenants.interviews import content_evidence
 from aimi.tenants.models import User, cohort_candidates, cohort_mentors
 
 REVIEWABLE_STATUSES = ("submitted", "scored")
@@ -138,6 +140,22 @@ def overrides(review: MentorReview | None) -> dict[str, float]:
 
 def rubric_ticked(review: MentorReview | None) -> list[int]:
     return list((review.rubric_checked if review else None) or [])
+
+
+def ai_ticked(answer: InterviewAnswer) -> list[int]:
+    """Indexes of the answer's rubric lines its AI report found met: a technical point by its
+    text, an HR or behavioural line by the criterion it names."""
+    covered = content_evidence(answer.report).get("points_covered") or []
+    points = {str(p.get("point", "")).strip().casefold() for p in covered}
+    met = {p["criterion"] for p in covered if p.get("criterion")}
+    return [i for i, line in enumerate(answer.question.rubric or [])
+            if line.strip().casefold() in points or criterion_id(line) in met]
+
+
+def checklist(review: MentorReview | None, answer: InterviewAnswer) -> list[int]:
+    """Where the reviewer's rubric checklist starts: their saved ticks, or the AI's judgement
+    before they saved anything (the mentor corrects it rather than starting from nothing)."""
+    return ai_ticked(answer) if review is None else rubric_ticked(review)
 
 
 def snapshot(review: MentorReview | None) -> dict[str, Any] | None:

@@ -13,7 +13,8 @@ from aimi.platform.timeutil import is_valid_timezone
 from aimi.tenants.models import Setting
 
 POLICIES = ("closed", "invite_code", "email_domain", "open")
-INACTIVE_YEARS = (0, 1, 2, 3)  # 0: keep accounts however long they are unused
+INACTIVE_YEARS = (0, 1, 2, 3)
+MAX_TYPING_ALLOWANCE = 300  # percent  # 0: keep accounts however long they are unused
 DEFAULT_RECORDING_POLICY = (
     "When you answer by voice, your college records the audio of your answer, turns it into text "
     "and measures how you speak (pace, pauses, filler words, pitch and volume). Your mentors may "
@@ -64,6 +65,9 @@ class TenantSettings:
     inactive_account_years: int = 0
     # Show new AI scores calibrated to the college's mentors once a calibration is fitted.
     calibration_enabled: bool = True
+    # Extra time on every question, in percent of its limit, for typing the answer (a question's
+    # limit is set for saying it; typing on a phone takes far longer). See docs/decisions.md.
+    typing_allowance_percent: int = 100
 
     def email_allowed(self, email: str) -> bool:
         domain = email.rsplit("@", 1)[-1].lower()
@@ -133,6 +137,10 @@ def validate(values: dict) -> TenantSettings:
     years = candidate.inactive_account_years
     if isinstance(years, bool) or years not in INACTIVE_YEARS:
         errors["inactive_account_years"] = "choose off, 1, 2 or 3 years"
+    allowance = candidate.typing_allowance_percent
+    if isinstance(allowance, bool) or not isinstance(allowance, int) \
+            or not 0 <= allowance <= MAX_TYPING_ALLOWANCE:
+        errors["typing_allowance_percent"] = f"use a whole number from 0 to {MAX_TYPING_ALLOWANCE}"
     if not isinstance(candidate.calibration_enabled, bool):
         errors["calibration_enabled"] = "say on or off"
     if len(candidate.welcome_text) > 2000:

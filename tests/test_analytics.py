@@ -17,7 +17,9 @@ from sqlalchemy import func, select
 
 from aimi.platform.db import tenant_scope, tenant_session
 from aimi.platform.timeutil import utcnow
-from aimi.tenants import reviews
+from aimi.platform.wording import figure as number_text
+from aimi.platform.wording import kind_label, plural
+from aimi.tenants import calibration, reviews
 from aimi.tenants.interview_models import InterviewAnswer, MentorReview
 from aimi.tenants.models import AuditLog, User
 from aimi.web.portal import charts
@@ -235,7 +237,8 @@ def test_empty_cohort_says_what_to_do(world):
     assert "No missed rubric point yet" in html
 
 
-def test_ai_mentor_agreement_figure(world):
+def _reviewed(world) -> None:
+    """A finished review in alpha whose content is far from the AI's."""
     user, _email = new_user(world, "alpha", "reviewed")
     interview = scored_interview(world, "alpha", user, utcnow(), [answer_report({"content": 70})])
     with tenant_scope(world.tenants["alpha"]):
@@ -245,12 +248,54 @@ def test_ai_mentor_agreement_figure(world):
         session.add(MentorReview(answer_id=answer, mentor_id=mentor, status="reviewed", overall=95.0,
                                  scores={"content": 95.0}, comment="Much better than the AI says."))
         session.commit()
-        stats = reviews.agreement_stats(session)
+
+
+def test_ai_mentor_agreement_figure(world):
+    _reviewed(world)
+    with tenant_scope(world.tenants["alpha"]):
+        stats = reviews.agreement_stats(tenant_session())
     html = world.login("alpha", "admin").get("/t/alpha/analytics/").get_data(as_text=True)
-    figure = html[html.index('id="agreement"'):html.index('id="exports"')]
-    assert f"{stats.agreeing_share * 100:.0f}% of reviewed answers within 10 points" in figure
-    assert f"Over {stats.count} reviewed answer" in figure
-    assert f'<td class="num">{stats.overall.mean_abs_diff:.1f}</td>' in figure
+    figure = html[html.index('id="agreement"'):html.index('id="calibration"')]
+    lead = re.sub(r"<[^>]+>", "", re.search(r'data-stat="overall">(.*?)</p>', figure, re.S).group(1))
+    assert " ".join(lead.split()) == (
+        f"On the overall score, the AI was within 10 points of the mentor on "
+        f"{stats.overall.within_share * 100:.0f}% of {plural(stats.overall.n, 'reviewed answer')}.")
+    assert f'<td class="num">{number_text(round(stats.overall.mean_abs_diff, 1))}</td>' in figure
+
+
+def test_agreement_says_plainly_what_each_figure_measures(world):
+    """The walk-through: "56% within 10 points on every dimension" as the headline beside
+    per-dimension figures of 83-100% read as a contradiction. The joint figure is no headline:
+    it says it needs every score close, and why it is lower than each row."""
+    _reviewed(world)
+    html = world.login("alpha", "admin").get("/t/alpha/analytics/").get_data(as_text=True)
+    figure = html[html.index('id="agreement"'):html.index('id="calibration"')]
+    with tenant_scope(world.tenants["alpha"]):
+        stats = reviews.agreement_stats(tenant_session())
+    assert "on every dimension and overall" not in figure and 'data-stat="agreeing"' not in figure
+    joint = " ".join(re.sub(r"<[^>]+>", "", re.search(r'data-stat="every">(.*?)</p>', figure, re.S)
+                            .group(1)).split())
+    assert joint.startswith(f"All of the mentor's scores (the overall and every dimension they scored) were "
+                            f"within 10 points of the AI's on {stats.agreeing} of "
+                            f"{plural(stats.count, 'reviewed answer')} ({stats.agreeing_share * 100:.0f}%)")
+    assert "lower than any row of the table" in joint
+
+
+def test_the_calibration_card_says_which_state_it_is_in(world):
+    """The walk-through: "Calibrated scores are shown" beside "Not fitted yet". One state is
+    said: not enough reviews yet (N of 30 per type), fitted, or switched off."""
+    admin = world.login("beta", "admin")
+    with tenant_scope(world.tenants["beta"]):
+        counts = calibration.status(tenant_session()).reviews
+    card = admin.get("/t/beta/analytics/").get_data(as_text=True)
+    card = card[card.index('id="calibration"'):card.index('id="exports"')]
+    state = " ".join(re.sub(r"<[^>]+>", "", re.search(r'data-calibration-state="waiting">(.*?)</p>', card,
+                                                      re.S).group(1)).split())
+    so_far = ", ".join(f"{kind_label(kind)} {n} of {calibration.MIN_REVIEWS}" for kind, n in counts.items()) \
+        or "no reviewed answers yet"
+    assert state == (f"Not fitted yet: an interview type needs {calibration.MIN_REVIEWS} reviewed answers "
+                     f"before the AI is calibrated to your mentors. So far: {so_far}.")
+    assert ">shown<" not in card and "Not fitted yet." not in card
 
 
 def _luminance(hex_colour: str) -> float:

@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from test_review import make_answer, send_review
 
 from aimi.platform.db import tenant_scope, tenant_session
+from aimi.platform.wording import figure
 from aimi.plugins import jobs
 from aimi.tenants import calibration, calibration_fit
 from aimi.tenants.calibration_models import Calibration
@@ -107,7 +108,9 @@ def test_thirty_reviews_calibrate_new_scores_shown_with_the_raw_beside(world, co
     assert content[2] == "30" and content[-1] == "Yes"
     before, after = (float(v) for v in re.findall(r"[\d.]+", content[4]))
     assert before == RAISE and after < 3.0  # on reviews held out of each fit
-    assert "Technical 30" in html and 'data-calibration="on"' in html
+    assert "Technical 30 of 30" in html and 'data-calibration="on"' in html
+    assert 'data-calibration-state="in_use"' in html
+    assert "Technical content scores are shown calibrated" in html
     with tenant_scope(world.tenants[slug]):
         assert tenant_session.scalar(select(func.count()).select_from(Calibration)) == 1
         pairs = calibration.training_pairs(tenant_session)["technical"]
@@ -134,7 +137,9 @@ def test_thirty_reviews_calibrate_new_scores_shown_with_the_raw_beside(world, co
     page = candidate.get(f"/t/{slug}/interviews/{scored['interview_id']}/report").get_data(as_text=True)
     assert "calibrated" not in page
     assert re.search(rf"Content</th><td class=\"num\">{raw:.0f}</td>", page)
-    assert 'data-calibration="off"' in admin.get(f"/t/{slug}/analytics/").get_data(as_text=True)
+    html = admin.get(f"/t/{slug}/analytics/").get_data(as_text=True)
+    assert 'data-calibration="off"' in html and 'data-calibration-state="off"' in html
+    assert "<strong>Switched off</strong>: pages show the AI's raw scores. The last fit" in html
     assert set_calibration(admin, slug, "on").status_code == 302
     assert "AI, calibrated to your mentors" in candidate.get(
         f"/t/{slug}/interviews/{scored['interview_id']}/report").get_data(as_text=True)
@@ -149,7 +154,7 @@ def test_thirty_reviews_calibrate_new_scores_shown_with_the_raw_beside(world, co
                       admin.get(f"/t/{slug}/analytics/").get_data(as_text=True), re.S).group(1)
     cells = [re.sub(r"<[^>]+>", "", c) for c in re.findall(r"<td[^>]*>(.*?)</td>", since)]
     raw_diff = abs(mentor_content - raw)
-    assert cells[0] == "1" and cells[1].startswith(f"{raw_diff:.1f} → ")
+    assert cells[0] == "1" and cells[1].startswith(f"{figure(round(raw_diff, 1))} → ")
 
     # A review that leaves content blank is no evidence either way: it is not counted.
     second = score_new_answer(world, slug, college["candidate_id"])
@@ -168,7 +173,7 @@ def test_a_college_calibration_never_touches_another_colleges_scores(world, coll
         assert tenant_session.scalar(select(func.count()).select_from(Calibration)) == 0
     beta = world.login("beta", "admin")
     html = beta.get("/t/beta/analytics/").get_data(as_text=True)
-    assert "Not fitted yet" in html and "calibration-figures" not in html
+    assert 'data-calibration-state="waiting"' in html and "calibration-figures" not in html
     admin = world.login(college["slug"], "admin")
     assert 'data-calibration="on"' in admin.get(f"/t/{college['slug']}/analytics/").get_data(as_text=True)
 

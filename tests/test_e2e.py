@@ -9,7 +9,9 @@ check. A missing Chromium skips loudly, or fails under AIMI_TEST_REQUIRE_SERVICE
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 from e2e_helpers import in_tenant, live_server, mailed_link, new_page, open_nav, sign_in
@@ -21,6 +23,7 @@ from sqlalchemy import select
 from aimi.platform.timeutil import utcnow
 from aimi.tenants import settings as tenant_settings
 from aimi.tenants.interview_models import Interview, InterviewAnswer, MentorReview, Question, QuestionBank
+from aimi.tenants.interviews import GRACE_SECONDS
 
 pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 QUESTIONS = 3
@@ -217,3 +220,53 @@ def test_candidate_sees_the_bell_rise_when_an_assignment_is_published(world, pag
     page.get_by_role("button", name="Mark all read").click()
     expect(page.get_by_role("link", name="Notifications, 0 unread")).to_be_visible()
     expect(page.get_by_text("0 unread of 1")).to_be_visible()
+
+
+# -- 5. A candidate on a phone -------------------------------------------------------------
+
+
+def test_on_a_phone_the_answer_box_follows_the_question_and_time_up_keeps_what_was_typed(
+        world, browser, base_url):
+    """The walk-through on a 390 px phone: the recording consent sat between the question and
+    the answer box. The box follows the question; consent sits with the voice controls. Text
+    typed as the time runs out is on the server when the page closes the box."""
+    context = browser.new_context(base_url=base_url, viewport={"width": 390, "height": 844},
+                                  is_mobile=True, has_touch=True)
+    page = context.new_page()
+    try:
+        _id, address = new_user(world, "alpha", "phone")
+        sign_in(page, "alpha", address)
+        page.goto("/t/alpha/interviews/")
+        page.get_by_label("Number of questions").fill("1")
+        page.get_by_role("button", name="Start the interview").click()
+        expect(page.get_by_label("Your answer")).to_be_visible()
+        question, box, consent = (page.locator(s).bounding_box()
+                                  for s in ("#q-text", "#iv-text", "#iv-consent"))
+        assert question["y"] < box["y"] < consent["y"], (question, box, consent)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+        interview_id = int(re.search(r"/interviews/(\d+)", page.url).group(1))
+
+        def almost_closed(session):  # 8 s of the server's grace left: the page closes the box in 3
+            answer = session.scalar(select(InterviewAnswer)
+                                    .where(InterviewAnswer.interview_id == interview_id))
+            answer.presented_at = utcnow() - timedelta(seconds=answer.time_limit_seconds + GRACE_SECONDS - 8)
+        in_tenant(world.tenants["alpha"], almost_closed)
+        page.reload()
+        # still typing when the box closes: the last words were never sent before
+        page.get_by_label("Your answer").press_sequentially(
+            "A hash map turns each key into a bucket index, so lookups take constant time", delay=60)
+        expect(page.locator("#iv-save")).to_contain_text("Time is up", timeout=15_000)
+        expect(page.get_by_label("Your answer")).to_have_attribute("readonly", "")
+        typed = page.get_by_label("Your answer").input_value()
+        assert len(typed) > 10
+
+        def saved(session):
+            return session.scalar(select(InterviewAnswer.text)
+                                  .where(InterviewAnswer.interview_id == interview_id))
+        deadline = time.monotonic() + 10
+        while in_tenant(world.tenants["alpha"], saved) != typed and time.monotonic() < deadline:
+            page.wait_for_timeout(200)
+        assert in_tenant(world.tenants["alpha"], saved) == typed
+    finally:
+        context.close()

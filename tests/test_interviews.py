@@ -19,6 +19,7 @@ from sqlalchemy import func, select, update
 
 from aimi.platform.db import tenant_scope, tenant_session
 from aimi.tenants import accounts
+from aimi.tenants import settings as tenant_settings
 from aimi.tenants.interview_models import Interview, InterviewAnswer, Question, QuestionBank, QuestionVersion
 from aimi.tenants.interviews import GRACE_SECONDS, MAX_ANSWER_CHARS
 from aimi.tenants.models import Job
@@ -519,7 +520,8 @@ def test_practice_suggestion_prefills_the_set_up_form(world):
 
 def test_a_duration_sets_how_many_questions_fit(world, only_test_questions):
     client = new_candidate(world)
-    interview_id = start(client, num_questions="1", duration_minutes="10")  # 180 s per test question
+    # 180 s per test question, doubled by the default allowance for typing
+    interview_id = start(client, num_questions="1", duration_minutes="18")
     with tenant_scope(world.tenants["alpha"]):
         assert tenant_session().get(Interview, interview_id).num_questions == 3
     page = client.get(BASE.format(slug="alpha") + "/")
@@ -528,3 +530,78 @@ def test_a_duration_sets_how_many_questions_fit(world, only_test_questions):
     refused = client.post(BASE.format(slug="alpha") + "/", data=form)
     assert refused.status_code == 422 and "Choose a duration from 5 to 120 minutes." in refused.get_data(
         as_text=True)
+
+
+def _answer_noting_difficulties(world, client, interview_id: int) -> list[str]:
+    served = []
+    while True:
+        _html, token = show(client, interview_id)
+        q = current(world, interview_id)
+        served.append(q["difficulty"])
+        resp = submit(client, interview_id, q["position"], q["good"], token)
+        if "/progress" in resp.headers["Location"]:
+            return served
+
+
+def test_a_chosen_difficulty_is_served_even_when_its_questions_were_seen_recently(world, only_test_questions):
+    """The walk-through: Medium chosen, Hard and Easy served (fresh questions won over the
+    chosen difficulty) while the report said Medium."""
+    client = new_candidate(world)
+    for _attempt in range(2):
+        interview_id = start(client, difficulty="medium", num_questions="2")
+        assert _answer_noting_difficulties(world, client, interview_id) == ["medium", "medium"]
+    report = client.get(f"{BASE.format(slug='alpha')}/{interview_id}/report").get_data(as_text=True)
+    assert "Medium difficulty" in report and 'id="difficulty-note"' not in report
+
+
+def test_too_few_questions_at_the_chosen_difficulty_are_filled_from_the_nearest_and_said(
+        world, only_test_questions):
+    client = new_candidate(world)
+    interview_id = start(client, difficulty="medium", num_questions="3")  # the bank holds 2 Medium
+    html, _token = show(client, interview_id)
+    assert ("hold 2 Medium Technical questions for Software Engineer, so 1 question of 3 will be "
+            "Easy or Hard, the nearest difficulty") in html
+    served = _answer_noting_difficulties(world, client, interview_id)
+    assert served[:2] == ["medium", "medium"] and served[2] in ("easy", "hard")
+    report = client.get(f"{BASE.format(slug='alpha')}/{interview_id}/report").get_data(as_text=True)
+    note = report.split('id="difficulty-note">', 1)[1].split("</p>", 1)[0]
+    assert note == ("You chose Medium, but your college&#39;s question banks held too few Medium "
+                    f"questions: question 3 was {served[2].capitalize()}.")
+    pdf = client.get(f"{BASE.format(slug='alpha')}/{interview_id}/report.pdf")
+    assert pdf.status_code == 200
+
+
+def _typing_allowance(world, percent: int) -> None:
+    with tenant_scope(world.tenants["alpha"]):
+        tenant_settings.save(tenant_session(), {"typing_allowance_percent": percent})
+        tenant_session().commit()
+
+
+def test_every_question_gets_the_colleges_allowance_for_typing(world, only_test_questions):
+    """The walk-through: per-question limits (set for saying an answer) were short for typing
+    on a phone. The college's allowance (default: double the time) is added, and said."""
+    client = new_candidate(world)
+    interview_id = start(client, num_questions="1")
+    html, _token = show(client, interview_id)
+    with tenant_scope(world.tenants["alpha"]):
+        answer = tenant_session().get(InterviewAnswer, current(world, interview_id)["id"])
+        limit, base = answer.time_limit_seconds, answer.question.time_limit_seconds
+    assert (base, limit) == (180, 360)
+    assert "(of 6:00, including 3:00 for typing)" in " ".join(html.split())
+    _typing_allowance(world, 0)
+    try:
+        interview_id = start(client, num_questions="1")
+        html, _token = show(client, interview_id)
+        assert "(of 3:00)" in " ".join(html.split()) and "for typing" not in html
+    finally:
+        _typing_allowance(world, 100)
+    with pytest.raises(tenant_settings.SettingsError, match="from 0 to 300"):
+        tenant_settings.validate({"typing_allowance_percent": 301})
+
+
+def test_the_answer_box_follows_the_question_and_consent_sits_with_the_voice_controls(world, questions):
+    client = new_candidate(world)
+    html, _token = show(client, start(client))
+    assert "I agree: let me record" in html
+    assert html.index('id="q-text"') < html.index('id="iv-text"') < html.index('id="iv-consent"')
+    assert html.index('id="iv-voice"') < html.index('id="iv-consent"')

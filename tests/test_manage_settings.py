@@ -12,6 +12,7 @@ from html.parser import HTMLParser
 from sqlalchemy import func, select
 
 from aimi.platform.db import tenant_scope, tenant_session
+from aimi.tenants import audit
 from aimi.tenants import settings as tenant_settings
 from aimi.tenants.models import AuditLog
 
@@ -161,3 +162,32 @@ def test_audit_log_filters_by_action_and_paginates(world):
     none = admin.get(f"/t/{slug}/manage/audit?action=cohort.deleted").get_data(as_text=True)
     assert "No entries" in none
     assert len(settings_audits(ref)) == 26
+
+
+def test_audit_details_read_as_key_value_text(world):
+    """The walk-through: the audit log showed raw dicts such as {'role': 'mentor'}. Details
+    read as "key: value" lines, nested ones included, in the wording of platform/wording.py."""
+    marker = uuid.uuid4().hex[:8]
+    with tenant_scope(world.tenants["alpha"]):
+        session = tenant_session()
+        audit.record(session, f"test.details_{marker}", target_type="mentor_review", target_id=7, details={
+            "answer_id": 12, "before": None, "granted": {"role": "mentor"},
+            "after": {"status": "reviewed", "scores": {"content": 80.0}, "rubric": [0, 2], "overall": None,
+                      "comment": "Good"},
+            "changes": {"roles": [["candidate"], ["candidate", "mentor"]],
+                        "calibration_enabled": [True, False]}})
+        session.commit()
+    log = world.login("alpha", "admin").get(f"/t/alpha/manage/audit?action=test.details_{marker}")
+    row = log.get_data(as_text=True).split(f"test.details_{marker}</span>", 1)[1].split("</tr>", 1)[0]
+    lines = [" ".join(re.sub(r"<[^>]+>", "", line).split())
+             for line in re.findall(r"<div>(.*?)</div>", row, re.S)]
+    assert lines == [
+        "Answer: 12",
+        "Before: none",
+        "Granted: Role: mentor",
+        "After: Status: reviewed; Scores (Content: 80); Rubric: 0, 2; Overall: none; Comment: Good",
+        "Roles: candidate → candidate, mentor",
+        "Calibration enabled: yes → no",
+    ]
+    assert "{" not in row and "[" not in row and "None" not in row and "True" not in row
+    assert "Mentor review 7" in row

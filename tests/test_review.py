@@ -15,8 +15,12 @@ from markupsafe import escape
 from score_helpers import new_user
 from sqlalchemy import func, select
 
+from aimi.evaluators.criteria import criterion_id
 from aimi.platform.db import tenant_scope, tenant_session
 from aimi.platform.timeutil import utcnow
+from aimi.plugins.manager import get_manager
+from aimi.plugins.scoring import score
+from aimi.plugins.types import AnswerInput
 from aimi.tenants import interviews, reviews
 from aimi.tenants.interview_models import (
     Interview,
@@ -366,7 +370,57 @@ def test_agreement_figure(world, fresh):
     assert stats.overall.correlation == pytest.approx(0.691, abs=0.001)
     assert "content" not in stats.dimensions  # left blank on every review: nothing measured
     page = queue_tab(admin, fresh, "reviewed")
-    assert "75% of reviewed answers within 10 points" in page and "Over 4 reviewed answers" in page
+    assert "the AI was within 10 points of the mentor on 75% of 4 reviewed answers" in page
+    assert "within 10 points of the AI's on 3 of 4 reviewed answers (75%)" in page
     assert re.search(r'data-dimension="overall"><th scope="row">Overall</th><td class="num">4</td>\s*'
                      r'<td class="num">12.4</td>\s*<td class="num">75%</td>\s*<td class="num">0.69</td>',
                      page)
+
+
+def _checked(page: str) -> list[int]:
+    return [int(i) for i in re.findall(r'name="rubric" value="(\d+)" checked', page)]
+
+
+def test_the_rubric_checklist_starts_from_the_ais_judgement(world, mentored):
+    """The walk-through: every rubric checkbox started unchecked, whatever the AI had found.
+    It starts from the points (technical) and criteria (HR, behavioural) the AI found met;
+    the mentor's own ticks replace them once saved, even all unticked."""
+    mentor, candidate_id = mentored["mentor"], mentored["candidate_id"]
+    technical = make_answer(world, "alpha", candidate_id)  # the AI covered RUBRIC[0] only
+    page = mentor.get(f"/t/alpha/review/answers/{technical}").get_data(as_text=True)
+    assert _checked(page) == [0] and "Ticked where the AI found the point met" in page
+
+    criteria = ["Situation and stakes stated", "Your own actions, in the first person",
+                "A concrete result, ideally measured", "What you learnt"]
+    question = "Tell me about a time you fixed a problem under a deadline."
+    text = ("Two days before our final-year demo the database server crashed and we risked failing the "
+            "module. I rebuilt the server from the backups and I wrote a script that restores it in ten "
+            "minutes.")
+    found = score(AnswerInput("hr", question, text, rubric=tuple(criteria), type="behavioural"),
+                  manager=get_manager())
+    met = {p["criterion"] for p in found.dimensions["content"].evidence["points_covered"]}
+    assert met and len(met) < len(criteria), met  # some met, some not: the test can tell
+    with tenant_scope(world.tenants["alpha"]):
+        session = tenant_session()
+        version = QuestionVersion(version=1, text=question, role="general", type="behavioural",
+                                  difficulty="medium", rubric=criteria)
+        session.add(Question(bank=QuestionBank(name=f"Bank {tag()}"), versions=[version],
+                             retired_at=utcnow()))
+        interview = Interview(candidate_id=candidate_id, role="software-engineer", type="hr",
+                              difficulty_mode="medium", num_questions=1, status="scored",
+                              submitted_at=utcnow())
+        session.add(interview)
+        session.flush()
+        answer = InterviewAnswer(interview=interview, position=0, question_version_id=version.id,
+                                 difficulty="medium", text=text, submitted_at=utcnow(),
+                                 report=found.as_dict(), overall=found.overall)
+        session.add(answer)
+        session.commit()
+        behavioural = answer.id
+    page = mentor.get(f"/t/alpha/review/answers/{behavioural}").get_data(as_text=True)
+    expected = [i for i, line in enumerate(criteria) if criterion_id(line) in met]
+    assert _checked(page) == expected and expected
+
+    assert send_review(mentor, "alpha", technical, "draft", rubric=[]).status_code == 302
+    page = mentor.get(f"/t/alpha/review/answers/{technical}").get_data(as_text=True)
+    assert _checked(page) == []  # the mentor's own (empty) checklist stands

@@ -210,6 +210,8 @@ def make_flask(name: str, settings: Settings, portal: str, database: Database) -
     app.add_template_filter(wording.figure, "figure")
     app.add_template_filter(wording.kind_label, "kind")
     app.add_template_global(wording.plural, "plural")
+    app.add_template_global(wording.detail_lines, "detail_lines")
+    app.add_template_global(wording.field_label, "field_label")
 
     @app.context_processor
     def _defaults():

@@ -143,7 +143,14 @@ def start_assignment(assignment_id: int) -> ResponseReturnValue:
         flash(f"This assignment cannot start yet: {exc} Tell your mentor.", "error")
         return redirect(url_for("public.dashboard"))
     session.commit()
+    _confirm_difficulty(interview)
     return redirect(url_for(".question", interview_id=interview.id))
+
+
+def _confirm_difficulty(interview: Interview) -> None:
+    """Say at set-up when the banks hold too few questions at the chosen difficulty."""
+    if (shortfall := interviews.difficulty_shortfall(tenant_session(), interview)) is not None:
+        flash(shortfall, "warning")
 
 
 @bp.route("/", methods=["GET", "POST"])
@@ -178,6 +185,7 @@ def index() -> ResponseReturnValue:
                 raise
             return redirect(url_for(".question", interview_id=interview.id))
         else:
+            _confirm_difficulty(interview)
             return redirect(url_for(".question", interview_id=interview.id))
     failed = failed or bool(form.errors)
     page = paginate(session, interviews.of_candidate(current_user))
@@ -342,6 +350,7 @@ def report(interview_id: int) -> ResponseReturnValue:
     return render_template("interviews/report.html", interview=interview, candidate=candidate, rows=rows,
                            score_of=official.interview_score(interview.answers, scores),
                            report=interviews.aggregate(interview.answers, scores),
+                           difficulty_note=interviews.difficulty_note(interview),
                            role_label=ROLES.get(interview.role, interview.role),
                            type_label=TYPE_LABELS.get(interview.type, interview.type),
                            own=interview.candidate_id == current_user.id)

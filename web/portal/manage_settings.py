@@ -73,6 +73,11 @@ class SettingsForm(FlaskForm):
     audio_retention_days = IntegerField(
         "Keep audio for (days)",
         description="From 1 to 3650. Older audio is deleted; transcripts and scores stay.")
+    typing_allowance_percent = IntegerField(
+        "Extra time for typing an answer (%)",
+        description=f"From 0 to {tenant_settings.MAX_TYPING_ALLOWANCE}: added to every question's time "
+                    "limit, which is set for saying the answer. Typing on a phone takes far longer; 100 "
+                    "doubles the time.")
     inactive_account_years = SelectField(
         "Erase unused candidate accounts after", coerce=int, validate_choice=False,
         choices=[(0, "Never")] + [(n, f"{n} year{'s' if n > 1 else ''} without activity")

@@ -104,6 +104,8 @@ def render(interview: Interview, scores: Mapping[int, official.Score], *, candid
     when = format_local(interview.started_at, timezone)
     pdf.para(f"{candidate_name} - {role_label}, {kind_label(interview.type)} interview, "
              f"{interview.difficulty_mode} difficulty, {when}", colour=MUTED)
+    if (note := interviews.difficulty_note(interview)) is not None:
+        pdf.para(note, 9)
     pdf.heading("Scores")
     if total.source != "ai":
         pdf.para(f"Official scores: {total.label}"

@@ -86,7 +86,7 @@ def answer(answer_id: int) -> ResponseReturnValue:
                 return redirect(url_for("review.queue"))
             return redirect(url_for("review.answer", answer_id=found.id))
     values = form if errors else _stored(review)
-    ticked = form.getlist("rubric") if errors else reviews.rubric_ticked(review)
+    ticked = form.getlist("rubric") if errors else reviews.checklist(review, found)
     return _page(session, found, review, errors, values, ticked)
 
 
@@ -108,7 +108,7 @@ def add_reference(answer_id: int) -> ResponseReturnValue:
         review = reviews.review_of(session, found, current_user)
         message = " ".join(m for messages in exc.errors.values() for m in messages)
         return _page(session, found, review, {"reference": message}, {**_stored(review), "reference": text},
-                     reviews.rubric_ticked(review))
+                     reviews.checklist(review, found))
     session.commit()
     flash(f"Added as reference answer {len(version.reference_answers)} of the question (version "
           f"{version.version}): answers scored from now on are compared with it too.", "success")
@@ -126,6 +126,7 @@ def _page(session, found, review, errors: dict[str, str], values, ticked) -> Res
                            references=found.question.question.latest.reference_answers,
                            examples_only=found.question.type in CRITERIA_TYPES,
                            errors=errors, values=values, ticked={int(i) for i in ticked if str(i).isdigit()},
+                           ai_ticked=set(reviews.ai_ticked(found)),
                            highlighted=evidence.highlighted(found.text or "", found.report),
                            take=take, words=voice.heard_words(take),
                            threshold=reviews.COMMENT_NEEDED_ABOVE,

@@ -5,7 +5,8 @@
  *      and on blur / tab hidden / page leave with fetch keepalive), a localStorage copy
  *      per college + interview + question so a dropped connection or a closed tab loses
  *      nothing (restored and re-sent on return), a save status, and the countdown.
- *      The server's clock decides; the countdown only shows it.
+ *      The server's clock decides; the countdown only shows it. When time runs out the
+ *      draft is sent at the limit and again as the box closes: nothing typed is lost.
  *   2. Progress page (#iv-progress): polls the status and opens the report when scored.
  *   3. Report: the Print button, and the recording player of spoken answers.
  */
@@ -100,7 +101,8 @@
           if (response.ok) {
             saved = text;
             remember();
-            show("saved", "Saved " + timeOfDay());
+            show("saved", closed ? "Time is up. Your answer is saved: submit it to go on."
+              : "Saved " + timeOfDay());
           } else if (response.status === 401 || response.status === 403) {
             show("error", "You were signed out. Your answer is saved on this device: sign in again to continue.");
           } else {
@@ -141,16 +143,21 @@
     form.addEventListener("submit", function () { window.clearTimeout(timer); remember(); });
 
     countdown(document.getElementById("iv-timer"), function () { save(true); }, function () {
+      save(true); // the last words typed: sent before the box closes, while the server takes them
       closed = true;
       textarea.readOnly = true;
       show("error", "Time is up. What was saved in time will be scored: submit it to go on.");
     });
   }
 
+  /* afterGrace runs CLOSE_EARLY_S before the server's grace ends, so the draft it flushes
+   * arrives while the server still accepts it, even over a slow phone connection. */
+  var CLOSE_EARLY_S = 5;
+
   function countdown(el, atLimit, afterGrace) {
     if (!el) return;
     var left = parseFloat(el.getAttribute("data-seconds-left"));
-    var grace = parseFloat(el.getAttribute("data-grace")) || 0;
+    var grace = Math.max(0, (parseFloat(el.getAttribute("data-grace")) || 0) - CLOSE_EARLY_S);
     var began = Date.now();
     var limitReached = left <= 0;
     function tick() {
