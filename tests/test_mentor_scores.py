@@ -148,8 +148,8 @@ def test_analytics_agreement_counts_the_adjusted_dimensions(world, college):
     html = admin.get(f"/t/{college['slug']}/analytics/").get_data(as_text=True)
     figure = text_of(html[html.index('id="agreement"'):html.index('id="exports"')])
     assert "100% of reviewed answers" not in figure
-    assert "0% of reviewed answers within 10 points" in figure
-    assert re.search(r"Content 1 50\.0 0% —", figure) and re.search(r"Language 1 31\.0 0% —", figure)
+    assert "within 10 points of the AI's on 0 of 1 reviewed answer (0%)" in figure
+    assert re.search(r"Content 1 50 0% —", figure) and re.search(r"Language 1 31 0% —", figure)
     assert "Structure" not in figure  # left blank: no evidence of agreement, not 100%
 
 
