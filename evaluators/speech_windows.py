@@ -27,29 +27,43 @@ PAUSE_SECONDS = 0.3
 State = dict[str, Any]
 
 
+def resumed(state: State | None, provider: str) -> State | None:
+    """The state to go on from: None (start afresh) when the college changed provider mid-take."""
+    return state if state is not None and state.get("provider") == provider else None
+
+
+def cut(state: State | None) -> float:
+    """Where the audio not yet transcribed begins (seconds): all a next window needs decoded."""
+    return state["cut"] if state else 0.0
+
+
 def extend(state: State | None, audio: Audio, transcribe: Callable[[Audio], Transcript], provider: str, *,
            final: bool = False) -> State | None:
     """The state with the next window transcribed (with ``final``, everything left); None when
-    no window is ready yet (no pause far enough from both ends)."""
-    if state is not None and state.get("provider") != provider:
-        state = None  # the college changed provider mid-take: start afresh
-    start = state["cut"] if state else 0.0
+    no window is ready yet (no pause far enough from both ends). ``audio`` may be the take
+    from ``cut(state)`` on (``Audio.start``): nothing before the cut is looked at again, so a
+    window costs the same early and late in a long answer."""
+    state = resumed(state, provider)
+    start = cut(state)
+    if audio.start > start + 0.01:
+        raise ValueError(f"the audio begins at {audio.start:.2f} s, after the cut at {start:.2f} s")
+    rest = audio.samples[round((start - audio.start) * RATE):]
     if final:
-        cut = audio.duration
+        end = audio.end
     else:
-        cut = last_pause(audio.samples, start + MIN_WINDOW_SECONDS, audio.duration - TAIL_SECONDS,
-                         PAUSE_SECONDS)
-        if cut is None:
+        pause = last_pause(rest, MIN_WINDOW_SECONDS, len(rest) / RATE - TAIL_SECONDS, PAUSE_SECONDS)
+        if pause is None:
             return None
+        end = start + pause
     words = list(state["words"]) if state else []
     texts = [state["text"]] if state and state["text"] else []
-    piece = audio.samples[round(start * RATE): round(cut * RATE)]
+    piece = rest[:round((end - start) * RATE)]
     if len(piece) >= RATE // 10:
         heard = transcribe(Audio(piece))
         words += [{"word": w.word, "start": round(w.start + start, 3), "end": round(w.end + start, 3)}
                   for w in heard.words]
         texts += [heard.text] if heard.text else []
-    return {"cut": round(cut, 3), "text": " ".join(texts), "words": words, "provider": provider}
+    return {"cut": round(end, 3), "text": " ".join(texts), "words": words, "provider": provider}
 
 
 def as_transcript(state: State, duration: float) -> Transcript:

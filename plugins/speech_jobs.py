@@ -97,12 +97,13 @@ def transcribe_window(session: Session, job: Job) -> dict[str, Any]:
         return {"recording_id": job.payload["recording_id"], "window": None}
     settings = tenant_settings.load(session)
     states = plugin_settings.load(session)
-    try:
+    partial = speech_windows.resumed((recording.transcript or {}).get("partial"), settings.speech_provider)
+    try:  # only the audio past the last cut is decoded
         audio = audio_codec.decode(recordings.upload(session, recording),
-                                   max_seconds=settings.max_recording_seconds + LENGTH_SLACK)
+                                   max_seconds=settings.max_recording_seconds + LENGTH_SLACK,
+                                   start=speech_windows.cut(partial))
     except audio_codec.AudioError:  # too little or silent so far: the final job will say so
         return {"recording_id": recording.id, "window": None}
-    partial = (recording.transcript or {}).get("partial")
     state = speech_windows.extend(partial, audio, _transcriber(session, recording, settings, states),
                                   settings.speech_provider)
     if state is None:
