@@ -52,6 +52,12 @@ class Audio:
     def end(self) -> float:
         return self.start + self.duration
 
+    def between(self, start: float, end: float) -> Audio:
+        """The part from ``start`` to ``end`` (seconds of the recording)."""
+        first = max(0, round((start - self.start) * RATE))
+        last = max(first, round((end - self.start) * RATE))
+        return Audio(self.samples[first:last], self.start + first / RATE)
+
     def wav_bytes(self) -> bytes:
         """The samples as a 16-bit PCM WAV file (what speech providers take)."""
         pcm = (np.clip(self.samples, -1.0, 1.0) * 32767).astype("<i2")
@@ -69,17 +75,30 @@ def decode(data: bytes, *, max_seconds: float = MAX_SECONDS, max_bytes: int = MA
     """Decode a recording in any format FFmpeg reads to 16 kHz mono, or raise AudioError.
     With ``start`` (seconds) only the audio from there on is decoded: the packets before it
     are read but not decoded, so a window of a long take costs what the window does, not what
-    the take so far does. A stream whose packets carry no usable times is decoded whole and cut."""
+    the take so far does (a stream whose packets carry no usable times is decoded whole and
+    cut). Such a piece may be empty or quiet (the end of a take): only a whole recording is
+    refused as empty or silent."""
     _check_size(len(data), max_bytes)
     if not data:
         raise AudioError("empty", _EMPTY)
     samples, first = _samples(data, max_seconds, start)
+    if start > 0:
+        return Audio(samples, first)
     if not len(samples):
         raise AudioError("empty", _EMPTY)
     if _loudest_block_dbfs(samples) < SILENT_DBFS:
         raise AudioError("silent", "We could not hear anything: check the microphone is not muted and try "
                          "again.")
     return Audio(samples, first)
+
+
+def from_wav(data: bytes, start: float = 0.0) -> Audio:
+    """Samples written by ``Audio.wav_bytes`` (16-bit PCM at ``RATE``), read back without FFmpeg."""
+    with wave.open(io.BytesIO(data)) as wav:
+        if (wav.getframerate(), wav.getnchannels(), wav.getsampwidth()) != (RATE, 1, 2):
+            raise _not_audio("it is not 16 kHz mono 16-bit PCM")
+        pcm = np.frombuffer(wav.readframes(wav.getnframes()), dtype="<i2")
+    return Audio(pcm.astype(np.float32) / 32767, start)
 
 
 def read(path: str | Path, *, max_seconds: float = MAX_SECONDS, max_bytes: int = MAX_BYTES) -> Audio:

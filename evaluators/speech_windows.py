@@ -3,9 +3,11 @@ when the candidate presses Stop.
 
 Each window runs from the last cut to a pause at least ``MIN_WINDOW_SECONDS`` later and more
 than ``TAIL_SECONDS`` before the end of what has arrived (a word may still be arriving there);
-cutting at pauses keeps words whole. After Stop only the audio past the last cut is left to
-transcribe. The state is plain JSON (the recording keeps it between jobs):
-``{"cut": seconds, "text": ..., "words": [{"word", "start", "end"}], "provider": name}``.
+cutting at pauses keeps words whole. A window job decodes only the audio past the last cut, and
+the caller keeps each window's audio, so after Stop only the audio past the last cut is left to
+decode and transcribe. The state is plain JSON (the recording keeps it between jobs):
+``{"cut": seconds, "text": ..., "words": [{"word", "start", "end"}], "provider": name,
+"windows": [[start, end], ...]}``.
 """
 
 from __future__ import annotations
@@ -17,10 +19,12 @@ from aimi.evaluators.audio import RATE, Audio
 from aimi.evaluators.speech_analysis import last_pause
 from aimi.plugins.types import Transcript, TranscriptWord
 
-# Whisper's encoder always works on 30 s, so a 5 s window costs about what a 25 s one does:
-# windows of at least 20 s keep the CPU near one pass over the take, and still leave at most
-# about 25 s (one encoder pass) to do after Stop. Captions therefore grow every 20-25 s.
-MIN_WINDOW_SECONDS = 20.0
+# What is left after Stop is the audio past the last cut: windows of at least 8 s, looked for
+# every two seconds, leave about 3-10 s to decode, within the 2 s Stop-to-transcript aim on
+# one core. The price: Whisper's encoder works on 30 s whatever the window, so a 120 s answer
+# pays about 14 encoder passes instead of the 5 of 20 s windows (benchmarks/speech.py
+# --set latency prints the CPU of both ways).
+MIN_WINDOW_SECONDS = 8.0
 TAIL_SECONDS = 1.0
 PAUSE_SECONDS = 0.3
 
@@ -35,6 +39,11 @@ def resumed(state: State | None, provider: str) -> State | None:
 def cut(state: State | None) -> float:
     """Where the audio not yet transcribed begins (seconds): all a next window needs decoded."""
     return state["cut"] if state else 0.0
+
+
+def windows(state: State | None) -> list[tuple[float, float]]:
+    """The windows transcribed so far, as (start, end) seconds, in order."""
+    return [(start, end) for start, end in (state or {}).get("windows", [])]
 
 
 def extend(state: State | None, audio: Audio, transcribe: Callable[[Audio], Transcript], provider: str, *,
@@ -63,7 +72,8 @@ def extend(state: State | None, audio: Audio, transcribe: Callable[[Audio], Tran
         words += [{"word": w.word, "start": round(w.start + start, 3), "end": round(w.end + start, 3)}
                   for w in heard.words]
         texts += [heard.text] if heard.text else []
-    return {"cut": round(end, 3), "text": " ".join(texts), "words": words, "provider": provider}
+    return {"cut": round(end, 3), "text": " ".join(texts), "words": words, "provider": provider,
+            "windows": [*windows(state), (start, round(end, 3))]}
 
 
 def as_transcript(state: State, duration: float) -> Transcript:
