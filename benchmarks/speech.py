@@ -345,8 +345,8 @@ def window_costs(folder: Path) -> None:
     print(f"\n== CPU per window job (one thread); load average {os.getloadavg()[0]:.2f}")
     for seconds in (30, 60, 120):
         (folder / str(seconds)).mkdir()
-        data, reference, duration = long_answer(folder / str(seconds), seconds)
-        state, _kept, jobs = recorded(data, duration, heard)
+        data, _reference, duration = long_answer(folder / str(seconds), seconds)
+        _state, _kept, jobs = recorded(data, duration, heard)
         windows = [(cpu, at) for cpu, at, grew in jobs if grew]
         idle = [cpu for cpu, _, grew in jobs if not grew]
         half = len(windows) // 2
@@ -354,9 +354,9 @@ def window_costs(folder: Path) -> None:
         print(f"  {duration:5.0f} s answer: {len(windows)} windows, CPU per window mean "
               f"{np.mean([c for c, _ in windows]):.2f} s (first half {np.mean([c for c, _ in early]):.2f}, "
               f"second half {np.mean([c for c, _ in late]):.2f}, max {max(c for c, _ in windows):.2f}); "
-              f"{len(idle)} jobs without a window: mean {np.mean(idle) if idle else 0:.3f} s; "
-              f"WER {jiwer.wer(reference, normalise(state['text'] if state else '')):.3f}; "
-              f"load average {os.getloadavg()[0]:.2f}")
+              f"{len(idle)} jobs without a window: mean {np.mean(idle) if idle else 0:.3f} s "
+              f"(first half {np.mean(idle[:len(idle) // 2] or [0]):.3f}, second half "
+              f"{np.mean(idle[len(idle) // 2:] or [0]):.3f}); load average {os.getloadavg()[0]:.2f}")
 
 
 def main() -> None:

@@ -21,9 +21,9 @@ from aimi.plugins.types import Transcript, TranscriptWord
 
 # What is left after Stop is the audio past the last cut: windows of at least 8 s, looked for
 # every two seconds, leave about 3-10 s to decode, within the 2 s Stop-to-transcript aim on
-# one core. The price: Whisper's encoder works on 30 s whatever the window, so a 120 s answer
-# pays about 14 encoder passes instead of the 5 of 20 s windows (benchmarks/speech.py
-# --set latency prints the CPU of both ways).
+# one core. The price: Whisper's encoder works on 30 s whatever the window, so a 128 s answer
+# paid 9 windows (encoder passes) instead of 4-5 with 20 s windows (benchmarks/speech.py
+# --set windows and --set latency measure it).
 MIN_WINDOW_SECONDS = 8.0
 TAIL_SECONDS = 1.0
 PAUSE_SECONDS = 0.3
