@@ -56,11 +56,13 @@ GROUP_SECONDS = 20.0
 RATE = 16_000  # Whisper's sample rate
 # A repetition loop: the decode compresses as well as Whisper's own limit says loops do, or one
 # phrase comes LOOP_REPEATS times or more in a row over LOOP_WORDS words or more ("a, a, a, a"
-# from a stammer is speech; "I think the I think the I think the" is a loop). A looping group
-# is decoded again with no phrase of LOOP_NGRAM words repeated, without the filler prompt
-# (a prompt full of hesitations invites "uh, uh, uh, ...").
+# from a stammer is speech; "I think the I think the I think the" is a loop). Loops at
+# temperature 0 came from the context: a hesitant synthetic answer with the keywords "hash
+# table, bucket" ended in "table, bucket, bucket, ..." 19 times. A looping group is decoded
+# again without the keywords (or, when there were none, without the filler prompt), and what
+# still repeats is cut to its first time.
 LOOP_COMPRESSION = 2.4
-LOOP_REPEATS, LOOP_WORDS, LOOP_NGRAM = 3, 8, 3
+LOOP_REPEATS, LOOP_WORDS = 3, 8
 # Whisper's spellings of hesitations, as the delivery analysis counts them.
 FILLER_SPELLINGS = {"umm": "um", "ummm": "um", "uhh": "uh", "uhhh": "uh", "hm": "hmm", "hmmm": "hmm",
                     "mm": "hmm", "mmm": "hmm", "erm": "er", "err": "er", "ahh": "ah"}
@@ -128,12 +130,12 @@ def transcribe(model: Any, source: Any, language: str = "en", keywords: Iterable
 
 
 def decoded(model: Any, speech: np.ndarray, options: dict[str, Any]) -> list[Any]:
-    """The words of one group of speech; a repetition loop is decoded again with repeats
-    forbidden, and whatever still repeats is cut to its first time."""
+    """The words of one group of speech; a repetition loop is decoded again with less context,
+    and whatever still repeats is cut to its first time (see ``LOOP_COMPRESSION``)."""
     words = [w for segment in model.transcribe(speech, **options)[0] for w in segment.words or ()]
     if not looping([w.word for w in words]):
         return words
-    retry = {**options, "initial_prompt": None, "no_repeat_ngram_size": LOOP_NGRAM}
+    retry = {**options, "hotwords": None} if options.get("hotwords") else {**options, "initial_prompt": None}
     words = [w for segment in model.transcribe(speech, **retry)[0] for w in segment.words or ()]
     return [words[i] for i in unlooped([w.word for w in words])]
 
