@@ -63,6 +63,11 @@ RATE = 16_000  # Whisper's sample rate
 # still repeats is cut to its first time.
 LOOP_COMPRESSION = 2.4
 LOOP_REPEATS, LOOP_WORDS = 3, 8
+# A segment the model itself scores below Whisper's own failure line (mean log-probability per
+# token) is dropped: faster-whisper would have re-sampled it, and at temperature 0 such a
+# segment was the classic invention after the speech ("Thank you very much for watching" after
+# a speech-dev take, avg -1.18).
+FAILED_LOGPROB = -1.0
 # Whisper's spellings of hesitations, as the delivery analysis counts them.
 FILLER_SPELLINGS = {"umm": "um", "ummm": "um", "uhh": "uh", "uhhh": "uh", "hm": "hmm", "hmmm": "hmm",
                     "mm": "hmm", "mmm": "hmm", "erm": "er", "err": "er", "ahh": "ah"}
@@ -132,12 +137,17 @@ def transcribe(model: Any, source: Any, language: str = "en", keywords: Iterable
 def decoded(model: Any, speech: np.ndarray, options: dict[str, Any]) -> list[Any]:
     """The words of one group of speech; a repetition loop is decoded again with less context,
     and whatever still repeats is cut to its first time (see ``LOOP_COMPRESSION``)."""
-    words = [w for segment in model.transcribe(speech, **options)[0] for w in segment.words or ()]
+    words = _heard(model, speech, options)
     if not looping([w.word for w in words]):
         return words
     retry = {**options, "hotwords": None} if options.get("hotwords") else {**options, "initial_prompt": None}
-    words = [w for segment in model.transcribe(speech, **retry)[0] for w in segment.words or ()]
+    words = _heard(model, speech, retry)
     return [words[i] for i in unlooped([w.word for w in words])]
+
+
+def _heard(model: Any, speech: np.ndarray, options: dict[str, Any]) -> list[Any]:
+    return [word for segment in model.transcribe(speech, **options)[0]
+            if segment.avg_logprob >= FAILED_LOGPROB for word in segment.words or ()]
 
 
 def looping(tokens: list[str]) -> bool:
