@@ -193,6 +193,17 @@ def test_a_repetition_loop_is_caught_and_cut_to_its_first_time():
         assert not whisper.looping(tokens) and whisper.unlooped(tokens) == list(range(len(tokens)))
 
 
+def test_a_loop_the_keywords_caused_is_decoded_again_without_them(tmp_path):
+    """At temperature 0 this hesitant answer with the keywords "hash table, bucket" ended in
+    "table, bucket, bucket, ..." (19 times); the loop is caught, the group decoded again
+    without the keywords, and the fillers said are kept."""
+    path = spoken(tmp_path, HESITANT, wpm=160)
+    heard = words_of(transcribe(path, keywords=("hash table", "bucket")))
+    assert sum(word.startswith("bucket") for word in heard) <= 2, heard
+    assert not whisper.looping(heard) and len(heard) <= len(HESITANT.split()) + 3
+    assert fillers_found(HESITANT, " ".join(heard))[2] >= 4
+
+
 SENTENCES = ("Yesterday our team moved the billing service to containers.",
              "Afterwards the dashboards showed fewer errors every morning.",
              "Meanwhile the database grew by twenty gigabytes.",
