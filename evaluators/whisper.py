@@ -162,7 +162,8 @@ def unlooped(tokens: list[str]) -> list[int]:
     """Indexes of the words to keep: each run of one phrase repeated ``LOOP_REPEATS`` times or
     more over ``LOOP_WORDS`` words or more is kept once."""
     core = [_EDGE_PUNCTUATION.sub("", t.strip()).lower() for t in tokens]
-    keep, i = [], 0
+    keep: list[int] = []
+    i = 0
     while i < len(core):
         for n in range(1, (len(core) - i) // LOOP_REPEATS + 1):
             times = 1
