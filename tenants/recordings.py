@@ -30,7 +30,7 @@ from aimi.tenants.settings import TenantSettings
 
 SPEECH_KIND = "transcribe_recording"  # the job kind; its handler is aimi.plugins.speech_jobs
 WINDOW_KIND = "transcribe_window"  # a window of a take still recording (same module)
-WINDOW_CHUNKS = 2  # a window job every this many chunks (about seconds) while recording
+WINDOW_CHUNKS = 5  # a window job every this many chunks (about seconds) while recording
 MAX_CHUNK_BYTES = 4 * 1024 * 1024
 MAX_CHUNKS = 5000
 MAX_RECORDING_BYTES = 50 * 1024 * 1024

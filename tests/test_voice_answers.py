@@ -253,7 +253,7 @@ def test_the_take_is_transcribed_window_by_window_while_it_arrives(world, long_w
         assert resp.status_code == 200, resp.get_data(as_text=True)
         partials.append(resp.get_json()["partial"])
     first = int(speech_windows.MIN_WINDOW_SECONDS) - 1
-    assert not any(partials[:first])  # nothing before the first window (8 s)
+    assert not any(partials[:first])  # nothing before the first window
     heard_early = next(text for text in partials if text)
     assert {"hash", "table"} <= {word.lower() for word in said(heard_early)}, partials
     recording = voice.client.get(take["status_url"]).get_json()
@@ -266,7 +266,7 @@ def test_the_take_is_transcribed_window_by_window_while_it_arrives(world, long_w
         assert all(job.status == "done" for job in windows)
         partial = tenant_session().get(Recording, take["id"]).transcript["partial"]
     cut, spans = partial["cut"], partial["windows"]
-    assert speech_windows.MIN_WINDOW_SECONDS <= cut < len(pieces) and len(spans) >= 2
+    assert speech_windows.MIN_WINDOW_SECONDS <= cut < len(pieces) and len(spans) >= 1
     assert [a for a, _ in spans] == [0, *(b for _, b in spans[:-1])] and spans[-1][1] == cut
     folder = Path(world.settings.instance_path) / "files" / "alpha" / "recordings" / str(take["id"])
     kept = sorted(p.name for p in folder.glob("window-*.wav"))
