@@ -22,7 +22,10 @@ prompt and the question's keywords as hotwords) and ``whisper`` without one part
 - for ``whisper`` on speech-dev, the delivery analysis: pace against the transcript's word count
   over the same speaking time, and the pitch spread next to the monotone norm.
 
-Run: ``python benchmarks/speech.py [--set speech-dev|synthetic|all] [--systems a,b]``.
+Two more sets time the speech queue on long answers: ``latency`` (Stop to transcript for a
+2-minute answer) and ``windows`` (CPU of each window job for 30, 60 and 120 s answers).
+
+Run: ``python benchmarks/speech.py [--set speech-dev|synthetic|latency|windows|all] [--systems a,b]``.
 """
 
 from __future__ import annotations
@@ -236,25 +239,20 @@ def delivery(clips: list[Clip]) -> None:
           f"{sum(s < norms.monotone_semitones for s in spreads)} clips called monotone")
 
 
-def latency(folder: Path) -> None:
-    """Stop to transcript for a 2-minute answer (synthetic answers joined; WebM/Opus, as Chrome
-    sends it), wall time on one thread and on every core: (a) decode, transcribe and analyse
-    the whole take after Stop; (b) as the speech queue does it, windows transcribed while the
-    upload grows, then after Stop only the tail past the last cut (plus decoding and the
-    delivery analysis). CPU seconds are printed too: on a shared machine they are what a
-    worker with a free core would wait."""
+def long_answer(folder: Path, seconds: float) -> tuple[bytes, str, float]:
+    """A spoken answer of about ``seconds`` (synthetic answers joined with half-second pauses)
+    as Chrome uploads it (live WebM/Opus), its normalised reference text and its length."""
     answers = json.loads(ANSWERS.read_text())["answers"]
-    parts, texts, seconds, n = [], [], 0.0, 0
-    while seconds < 120:
-        texts.append(answers[n % len(answers)]["text"])
+    parts, texts, length, n = [], [], 0.0, 0
+    while length < seconds:
         answer = answers[n % len(answers)]
+        texts.append(answer["text"])
         part = synthesise(answer["text"], answer["voice"], answer["wpm"], folder / f"long-{n}.wav")
         parts.append(audio_codec.read(part).samples)
         parts.append(np.zeros(audio_codec.RATE // 2, dtype=np.float32))
-        seconds += len(parts[-2]) / audio_codec.RATE + 0.5
+        length += len(parts[-2]) / audio_codec.RATE + 0.5
         n += 1
     joined = audio_codec.Audio(np.concatenate(parts))
-    reference = normalise(" ".join(texts))
     wav = folder / "long.wav"
     audio_codec.write_wav(joined, wav)
     webm = folder / "long.webm"
@@ -268,9 +266,49 @@ def latency(folder: Path) -> None:
                 out.mux(packet)
         for packet in stream.encode(None):
             out.mux(packet)
-    data = webm.read_bytes()
-    print(f"\n== Stop to transcript, {joined.duration:.0f} s answer ({len(data) // 1024} KiB WebM/Opus); "
-          f"load average {os.getloadavg()[0]:.2f}")
+    return webm.read_bytes(), normalise(" ".join(texts)), joined.duration
+
+
+def recorded(data: bytes, duration: float, heard: Callable[[audio_codec.Audio], Transcript],
+             ) -> tuple[dict | None, list[audio_codec.Audio], list[tuple[float, float, bool]]]:
+    """What the speech queue does while the candidate speaks: a window job every
+    ``WINDOW_CHUNKS`` seconds of upload, each decoding only the audio past the last cut and
+    keeping its window's audio. Returns the state, the kept audio and (CPU seconds, upload
+    seconds, whether a window was transcribed) for each job."""
+    from aimi.tenants.recordings import WINDOW_CHUNKS
+
+    state, kept, jobs = None, [], []
+    step = len(data) * WINDOW_CHUNKS / duration
+    for n in range(1, int(duration // WINDOW_CHUNKS) + 1):
+        cpu = time.process_time()
+        audio = audio_codec.decode(data[:round(n * step)], max_seconds=600, start=speech_windows.cut(state))
+        grown = speech_windows.extend(state, audio, heard, "whisper")
+        if grown is not None:
+            state = grown
+            kept.append(audio.between(*speech_windows.windows(state)[-1]))
+        jobs.append((time.process_time() - cpu, n * WINDOW_CHUNKS, grown is not None))
+    return state, kept, jobs
+
+
+def after_stop(data: bytes, state: dict | None, kept: list[audio_codec.Audio],
+               heard: Callable[[audio_codec.Audio], Transcript]) -> dict:
+    """The final job: the rest decoded, joined to the kept windows, transcribed, analysed."""
+    rest = audio_codec.decode(data, max_seconds=600, start=speech_windows.cut(state))
+    audio = audio_codec.Audio(np.concatenate([*(piece.samples for piece in kept), rest.samples]))
+    audio.wav_bytes()
+    final = speech_windows.extend(state, audio, heard, "whisper", final=True)
+    speech_analysis.analyse(audio, speech_windows.as_transcript(final, audio.duration).words)
+    return final
+
+
+def latency(folder: Path) -> None:
+    """Stop to transcript for a 2-minute answer, wall time with Whisper on one thread and on
+    every core: (a) decode, transcribe and analyse the whole take after Stop; (b) as the speech
+    queue does it (``recorded``, then ``after_stop``). CPU seconds are printed too: on a shared
+    machine they are what a worker with a free core would wait."""
+    data, reference, duration = long_answer(folder, 120)
+    print(f"\n== Stop to transcript, {duration:.0f} s answer ({len(data) // 1024} KiB WebM/Opus), windows "
+          f"of at least {speech_windows.MIN_WINDOW_SECONDS:.0f} s; load average {os.getloadavg()[0]:.2f}")
     for threads in (1, 0):
         os.environ[whisper.THREADS_ENV] = str(threads)
         model = whisper.load(whisper.model_directory())
@@ -282,28 +320,49 @@ def latency(folder: Path) -> None:
         audio = audio_codec.decode(data, max_seconds=600)
         whole = whisper.transcribe(model, audio.samples)
         speech_analysis.analyse(audio, whole.words)
-        after_stop = time.perf_counter() - start
-        # As the speech queue does while the candidate speaks: every 5 s of upload, the next window.
-        state, step = None, len(data) * 5 // round(joined.duration)
-        for size in range(step, len(data), step):
-            state = speech_windows.extend(state, audio_codec.decode(data[:size], max_seconds=600), heard,
-                                          "whisper") or state
+        after = time.perf_counter() - start
+        state, kept, jobs = recorded(data, duration, heard)
         start, cpu = time.perf_counter(), time.process_time()
-        audio = audio_codec.decode(data, max_seconds=600)
-        final = speech_windows.extend(state, audio, heard, "whisper", final=True)
-        speech_analysis.analyse(audio, speech_windows.as_transcript(final, audio.duration).words)
+        final = after_stop(data, state, kept, heard)
         windowed, windowed_cpu = time.perf_counter() - start, time.process_time() - cpu
         wers = (jiwer.wer(reference, normalise(whole.text)), jiwer.wer(reference, normalise(final["text"])))
-        print(f"  {'one thread' if threads else 'all cores':<11} whole take after Stop {after_stop:5.1f} s; "
-              f"windows while recording, then the tail: {windowed:4.1f} s after Stop "
-              f"({windowed_cpu:.1f} CPU s) "
-              f"(last cut at {state['cut'] if state else 0:.0f} s); "
-              f"WER whole {wers[0]:.3f}, windowed {wers[1]:.3f}")
+        print(f"  {'one thread' if threads else 'all cores':<11} whole take after Stop {after:5.1f} s; "
+              f"windows while recording ({sum(c for c, _, _ in jobs):.1f} CPU s in {len(jobs)} jobs), "
+              f"then the tail: {windowed:4.1f} s after Stop ({windowed_cpu:.1f} CPU s, "
+              f"{duration - speech_windows.cut(state):.1f} s of audio after the last cut); "
+              f"WER whole {wers[0]:.3f}, windowed {wers[1]:.3f}; load average {os.getloadavg()[0]:.2f}")
+
+
+def window_costs(folder: Path) -> None:
+    """CPU of each window job for 30, 60 and 120 s answers (Whisper on one thread): a job
+    late in a long answer should cost what an early one does (the audio before the last cut is
+    not decoded again); jobs that find no pause yet cost only their decoding."""
+    model = whisper.model_for_process()
+
+    def heard(piece: audio_codec.Audio) -> Transcript:
+        return whisper.transcribe(model, piece.samples)
+
+    print(f"\n== CPU per window job (one thread); load average {os.getloadavg()[0]:.2f}")
+    for seconds in (30, 60, 120):
+        (folder / str(seconds)).mkdir()
+        data, _reference, duration = long_answer(folder / str(seconds), seconds)
+        _state, _kept, jobs = recorded(data, duration, heard)
+        windows = [(cpu, at) for cpu, at, grew in jobs if grew]
+        idle = [cpu for cpu, _, grew in jobs if not grew]
+        half = len(windows) // 2
+        early, late = windows[:half] or windows, windows[half:]
+        print(f"  {duration:5.0f} s answer: {len(windows)} windows, CPU per window mean "
+              f"{np.mean([c for c, _ in windows]):.2f} s (first half {np.mean([c for c, _ in early]):.2f}, "
+              f"second half {np.mean([c for c, _ in late]):.2f}, max {max(c for c, _ in windows):.2f}); "
+              f"{len(idle)} jobs without a window: mean {np.mean(idle) if idle else 0:.3f} s "
+              f"(first half {np.mean(idle[:len(idle) // 2] or [0]):.3f}, second half "
+              f"{np.mean(idle[len(idle) // 2:] or [0]):.3f}); load average {os.getloadavg()[0]:.2f}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--set", choices=("speech-dev", "synthetic", "latency", "all"), default="all")
+    parser.add_argument("--set", choices=("speech-dev", "synthetic", "latency", "windows", "all"),
+                        default="all")
     parser.add_argument("--systems", default=",".join(SYSTEMS),
                         help=f"comma-separated, from {', '.join(SYSTEMS)}")
     args = parser.parse_args()
@@ -327,6 +386,9 @@ def main() -> None:
     if args.set in ("latency", "all"):
         with tempfile.TemporaryDirectory() as folder:
             latency(Path(folder))
+    if args.set in ("windows", "all"):
+        with tempfile.TemporaryDirectory() as folder:
+            window_costs(Path(folder))
 
 
 if __name__ == "__main__":

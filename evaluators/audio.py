@@ -23,6 +23,9 @@ MAX_BYTES = 50 * 1024 * 1024
 # A recording whose loudest 100 ms is quieter than this is a muted or missing microphone
 # (its hiss peaks higher, so the level of a block, not of a sample, is compared).
 SILENT_DBFS = -45.0
+# Audio decoded before the first wanted sample when decoding from the middle of a stream: an
+# Opus decoder (and the resampler) started cold settle within a few packets.
+PREROLL_SECONDS = 0.5
 
 
 class AudioError(ValueError):
@@ -35,13 +38,25 @@ class AudioError(ValueError):
 
 @dataclass(frozen=True, eq=False)
 class Audio:
-    """Mono float32 samples in [-1, 1] at ``RATE``."""
+    """Mono float32 samples in [-1, 1] at ``RATE``; ``start`` is where they begin in the
+    recording (seconds), non-zero for a piece decoded from the middle."""
 
     samples: np.ndarray
+    start: float = 0.0
 
     @property
     def duration(self) -> float:
         return len(self.samples) / RATE
+
+    @property
+    def end(self) -> float:
+        return self.start + self.duration
+
+    def between(self, start: float, end: float) -> Audio:
+        """The part from ``start`` to ``end`` (seconds of the recording)."""
+        first = max(0, round((start - self.start) * RATE))
+        last = max(first, round((end - self.start) * RATE))
+        return Audio(self.samples[first:last], self.start + first / RATE)
 
     def wav_bytes(self) -> bytes:
         """The samples as a 16-bit PCM WAV file (what speech providers take)."""
@@ -55,18 +70,35 @@ class Audio:
         return buffer.getvalue()
 
 
-def decode(data: bytes, *, max_seconds: float = MAX_SECONDS, max_bytes: int = MAX_BYTES) -> Audio:
-    """Decode a recording in any format FFmpeg reads to 16 kHz mono, or raise AudioError."""
+def decode(data: bytes, *, max_seconds: float = MAX_SECONDS, max_bytes: int = MAX_BYTES,
+           start: float = 0.0) -> Audio:
+    """Decode a recording in any format FFmpeg reads to 16 kHz mono, or raise AudioError.
+    With ``start`` (seconds) only the audio from there on is decoded: the packets before it
+    are read but not decoded, so a window of a long take costs what the window does, not what
+    the take so far does (a stream whose packets carry no usable times is decoded whole and
+    cut). Such a piece may be empty or quiet (the end of a take): only a whole recording is
+    refused as empty or silent."""
     _check_size(len(data), max_bytes)
     if not data:
         raise AudioError("empty", _EMPTY)
-    samples = _samples(data, max_seconds)
+    samples, first = _samples(data, max_seconds, start)
+    if start > 0:
+        return Audio(samples, first)
     if not len(samples):
         raise AudioError("empty", _EMPTY)
     if _loudest_block_dbfs(samples) < SILENT_DBFS:
         raise AudioError("silent", "We could not hear anything: check the microphone is not muted and try "
                          "again.")
-    return Audio(samples)
+    return Audio(samples, first)
+
+
+def from_wav(data: bytes, start: float = 0.0) -> Audio:
+    """Samples written by ``Audio.wav_bytes`` (16-bit PCM at ``RATE``), read back without FFmpeg."""
+    with wave.open(io.BytesIO(data)) as wav:
+        if (wav.getframerate(), wav.getnchannels(), wav.getsampwidth()) != (RATE, 1, 2):
+            raise _not_audio("it is not 16 kHz mono 16-bit PCM")
+        pcm = np.frombuffer(wav.readframes(wav.getnframes()), dtype="<i2")
+    return Audio(pcm.astype(np.float32) / 32767, start)
 
 
 def read(path: str | Path, *, max_seconds: float = MAX_SECONDS, max_bytes: int = MAX_BYTES) -> Audio:
@@ -94,8 +126,9 @@ def _size(size: int) -> str:
     return f"{size / 1024 / 1024:.1f} MB" if size >= 1024 * 1024 else f"{size / 1024:.0f} KB"
 
 
-def _samples(data: bytes, max_seconds: float) -> np.ndarray:
-    """All samples of the first audio stream, resampled; stops once past ``max_seconds``. A
+def _samples(data: bytes, max_seconds: float, start: float) -> tuple[np.ndarray, float]:
+    """The samples of the first audio stream from ``start`` on, resampled, and the time they
+    begin at (``start``, or 0 when it lies before the audio); stops once past ``max_seconds``. A
     stream that breaks after some audio (a truncated upload) keeps what was decoded."""
     limit = int(max_seconds * RATE)
     try:
@@ -110,23 +143,51 @@ def _samples(data: bytes, max_seconds: float) -> np.ndarray:
         # the channels are averaged here instead, keeping samples in [-1, 1].
         resampler = av.AudioResampler(format="flt", rate=RATE)
         parts: list[np.ndarray] = []
-        total = 0
+        packets, decoded_from = _packets_from(container, stream, start)
+        total = round(decoded_from * RATE)
         try:
-            for frame in container.decode(stream):
-                frame.pts = None  # concatenated recorder chunks restart or skip timestamps
-                for out in resampler.resample(frame):
-                    parts.append(_mono(out))
-                    total += out.samples
-                if total > limit:
-                    raise AudioError("too_long", _too_long(max_seconds))
+            for packet in packets:
+                for frame in packet.decode():
+                    if decoded_from and not parts and frame.pts is not None and frame.time_base:
+                        decoded_from = float(frame.pts * frame.time_base)  # after any skipped start
+                        total = round(decoded_from * RATE)
+                    frame.pts = None  # concatenated recorder chunks restart or skip timestamps
+                    for out in resampler.resample(frame):
+                        parts.append(_mono(out))
+                        total += out.samples
+                    if total > limit:
+                        raise AudioError("too_long", _too_long(max_seconds))
             parts.extend(_mono(out) for out in resampler.resample(None))
         except av.FFmpegError as exc:
             if not parts:
                 raise _not_audio("its audio is damaged") from exc
     samples = np.concatenate(parts) if parts else np.zeros(0, dtype=np.float32)
-    if len(samples) > limit:
+    begins = min(max(start, 0.0), decoded_from + len(samples) / RATE)
+    samples = samples[round((begins - decoded_from) * RATE):]
+    if round(begins * RATE) + len(samples) > limit:
         raise AudioError("too_long", _too_long(max_seconds))
-    return np.clip(samples, -1.0, 1.0).astype(np.float32, copy=False)  # float WAVs may overshoot
+    return np.clip(samples, -1.0, 1.0).astype(np.float32, copy=False), begins  # float WAVs may overshoot
+
+
+def _packets_from(container: av.container.InputContainer, stream: av.AudioStream,
+                  start: float) -> tuple[list[av.Packet], float]:
+    """The stream's packets to decode for audio from ``start`` on, and the time the first of
+    them begins: from ``PREROLL_SECONDS`` before ``start`` (a decoder started mid-stream needs a
+    few packets to settle), or all of them when the times are missing or go backwards."""
+    try:
+        packets = list(container.demux(stream))
+    except av.FFmpegError as exc:
+        raise _not_audio("its audio is damaged") from exc
+    timed = [p for p in packets if p.size]
+    times = [p.pts for p in timed]
+    if start <= PREROLL_SECONDS or None in times or stream.time_base is None or any(
+            b < a for a, b in zip(times, times[1:], strict=False)):
+        return packets, 0.0
+    first = next((i for i, p in reversed(list(enumerate(timed)))
+                  if p.pts * stream.time_base <= start - PREROLL_SECONDS), 0)
+    if first == 0:
+        return packets, 0.0
+    return [*timed[first:], *(p for p in packets if not p.size)], float(timed[first].pts * stream.time_base)
 
 
 def _mono(frame: av.AudioFrame) -> np.ndarray:

@@ -9,6 +9,12 @@ calls from several threads on one loaded model, so threads share it. Nothing is 
 faster-whisper only fetches when given a model *name*, and we always give it a directory (and
 switch the Hugging Face hub offline besides).
 
+Decoding is deterministic: beam search at temperature 0 only. faster-whisper's default falls
+back to *sampling* at rising temperatures when a decode looks poor, so the same answer could be
+transcribed differently twice (one speech-dev clip came back once as a repetition loop, WER
+2.83). A repetition loop that beam search still produces is caught instead (``looping``): the
+group is decoded again with repeated phrases forbidden, and what still repeats is cut.
+
 Whisper leaves hesitations out of its text unless its context shows them: the decoder is
 prompted with filler-style text (``FILLER_PROMPT``), which benchmarks/speech.py measured to
 recover most spoken fillers without inventing them in fluent speech. The question's keywords go
@@ -21,6 +27,7 @@ import hashlib
 import os
 import re
 import threading
+import zlib
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -47,6 +54,20 @@ VAD_PARAMETERS = {"min_silence_duration_ms": 500, "speech_pad_ms": 200, "max_spe
 # words when a late window held all of it). Groups this long leave the frame room to spare.
 GROUP_SECONDS = 20.0
 RATE = 16_000  # Whisper's sample rate
+# A repetition loop: the decode compresses as well as Whisper's own limit says loops do, or one
+# phrase comes LOOP_REPEATS times or more in a row over LOOP_WORDS words or more ("a, a, a, a"
+# from a stammer is speech; "I think the I think the I think the" is a loop). Loops at
+# temperature 0 came from the context: a hesitant synthetic answer with the keywords "hash
+# table, bucket" ended in "table, bucket, bucket, ..." 19 times. A looping group is decoded
+# again without the keywords (or, when there were none, without the filler prompt), and what
+# still repeats is cut to its first time.
+LOOP_COMPRESSION = 2.4
+LOOP_REPEATS, LOOP_WORDS = 3, 8
+# A segment the model itself scores below Whisper's own failure line (mean log-probability per
+# token) is dropped: faster-whisper would have re-sampled it, and at temperature 0 such a
+# segment was the classic invention after the speech ("Thank you very much for watching" after
+# a speech-dev take, avg -1.18).
+FAILED_LOGPROB = -1.0
 # Whisper's spellings of hesitations, as the delivery analysis counts them.
 FILLER_SPELLINGS = {"umm": "um", "ummm": "um", "uhh": "uh", "uhhh": "uh", "hm": "hmm", "hmmm": "hmm",
                     "mm": "hmm", "mmm": "hmm", "erm": "er", "err": "er", "ahh": "ah"}
@@ -93,7 +114,8 @@ def transcribe(model: Any, source: Any, language: str = "en", keywords: Iterable
 
     hotwords = list(dict.fromkeys(k.strip() for k in keywords if k.strip()))[:MAX_HOTWORDS]
     options = {"language": language.split("-")[0].lower() if model.model.is_multilingual else "en",
-               "beam_size": BEAM_SIZE, "word_timestamps": True, "condition_on_previous_text": False,
+               "beam_size": BEAM_SIZE, "temperature": 0.0, "word_timestamps": True,
+               "condition_on_previous_text": False,
                "initial_prompt": FILLER_PROMPT if fillers else None, "hotwords": ", ".join(hotwords) or None,
                "vad_filter": False}
     samples = source if isinstance(source, np.ndarray) else decode_audio(str(source), sampling_rate=RATE)
@@ -102,8 +124,7 @@ def transcribe(model: Any, source: Any, language: str = "en", keywords: Iterable
     for group in speech_groups(samples) if vad else [[{"start": 0, "end": len(samples)}]]:
         timeline = SpeechTimestampsMap(group, RATE)
         speech = np.concatenate([samples[chunk["start"]:chunk["end"]] for chunk in group])
-        segments, _info = model.transcribe(speech, **options)
-        for word in (w for segment in segments for w in segment.words or ()):
+        for word in decoded(model, speech, options):
             chunk = timeline.get_chunk_index((word.start + word.end) / 2)
             tokens.append((spoken_word(word.word), timeline.get_original_time(word.start, chunk),
                            timeline.get_original_time(word.end, chunk), word.probability))
@@ -111,6 +132,51 @@ def transcribe(model: Any, source: Any, language: str = "en", keywords: Iterable
                                  round(float(end), 2), round(float(probability), 3))
                   for word, start, end, probability in tokens if _EDGE_PUNCTUATION.sub("", word))
     return Transcript(" ".join(word for word, *_ in tokens).strip(), words, duration, "whisper")
+
+
+def decoded(model: Any, speech: np.ndarray, options: dict[str, Any]) -> list[Any]:
+    """The words of one group of speech; a repetition loop is decoded again with less context,
+    and whatever still repeats is cut to its first time (see ``LOOP_COMPRESSION``)."""
+    words = _heard(model, speech, options)
+    if not looping([w.word for w in words]):
+        return words
+    retry = {**options, "hotwords": None} if options.get("hotwords") else {**options, "initial_prompt": None}
+    words = _heard(model, speech, retry)
+    return [words[i] for i in unlooped([w.word for w in words])]
+
+
+def _heard(model: Any, speech: np.ndarray, options: dict[str, Any]) -> list[Any]:
+    return [word for segment in model.transcribe(speech, **options)[0]
+            if segment.avg_logprob >= FAILED_LOGPROB for word in segment.words or ()]
+
+
+def looping(tokens: list[str]) -> bool:
+    """Whether decoded words are a repetition loop rather than speech (see ``LOOP_REPEATS``)."""
+    text = " ".join(tokens).encode()
+    if len(text) > 20 and len(text) / len(zlib.compress(text)) > LOOP_COMPRESSION:
+        return True
+    return len(unlooped(tokens)) < len(tokens)
+
+
+def unlooped(tokens: list[str]) -> list[int]:
+    """Indexes of the words to keep: each run of one phrase repeated ``LOOP_REPEATS`` times or
+    more over ``LOOP_WORDS`` words or more is kept once."""
+    core = [_EDGE_PUNCTUATION.sub("", t.strip()).lower() for t in tokens]
+    keep: list[int] = []
+    i = 0
+    while i < len(core):
+        for n in range(1, (len(core) - i) // LOOP_REPEATS + 1):
+            times = 1
+            while core[i + times * n:i + (times + 1) * n] == core[i:i + n]:
+                times += 1
+            if times >= LOOP_REPEATS and times * n >= LOOP_WORDS:
+                keep.extend(range(i, i + n))
+                i += times * n
+                break
+        else:
+            keep.append(i)
+            i += 1
+    return keep
 
 
 def speech_groups(samples: np.ndarray) -> list[list[dict[str, int]]]:

@@ -19,6 +19,7 @@ import tempfile
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
@@ -59,16 +60,16 @@ def transcribe_recording(session: Session, job: Job) -> dict[str, Any]:
 def process(session: Session, recording: Recording) -> None:
     settings = tenant_settings.load(session)
     states = plugin_settings.load(session)
+    partial = speech_windows.resumed((recording.transcript or {}).get("partial"), settings.speech_provider)
     try:
-        audio = audio_codec.decode(recordings.upload(session, recording),
-                                   max_seconds=settings.max_recording_seconds + LENGTH_SLACK)
+        audio = _take_audio(session, recording, partial, settings.max_recording_seconds + LENGTH_SLACK)
     except audio_codec.AudioError as exc:
         _fail(recording, str(exc), exc.code)
         return
     key = recordings.audio_key(recording)
     recordings.store_file(session, key, audio.wav_bytes(), "audio/wav")
+    recordings.delete_files(session, recordings.window_keys(recording))  # audio.wav holds them now
     recording.audio_key, recording.duration = key, round(audio.duration, 2)
-    partial = (recording.transcript or {}).get("partial")
     try:
         state = speech_windows.extend(partial, audio, _transcriber(session, recording, settings, states),
                                       settings.speech_provider, final=True)
@@ -87,6 +88,20 @@ def process(session: Session, recording: Recording) -> None:
         answer.text, answer.draft_saved_at = transcript.text, utcnow()
 
 
+def _take_audio(session: Session, recording: Recording, partial: speech_windows.State | None,
+                max_seconds: float) -> audio_codec.Audio:
+    """The whole take: the windows' audio as the window jobs kept it, then the rest, which is
+    all that is decoded after Stop."""
+    upload = recordings.upload(session, recording)
+    kept = recordings.read_files(session, [recordings.window_key(recording, start)
+                                           for start, _end in speech_windows.windows(partial)])
+    rest = audio_codec.decode(upload, max_seconds=max_seconds, start=speech_windows.cut(partial))
+    if not kept:
+        return rest
+    return audio_codec.Audio(np.concatenate([*(audio_codec.from_wav(data).samples for data in kept),
+                                             rest.samples]))
+
+
 @jobs.register(recordings.WINDOW_KIND, queue="speech")
 def transcribe_window(session: Session, job: Job) -> dict[str, Any]:
     """The next window of a take still being recorded, kept on the recording as its partial
@@ -97,18 +112,27 @@ def transcribe_window(session: Session, job: Job) -> dict[str, Any]:
         return {"recording_id": job.payload["recording_id"], "window": None}
     settings = tenant_settings.load(session)
     states = plugin_settings.load(session)
-    try:
+    partial = speech_windows.resumed((recording.transcript or {}).get("partial"), settings.speech_provider)
+    try:  # only the audio past the last cut is decoded
         audio = audio_codec.decode(recordings.upload(session, recording),
-                                   max_seconds=settings.max_recording_seconds + LENGTH_SLACK)
+                                   max_seconds=settings.max_recording_seconds + LENGTH_SLACK,
+                                   start=speech_windows.cut(partial))
     except audio_codec.AudioError:  # too little or silent so far: the final job will say so
         return {"recording_id": recording.id, "window": None}
-    partial = (recording.transcript or {}).get("partial")
     state = speech_windows.extend(partial, audio, _transcriber(session, recording, settings, states),
                                   settings.speech_provider)
     if state is None:
         return {"recording_id": recording.id, "window": None}
-    session.execute(update(Recording).where(Recording.id == recording.id, Recording.status == "recording")
-                    .values(transcript={"partial": state}).execution_options(synchronize_session=False))
+    start, end = speech_windows.windows(state)[-1]
+    key = recordings.window_key(recording, start)
+    recordings.store_file(session, key, audio.between(start, end).wav_bytes(), "audio/wav")
+    written = session.execute(update(Recording)
+                              .where(Recording.id == recording.id, Recording.status == "recording")
+                              .values(transcript={"partial": state})
+                              .execution_options(synchronize_session=False))
+    if not written.rowcount:  # stopped meanwhile: the final job decoded this audio itself
+        recordings.delete_files(session, [key])
+        return {"recording_id": recording.id, "window": None}
     return {"recording_id": recording.id, "window": state["cut"]}
 
 

@@ -73,6 +73,18 @@ def chunk_key(recording: Recording, seq: int) -> str:
     return f"recordings/{recording.id}/chunk-{seq:05d}"
 
 
+def window_key(recording: Recording, start: float) -> str:
+    """The audio of a window transcribed while recording (evaluators/speech_windows.py), kept
+    until the take's transcript is done so that Stop leaves only the rest to decode."""
+    return f"recordings/{recording.id}/window-{round(start * 1000):08d}.wav"
+
+
+def window_keys(recording: Recording) -> list[str]:
+    """The keys of the windows the take's partial transcript lists (none once it is done)."""
+    partial = (recording.transcript or {}).get("partial") or {}
+    return [window_key(recording, start) for start, _end in partial.get("windows", [])]
+
+
 def audio_key(recording: Recording) -> str:
     return f"recordings/{recording.id}/audio.wav"
 
@@ -94,10 +106,14 @@ def read_files(session: Session, keys: list[str]) -> list[bytes]:
 
 def _delete_files(session: Session, recording: Recording, chunks: list[RecordingChunk] | None = None) -> None:
     """Delete the files of ``chunks`` (default: all the recording's files)."""
-    slug, states = current_tenant().slug, plugin_settings.load(session)
     keys = [chunk_key(recording, chunk.seq) for chunk in (recording.chunks if chunks is None else chunks)]
     if chunks is None:  # also when a failed job wrote the file but not its row
-        keys.append(audio_key(recording))
+        keys += [audio_key(recording), *window_keys(recording)]
+    delete_files(session, keys)
+
+
+def delete_files(session: Session, keys: list[str]) -> None:
+    slug, states = current_tenant().slug, plugin_settings.load(session)
     for key in keys:
         get_manager().delete_file(key, tenant=slug, settings=states)
 

@@ -33,6 +33,27 @@ def test_chrome_recorder_chunks_without_duration_decode(speech):
     assert decoded.duration == pytest.approx(duration(speech), abs=0.1)
 
 
+@pytest.mark.parametrize(("container", "codec"), [("webm", "libopus"), ("ogg", "libopus"), ("mp4", "aac")])
+def test_decoding_from_the_middle_gives_the_same_audio_from_there(speech, tmp_path, container, codec):
+    """A window job decodes only the audio past its cut: the samples match the whole take's
+    from that time (to a millisecond), and the quiet end of a take is a piece, not a refusal."""
+    take = concat([speech, silence(1.0, tmp_path / "gap.wav"), speech, silence(2.0, tmp_path / "end.wav")],
+                  tmp_path / "take.wav")
+    data = encode(take, container, codec, live=container == "webm")
+    whole = audio.decode(data)
+    piece = audio.decode(data, start=2.5)
+    assert piece.start == 2.5 and piece.end == pytest.approx(whole.duration, abs=0.002)
+    same = whole.between(2.5, whole.duration).samples[1000:-1000]
+    lags = range(-16, 17)  # up to 1 ms: WebM times are whole milliseconds
+    assert min(np.abs(same - piece.samples[1000 + lag:1000 + lag + len(same)]).mean() for lag in lags) \
+        < 0.1 * np.abs(same).mean()
+    assert np.abs(audio.from_wav(piece.wav_bytes()).samples - piece.samples).max() < 1e-4
+    quiet = audio.decode(data, start=whole.duration - 1.5)  # the silence after the last word
+    assert quiet.start == pytest.approx(whole.duration - 1.5) and np.abs(quiet.samples).max() < 0.01
+    with pytest.raises(audio.AudioError, match="could not hear"):
+        audio.decode(encode(silence(3.0, tmp_path / "s.wav"), container, codec))
+
+
 def test_wav_44k_stereo_becomes_16k_mono_and_round_trips(tmp_path):
     t = np.arange(int(44_100 * 1.5)) / 44_100
     left, right = 0.5 * np.sin(2 * np.pi * 440 * t), 0.5 * np.sin(2 * np.pi * 440 * t)

@@ -31,10 +31,13 @@ from test_interviews import (  # noqa: F401  (questions, only_test_questions: fi
     submit,
 )
 
+from aimi.evaluators import audio as codec
+from aimi.evaluators import speech_windows
 from aimi.platform.db import tenant_scope, tenant_session
 from aimi.platform.timeutil import utcnow
 from aimi.plugins import jobs
 from aimi.plugins import settings as plugin_settings
+from aimi.tenants import recordings
 from aimi.tenants import settings as tenant_settings
 from aimi.tenants.interview_models import InterviewAnswer
 from aimi.tenants.models import Job
@@ -229,9 +232,11 @@ def test_bad_uploads_get_clear_errors(world, silent_webm):
 
 @pytest.mark.usefixtures("only_test_questions")
 def test_the_take_is_transcribed_window_by_window_while_it_arrives(world, long_webm):
-    """Every fifth chunk the take so far is transcribed up to its last pause; the recorder
-    gets those words back (live captions) and after Stop only the rest is left to do. A window
-    that finishes after Stop does not touch the final transcript."""
+    """Every second chunk the take past the last cut is transcribed up to its last pause; the
+    recorder gets those words back (live captions) and after Stop only the rest is left to do.
+    Each window's audio is kept in the college's storage until then, and the final audio is the
+    windows' audio plus the rest. A window that finishes after Stop does not touch the final
+    transcript."""
     voice = Voice(world)
     voice.consent()
     with tenant_scope(world.tenants["alpha"]):  # a 35 s take, uploaded slowly on a busy machine
@@ -247,7 +252,8 @@ def test_the_take_is_transcribed_window_by_window_while_it_arrives(world, long_w
         resp = voice.post(take["chunk_base"] + str(seq), data=piece, content_type="audio/webm;codecs=opus")
         assert resp.status_code == 200, resp.get_data(as_text=True)
         partials.append(resp.get_json()["partial"])
-    assert not any(partials[:19])  # nothing before the first window (20 s)
+    first = int(speech_windows.MIN_WINDOW_SECONDS) - 1
+    assert not any(partials[:first])  # nothing before the first window
     heard_early = next(text for text in partials if text)
     assert {"hash", "table"} <= {word.lower() for word in said(heard_early)}, partials
     recording = voice.client.get(take["status_url"]).get_json()
@@ -256,9 +262,15 @@ def test_the_take_is_transcribed_window_by_window_while_it_arrives(world, long_w
         windows = tenant_session().scalars(select(Job).where(Job.kind == "transcribe_window",
                                                              Job.payload["recording_id"].as_integer()
                                                              == take["id"])).all()
-        assert len(windows) == len(pieces) // 5 and all(job.status == "done" for job in windows)
-        cut = tenant_session().get(Recording, take["id"]).transcript["partial"]["cut"]
-    assert 20.0 <= cut < len(pieces)
+        assert len(windows) == len(pieces) // recordings.WINDOW_CHUNKS
+        assert all(job.status == "done" for job in windows)
+        partial = tenant_session().get(Recording, take["id"]).transcript["partial"]
+    cut, spans = partial["cut"], partial["windows"]
+    assert speech_windows.MIN_WINDOW_SECONDS <= cut < len(pieces) and len(spans) >= 1
+    assert [a for a, _ in spans] == [0, *(b for _, b in spans[:-1])] and spans[-1][1] == cut
+    folder = Path(world.settings.instance_path) / "files" / "alpha" / "recordings" / str(take["id"])
+    kept = sorted(p.name for p in folder.glob("window-*.wav"))
+    assert kept == [f"window-{round(a * 1000):08d}.wav" for a, _ in spans]
 
     resp = voice.post(take["finish_url"], json={"chunks": len(pieces)})
     assert resp.status_code == 202
@@ -268,6 +280,8 @@ def test_the_take_is_transcribed_window_by_window_while_it_arrives(world, long_w
     assert len(said(state["transcript"])) > len(said(partials[-1]))  # and the tail after the cut
     stored = _stored(world, "alpha", take["id"])
     assert [w["word"] for w in stored.transcript["words"]] == said(state["transcript"])
+    assert not list(folder.glob("window-*.wav"))  # audio.wav holds the take now
+    assert abs(stored.duration - codec.decode(long_webm).duration) < 0.02
     assert all(w["start"] >= cut - 0.5 for w in stored.transcript["words"][len(said(partials[-1])):])
 
     late = jobs.enqueue("transcribe_window", {"recording_id": take["id"]}, tenant=world.tenants["alpha"])

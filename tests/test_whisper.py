@@ -14,12 +14,13 @@ import threading
 from pathlib import Path
 
 import jiwer
+import numpy as np
 import pytest
-from speech_helpers import concat, say, silence
+from speech_helpers import concat, encode, say, silence
 from test_pocketsphinx import FLUENT, HESITANT, SPOKEN_FILLERS, fillers_found, normalise, spoken
 
 from aimi.evaluators import audio as codec
-from aimi.evaluators import speech_analysis, whisper
+from aimi.evaluators import speech_analysis, speech_windows, whisper
 from aimi.plugins.manager import get_manager
 from aimi.plugins.settings import PluginState
 from aimi.plugins.types import AudioInput, Transcript
@@ -167,3 +168,86 @@ def test_nothing_is_downloaded(tmp_path):
                           timeout=300)
     assert done.returncode == 0, done.stderr
     assert jiwer.wer(normalise(KNOWN), normalise(done.stdout)) <= 0.1
+
+
+def test_the_same_take_gives_the_same_words_twice(tmp_path):
+    """Very fast speech that faster-whisper's default decoding scores as poor, so it fell back to
+    sampling at rising temperatures: three runs gave three different transcripts. Decoding is
+    beam search at temperature 0 only, so the candidate's transcript does not depend on chance."""
+    path = say("Honestly the deployment pipeline flaked, rollbacks hung, dashboards lied and the pager "
+               "kept screaming at three in the morning.", tmp_path / "fast.wav", wpm=320,
+               voice="en-us+klatt4")
+    first, second = transcribe(str(path)), transcribe(str(path))
+    assert first.words and first.words == second.words and first.text == second.text
+
+
+def test_a_repetition_loop_is_caught_and_cut_to_its_first_time():
+    loop = ["So", *["I", "think", "the", "cache"] * 4, "helps."]
+    assert whisper.looping(loop)
+    assert [loop[i] for i in whisper.unlooped(loop)] == ["So", "I", "think", "the", "cache", "helps."]
+    assert whisper.looping(["Thank", "you."] * 12)  # compresses like a loop (Whisper's own test)
+    for speech in ("Uh, uh, uh, a, a, a, a liner.",  # a stammer, not a loop
+                   "I think, I think, I think it was the index.",
+                   "The cache, the cache, the cache is warm."):
+        tokens = speech.split()
+        assert not whisper.looping(tokens) and whisper.unlooped(tokens) == list(range(len(tokens)))
+
+
+def test_a_loop_the_keywords_caused_is_decoded_again_without_them(tmp_path):
+    """At temperature 0 this hesitant answer with the keywords "hash table, bucket" ended in
+    "table, bucket, bucket, ..." (19 times); the loop is caught, the group decoded again
+    without the keywords, and the fillers said are kept."""
+    path = spoken(tmp_path, HESITANT, wpm=160)
+    heard = words_of(transcribe(path, keywords=("hash table", "bucket")))
+    assert sum(word.startswith("bucket") for word in heard) <= 2, heard
+    assert not whisper.looping(heard) and len(heard) <= len(HESITANT.split()) + 3
+    assert fillers_found(HESITANT, " ".join(heard))[2] >= 4
+
+
+SENTENCES = ("Yesterday our team moved the billing service to containers.",
+             "Later the dashboards showed fewer errors every morning.",
+             "Meanwhile the database grew by twenty gigabytes.",
+             "Finally we added an index and the reports got faster.",
+             "Honestly the hardest part was the testing.", "Overall the project finished two weeks early.",
+             "Next we rewrote the search page in plain templates.",
+             "Customers noticed the quicker checkout immediately.",
+             "Eventually support tickets dropped by half.")
+
+
+def test_windows_cut_at_pauses_lose_and_repeat_no_words(tmp_path):
+    """A take uploaded a second at a time (Chrome's live WebM) is transcribed window by window:
+    each window decodes only the audio past the last cut, windows meet at pauses, and the words
+    either side of every cut are there once. The windows' kept audio plus the rest is the take."""
+    parts = []
+    for n, sentence in enumerate(SENTENCES):
+        parts += [say(sentence, tmp_path / f"s{n}.wav", wpm=150), silence(0.7, tmp_path / f"g{n}.wav")]
+    data = encode(concat(parts, tmp_path / "take.wav"), "webm", "libopus", live=True)
+    whole = codec.decode(data)
+    model = whisper.model_for_process()
+
+    def heard(piece: codec.Audio) -> Transcript:
+        return whisper.transcribe(model, piece.samples)
+
+    state, kept, seconds = None, [], round(whole.duration)
+    for upto in range(2, seconds, 2):
+        audio = codec.decode(data[:len(data) * upto // seconds], start=speech_windows.cut(state))
+        assert audio.start == speech_windows.cut(state)  # nothing before the cut is decoded again
+        grown = speech_windows.extend(state, audio, heard, "whisper")
+        if grown is not None:
+            state = grown
+            kept.append(audio.between(*speech_windows.windows(state)[-1]))
+    cuts = [end for _start, end in speech_windows.windows(state)]
+    assert len(cuts) >= 1
+    assert all(b - a >= speech_windows.MIN_WINDOW_SECONDS for a, b in zip([0, *cuts], cuts, strict=False))
+    rest = codec.decode(data, start=speech_windows.cut(state))
+    joined = codec.Audio(np.concatenate([*(piece.samples for piece in kept), rest.samples]))
+    assert abs(joined.duration - whole.duration) < 0.01
+    final = speech_windows.extend(state, joined, heard, "whisper", final=True)
+    heard_words = [w["word"].lower() for w in final["words"]]
+    for before, after in zip(SENTENCES, SENTENCES[1:], strict=False):  # at a cut or inside a window
+        last, first = before.rstrip(".").split()[-1].lower(), after.split()[0].lower()
+        assert heard_words.count(last) <= 1 and heard_words.count(first) <= 1, (last, first, final["text"])
+    assert not any(w["start"] < cut < w["end"] for w in final["words"] for cut in cuts)  # none cut in two
+    starts = [w["start"] for w in final["words"]]
+    assert starts == sorted(starts)
+    assert jiwer.wer(normalise(" ".join(SENTENCES)), normalise(final["text"])) <= 0.2  # measured: 0.16
