@@ -148,6 +148,7 @@ def _samples(data: bytes, max_seconds: float, start: float) -> tuple[np.ndarray,
         try:
             for packet in packets:
                 for frame in packet.decode():
+                    assert isinstance(frame, av.AudioFrame)  # demuxed from the audio stream
                     if decoded_from and not parts and frame.pts is not None and frame.time_base:
                         decoded_from = float(frame.pts * frame.time_base)  # after any skipped start
                         total = round(decoded_from * RATE)
@@ -179,15 +180,16 @@ def _packets_from(container: av.container.InputContainer, stream: av.AudioStream
     except av.FFmpegError as exc:
         raise _not_audio("its audio is damaged") from exc
     timed = [p for p in packets if p.size]
-    times = [p.pts for p in timed]
-    if start <= PREROLL_SECONDS or None in times or stream.time_base is None or any(
+    times = [p.pts for p in timed if p.pts is not None]
+    base = stream.time_base
+    if start <= PREROLL_SECONDS or len(times) < len(timed) or base is None or any(
             b < a for a, b in zip(times, times[1:], strict=False)):
         return packets, 0.0
-    first = next((i for i, p in reversed(list(enumerate(timed)))
-                  if p.pts * stream.time_base <= start - PREROLL_SECONDS), 0)
+    first = next((i for i, pts in reversed(list(enumerate(times)))
+                  if pts * base <= start - PREROLL_SECONDS), 0)
     if first == 0:
         return packets, 0.0
-    return [*timed[first:], *(p for p in packets if not p.size)], float(timed[first].pts * stream.time_base)
+    return [*timed[first:], *(p for p in packets if not p.size)], float(times[first] * base)
 
 
 def _mono(frame: av.AudioFrame) -> np.ndarray:
