@@ -130,17 +130,25 @@ def change_plugin(world) -> Iterator[Callable[[str, str, bool, dict], None]]:
 
 
 @pytest.fixture(scope="session")
-def browser():
-    """Debian's Chromium, launched once for the run (each test opens a context of its own)."""
-    from e2e_helpers import launch_chromium
+def playwright_driver():
+    """One Playwright driver for the run: the sync API allows one at a time, so a test module
+    that needs a Chromium of its own (a fake microphone) launches it from this one."""
     from playwright.sync_api import sync_playwright
 
     playwright = sync_playwright().start()
+    yield playwright
+    playwright.stop()
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_driver):
+    """Debian's Chromium, launched once for the run (each test opens a context of its own)."""
+    from e2e_helpers import launch_chromium
+
     launched: list = []
     try:
-        need_service("chromium", lambda: launched.append(launch_chromium(playwright)))
+        need_service("chromium", lambda: launched.append(launch_chromium(playwright_driver)))
         yield launched[0]
     finally:
         for item in launched:
             item.close()
-        playwright.stop()

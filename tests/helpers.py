@@ -37,6 +37,18 @@ def post_form(client, page_url: str, action_url: str, data: dict, **kwargs):
                        **kwargs)
 
 
+def confirm_account(client, link: str):
+    """Open a mailed confirmation link and press its button, as a person does (opening the
+    link alone confirms nothing: mail scanners open links too); the button posts where the
+    page's form says."""
+    page = client.get(link)
+    assert page.status_code == 200, page.get_data(as_text=True)
+    html = page.get_data(as_text=True)
+    action = re.search(r'<form action="([^"]+)" method="post" name="confirm_email_form"', html)
+    assert action, "no confirmation form on the page"
+    return client.post(action.group(1), data={"csrf_token": csrf_token(html)})
+
+
 def sign_in(world, slug: str, email: str):
     """A test client signed in as ``email`` through the real login endpoint."""
     client = world.client()

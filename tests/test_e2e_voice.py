@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from e2e_helpers import in_tenant, launch_chromium, live_server, new_page, open_nav, sign_in
-from playwright.sync_api import Browser, expect, sync_playwright
+from playwright.sync_api import Browser, expect
 from score_helpers import new_user
 from services import need_service
 from speech_helpers import say
@@ -40,18 +40,16 @@ def microphone(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def browser(microphone) -> Iterator[Browser]:
-    playwright = sync_playwright().start()
+def browser(microphone, playwright_driver) -> Iterator[Browser]:
     launched: list[Browser] = []
     args = ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
             f"--use-file-for-fake-audio-capture={microphone}%noloop"]
     try:
-        need_service("chromium", lambda: launched.append(launch_chromium(playwright, extra_args=args)))
+        need_service("chromium", lambda: launched.append(launch_chromium(playwright_driver, extra_args=args)))
         yield launched[0]
     finally:
         for item in launched:
             item.close()
-        playwright.stop()
 
 
 @pytest.fixture(scope="module")

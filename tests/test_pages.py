@@ -36,7 +36,7 @@ PROBLEMS = {
     "a made-up plural": re.compile(r"\w\(s\)"),
     "'Hr' for HR": re.compile(r"\bHr\b"),
     "the raw code 'hr'": re.compile(r"\bhr\b"),
-    "a score with '.0'": re.compile(r"(?<![\d.])\d{1,3}\.0\b(?!\d)"),
+    "a score with '.0'": re.compile(r"(?<![\d.])\d{1,3}\.0\b(?!\.?\d)"),  # not an address (127.0.0.1)
     "a time without its zone": re.compile(r"\b\d{1,2}:\d{2}\b(?!:)(?!\s?(?:[A-Z]{2,5}\b|[+-]\d{2}))"),
 }
 MIN_PAGES = {"admin": 15, "mentor": 8, "candidate": 6}

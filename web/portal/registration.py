@@ -80,7 +80,7 @@ def _confirmation_page():
     expired, invalid, user = confirm_email_token_status((request.view_args or {}).get("token", ""))
     if user is None or invalid or expired or user.confirmed_at is not None:
         return None
-    return render_template("security/confirm_email.html", action=request.path)
+    return render_template("security/confirm_email.html", action=request.script_root + request.path)
 
 
 def init_app(app) -> None:
