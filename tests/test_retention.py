@@ -258,6 +258,7 @@ def test_the_scheduler_runs_each_colleges_purge_once_a_day(world, college, redis
         tenant_session.expunge_all()
     [mail] = warnings_to(world, college, found["email"])
     assert f"/t/{college}/login" in mail.get_body(("plain",)).get_content()
-    with tenant_scope(world.tenants["beta"]):  # another college has its own purge
-        assert tenant_session.scalar(select(Job).where(
-            Job.idempotency_key == f"retention_purge:{utcnow():%Y-%m-%d}")).last_error == ""
+    with tenant_scope(world.tenants["beta"]):  # another college has its own purge, one a day
+        # (beta is shared: an earlier test's tick may have staged and run today's already)
+        assert len(tenant_session.scalars(select(Job).where(
+            Job.idempotency_key == f"retention_purge:{utcnow():%Y-%m-%d}")).all()) == 1
